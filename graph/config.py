@@ -1,0 +1,75 @@
+"""Settings, read once from ``CLUEGRAPH_*`` environment variables, ``NEO4J_*`` and ``.env``.
+
+There is no default password: the local server gets a generated one, kept in
+``.cluegraph/neo4j-password`` (mode 0600); a remote server (``NEO4J_URI``) needs
+``NEO4J_USER`` and ``NEO4J_PASSWORD``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path(os.environ.get("CLUEGRAPH_HOME", Path.cwd() / ".cluegraph"))
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cluegraph"
+
+
+class Settings(BaseSettings):
+    """Every setting ClueGraph reads. The README's configuration table mirrors this class."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CLUEGRAPH_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    home: Path = Field(default_factory=_default_home, description="State dir: data, logs, secrets")
+    cache_dir: Path = Field(default_factory=_default_cache, description="Neo4j jars cache")
+    neo4j_version: str = Field("5.26.30", description="Neo4j Community release from Maven Central")
+    bolt_port: int = Field(7687, description="Bolt port of the local server (loopback only)")
+    http_port: int = Field(0, description="HTTP port of the local server on loopback; 0 = off")
+    heap: str = Field("1g", description="Java heap of the local server")
+    pagecache: str = Field("1g", description="Page cache of the local server")
+    java_home: Path | None = Field(None, description="JDK to run the local server (17 or 21)")
+    neo4j_uri: str | None = Field(None, validation_alias="NEO4J_URI")
+    neo4j_user: str | None = Field(None, validation_alias="NEO4J_USER")
+    neo4j_password: SecretStr | None = Field(None, validation_alias="NEO4J_PASSWORD")
+    neo4j_database: str = Field("neo4j", validation_alias="NEO4J_DATABASE")
+    query_timeout: float = Field(30.0, description="Seconds before a read query is cancelled")
+    row_limit: int = Field(500, description="Rows a query returns before it is truncated")
+    batch_size: int = Field(2000, description="Rows per UNWIND batch in loaders")
+    tile_url: str | None = Field(None, description="Map tile URL template; none = offline map")
+    users_file: Path | None = Field(None, description="Users and roles file (default: home)")
+    auth_header: str | None = Field(None, description="Trusted proxy header carrying the user")
+    session_minutes: int = Field(30, description="Idle minutes before an app session ends")
+
+    @field_validator("home", "cache_dir", "users_file", mode="after")
+    @classmethod
+    def _absolute(cls, v: Path | None) -> Path | None:
+        return v.expanduser().resolve() if v is not None else None
+
+    @property
+    def remote(self) -> bool:
+        return bool(self.neo4j_uri)
+
+    @property
+    def local_uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.bolt_port}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests change the environment)."""
+    get_settings.cache_clear()

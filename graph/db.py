@@ -1,0 +1,485 @@
+"""The driver, and the read/write helpers every other module goes through.
+
+Reads run in read transactions with a timeout, a row cap and metadata (query name,
+user) so that they show in ``SHOW TRANSACTIONS`` and the query log. Writes run in
+managed transactions, so the driver retries transient errors. Driver exceptions are
+re-raised as :mod:`graph.errors` with a hint, and never carry credentials.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import neo4j
+from neo4j import GraphDatabase, Query, RoutingControl
+from neo4j import exceptions as nx
+
+from graph.config import Settings, get_settings
+from graph.errors import (
+    AuthFailed,
+    GraphError,
+    InvalidInput,
+    NotReadOnly,
+    QueryTimeout,
+    ServiceUnavailable,
+)
+from graph.schema import schema_statements
+
+_lock = threading.Lock()
+_drivers: dict[tuple, neo4j.Driver] = {}
+
+START_HINT = "start the local server with `cluegraph db start`, or check NEO4J_URI"
+
+
+@dataclass
+class Result:
+    """Rows of a read, as dicts keyed by column, and whether the row cap cut them."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    truncated: bool = False
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+
+def connection(settings: Settings | None = None) -> tuple[str, tuple[str, str], str]:
+    """URI, auth and database to use: ``NEO4J_URI`` if set, else the local server."""
+    s = settings or get_settings()
+    if s.neo4j_uri:
+        missing = [
+            n
+            for n, v in (("NEO4J_USER", s.neo4j_user), ("NEO4J_PASSWORD", s.neo4j_password))
+            if not v
+        ]
+        if missing:
+            raise InvalidInput(
+                f"NEO4J_URI is set but {' and '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} not",
+                hint="set them, or unset NEO4J_URI to use the local server",
+            )
+        assert s.neo4j_user and s.neo4j_password
+        return s.neo4j_uri, (s.neo4j_user, s.neo4j_password.get_secret_value()), s.neo4j_database
+    pw_file = s.home / "neo4j-password"
+    if not pw_file.exists():
+        raise ServiceUnavailable(
+            f"no local Neo4j has been set up in {s.home}", hint="`cluegraph db start`"
+        )
+    return s.local_uri, ("neo4j", pw_file.read_text(encoding="utf-8").strip()), "neo4j"
+
+
+def get_driver(settings: Settings | None = None) -> neo4j.Driver:
+    """The process's driver for the configured server (created once)."""
+    s = settings or get_settings()
+    uri, auth, _db = connection(s)
+    key = (uri, auth[0], hash(auth[1]))
+    with _lock:
+        drv = _drivers.get(key)
+        if drv is None:
+            drv = GraphDatabase.driver(
+                uri,
+                auth=auth,
+                max_connection_pool_size=50,
+                connection_acquisition_timeout=30,
+                max_transaction_retry_time=15,
+                user_agent="cluegraph",
+                connection_timeout=10,
+            )
+            try:
+                # Fail fast (and clearly) when the server is down or refuses us,
+                # instead of retrying for seconds on the first query.
+                drv.verify_connectivity()
+            except Exception as e:
+                drv.close()
+                raise translate(e) from e
+            _drivers[key] = drv
+        return drv
+
+
+def close_drivers() -> None:
+    with _lock:
+        for d in _drivers.values():
+            d.close()
+        _drivers.clear()
+
+
+def database(settings: Settings | None = None) -> str:
+    s = settings or get_settings()
+    return s.neo4j_database if s.neo4j_uri else "neo4j"
+
+
+def translate(e: Exception) -> GraphError:
+    """Turn a driver exception into one of ours, with a hint and no credentials."""
+    if isinstance(e, GraphError):
+        return e
+    if isinstance(e, nx.AuthError):
+        return AuthFailed(
+            "Neo4j refused the credentials",
+            hint="check NEO4J_USER/NEO4J_PASSWORD, or the local password file",
+        )
+    if isinstance(e, nx.ServiceUnavailable | nx.SessionExpired | ConnectionError | OSError):
+        return ServiceUnavailable("Neo4j is not reachable", hint=START_HINT)
+    if isinstance(e, nx.Neo4jError):
+        code = e.code or ""
+        if "TransactionTimedOut" in code or "TransactionTimedOutClientConfiguration" in code:
+            return QueryTimeout("the query ran past its time limit and was cancelled")
+        if code.startswith("Neo.ClientError.Statement") or code.startswith(
+            "Neo.ClientError.Procedure"
+        ):
+            return InvalidInput(f"Neo4j refused the query: {e.message}")
+        if code.startswith("Neo.ClientError.Security"):
+            return AuthFailed(f"Neo4j refused the operation: {e.message}")
+        return GraphError(f"Neo4j error {code}: {e.message}")
+    if isinstance(e, nx.DriverError):
+        return GraphError(f"Neo4j driver error: {type(e).__name__}")
+    raise e
+
+
+def _meta(name: str, user: str | None) -> dict[str, str]:
+    meta = {"app": "cluegraph", "query": name}
+    if user:
+        meta["user"] = user
+    return meta
+
+
+def _query(text: str, name: str, user: str | None, timeout: float | None) -> Query:
+    return Query(text, metadata=_meta(name, user), timeout=timeout)
+
+
+def read(
+    driver: neo4j.Driver,
+    query: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    name: str,
+    limit: int | None = None,
+    timeout: float | None = None,
+    user: str | None = None,
+    **kw: Any,
+) -> Result:
+    """Run a read query with timeout, row cap and audit metadata.
+
+    Parameters go in ``params`` (needed for one called ``name``) or as keywords.
+    """
+    params = {**(params or {}), **kw}
+    s = get_settings()
+    cap = s.row_limit if limit is None else limit
+    tmo = s.query_timeout if timeout is None else timeout
+
+    @neo4j.unit_of_work(timeout=tmo or None, metadata=_meta(name, user))
+    def work(tx: neo4j.ManagedTransaction) -> Result:
+        res = tx.run(query, params)
+        cols = list(res.keys())
+        rows: list[dict[str, Any]] = []
+        truncated = False
+        for rec in res:
+            if cap and len(rows) >= cap:
+                truncated = True
+                break
+            rows.append(dict(rec.items()))
+        res.consume()
+        return Result(cols, rows, truncated)
+
+    try:
+        with driver.session(database=database(), default_access_mode=neo4j.READ_ACCESS) as ses:
+            return ses.execute_read(work)
+    except Exception as e:
+        raise translate(e) from e
+
+
+def write(
+    driver: neo4j.Driver,
+    query: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    name: str,
+    user: str | None = None,
+    timeout: float | None = None,
+    **kw: Any,
+) -> dict[str, int]:
+    """Run one write statement in a managed transaction; return its counters."""
+    params = {**(params or {}), **kw}
+
+    @neo4j.unit_of_work(timeout=timeout, metadata=_meta(name, user))
+    def work(tx: neo4j.ManagedTransaction) -> dict[str, int]:
+        summary = tx.run(query, params).consume()
+        c = summary.counters
+        return {
+            "nodes_created": c.nodes_created,
+            "nodes_deleted": c.nodes_deleted,
+            "relationships_created": c.relationships_created,
+            "relationships_deleted": c.relationships_deleted,
+            "properties_set": c.properties_set,
+        }
+
+    try:
+        with driver.session(database=database()) as ses:
+            return ses.execute_write(work)
+    except Exception as e:
+        raise translate(e) from e
+
+
+def write_rows(
+    driver: neo4j.Driver,
+    query: str,
+    rows: list[Mapping[str, Any]],
+    *,
+    name: str,
+    user: str | None = None,
+    **params: Any,
+) -> dict[str, int]:
+    """``UNWIND $rows AS row ...`` in one managed transaction (retried as a whole)."""
+    return write(driver, query, {**params, "rows": list(rows)}, name=name, user=user)
+
+
+def records(
+    driver: neo4j.Driver,
+    query: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    name: str,
+    **kw: Any,
+) -> list[dict]:
+    """Uncapped read (for internal computations that must see everything)."""
+    params = {**(params or {}), **kw}
+    try:
+        recs, _, _ = driver.execute_query(
+            _query(query, name, None, None),
+            params,
+            database_=database(),
+            routing_=RoutingControl.READ,
+        )
+    except Exception as e:
+        raise translate(e) from e
+    return [dict(r.items()) for r in recs]
+
+
+# ------------------------------------------------------------------ read-only check
+#: Plan operators that write or reach outside the graph. Matched case-insensitively
+#: as prefixes of the operator type (Neo4j appends ``@neo4j``).
+WRITE_OPERATORS = (
+    "create",
+    "merge",
+    "delete",
+    "detachdelete",
+    "setproperty",
+    "setproperties",
+    "setlabels",
+    "removelabels",
+    "setnodeproperty",
+    "setrelationshipproperty",
+    "setnodepropertiesfrommap",
+    "setrelationshippropertiesfrommap",
+    "setpropertiesfrommap",
+    "emptyresult",
+    "loadcsv",
+    "foreach",
+    "transactionforeach",
+    "transactionapply",
+    "lockingmerge",
+    "show",  # SHOW TRANSACTIONS/SETTINGS/...: administrative, may expose others' queries
+    "terminate",
+)
+
+#: Procedures the console may call: read-only introspection only.
+ALLOWED_PROCEDURES = frozenset(
+    {
+        "db.labels",
+        "db.relationshiptypes",
+        "db.propertykeys",
+        "db.schema.visualization",
+        "db.schema.nodetypeproperties",
+        "db.schema.reltypeproperties",
+    }
+)
+
+
+def _walk(plan: Any) -> Iterable[Any]:
+    if plan is None:
+        return
+    yield plan
+    children = getattr(plan, "children", None)
+    if children is None and isinstance(plan, dict):
+        children = plan.get("children", [])
+    for c in children or []:
+        yield from _walk(c)
+
+
+def _op_type(op: Any) -> str:
+    t = getattr(op, "operator_type", None)
+    if t is None and isinstance(op, dict):
+        t = op.get("operatorType", "")
+    return str(t or "")
+
+
+def _op_args(op: Any) -> dict:
+    a = getattr(op, "arguments", None)
+    if a is None and isinstance(op, dict):
+        a = op.get("args", {})
+    return dict(a or {})
+
+
+def ensure_read_only(driver: neo4j.Driver, query: str, params: Mapping[str, Any]) -> None:
+    """Refuse ``query`` unless ``EXPLAIN`` shows a plain read.
+
+    The query type must be ``r``; the plan may hold no writing operator, no
+    ``LOAD CSV`` and no procedure outside :data:`ALLOWED_PROCEDURES`. A read
+    transaction alone does not stop every write on a single server, hence the check.
+    """
+    text = query.strip().rstrip(";").strip()
+    if not text:
+        raise InvalidInput("the query is empty")
+    if ";" in _strip_literals(text):
+        raise NotReadOnly("only one statement at a time is allowed")
+    try:
+        with driver.session(database=database(), default_access_mode=neo4j.READ_ACCESS) as ses:
+            summary = ses.run(Query("EXPLAIN " + text, timeout=10), dict(params)).consume()
+    except nx.Neo4jError as e:
+        raise InvalidInput(f"Neo4j refused the query: {e.message}") from e
+    except Exception as e:
+        raise translate(e) from e
+    qtype = summary.query_type
+    if qtype != "r":
+        kind = {
+            "w": "writes",
+            "rw": "reads and writes",
+            "s": "changes the schema or administers the server",
+        }.get(qtype or "", f"is of type {qtype!r}")
+        raise NotReadOnly(f"refused: the query {kind}; the console is read-only")
+    plan = summary.plan
+    for op in _walk(plan):
+        t = _op_type(op).lower().split("@")[0]
+        if any(t.startswith(w) for w in WRITE_OPERATORS if w != "emptyresult"):
+            raise NotReadOnly(f"refused: the plan contains {t!r}; the console only reads the graph")
+        if "procedure" in t:
+            args = _op_args(op)
+            sig = str(args.get("Details") or args.get("Signature") or args.get("signature") or "")
+            proc = sig.split("(")[0].strip().lower()
+            if proc not in ALLOWED_PROCEDURES:
+                raise NotReadOnly(
+                    f"refused: procedure {proc or '(unknown)'} is not allowed in the console"
+                )
+    if "load csv" in _strip_literals(text).lower():
+        raise NotReadOnly("refused: LOAD CSV is not allowed in the console")
+
+
+def _strip_literals(text: str) -> str:
+    """The query with string literals and comments blanked (for token checks)."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "'\"`":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            out.append(" ")
+            i = j + 1
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+            out.append(" ")
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def run_read_only(
+    driver: neo4j.Driver,
+    query: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    name: str = "console",
+    limit: int | None = None,
+    timeout: float | None = None,
+    user: str | None = None,
+) -> Result:
+    """Check that ``query`` is read-only, then run it in a read transaction."""
+    params = dict(params or {})
+    ensure_read_only(driver, query, params)
+    return read(
+        driver,
+        query.strip().rstrip(";"),
+        params,
+        name=name,
+        limit=limit,
+        timeout=timeout,
+        user=user,
+    )
+
+
+# ------------------------------------------------------------------ schema and admin
+def apply_schema(driver: neo4j.Driver) -> int:
+    """Apply ``schema.cypher`` (idempotent); return the number of statements run."""
+    stmts = schema_statements()
+    try:
+        with driver.session(database=database()) as ses:
+            for st in stmts:
+                ses.run(st).consume()
+            ses.run("CALL db.awaitIndexes(300)").consume()
+    except Exception as e:
+        raise translate(e) from e
+    return len(stmts)
+
+
+def constraints(driver: neo4j.Driver) -> list[dict]:
+    return records(
+        driver,
+        "SHOW CONSTRAINTS YIELD name, labelsOrTypes, properties, type "
+        "RETURN name, labelsOrTypes, properties, type ORDER BY name",
+        name="show_constraints",
+    )
+
+
+def counts(driver: neo4j.Driver) -> tuple[int, int]:
+    rows = records(
+        driver,
+        "CALL () { MATCH (n) RETURN count(n) AS nodes } "
+        "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } RETURN nodes, rels",
+        name="count_all",
+    )
+    return rows[0]["nodes"], rows[0]["rels"]
+
+
+def server_info(driver: neo4j.Driver) -> dict[str, Any]:
+    rows = records(
+        driver,
+        "CALL dbms.components() YIELD name, versions, edition "
+        "RETURN versions[0] AS version, edition",
+        name="server_info",
+    )
+    nodes, rels = counts(driver)
+    return {**rows[0], "nodes": nodes, "relationships": rels}
+
+
+def reset(driver: neo4j.Driver, batch: int = 10_000, progress=None) -> int:
+    """Delete every node and relationship in batches (safe on millions); return nodes deleted."""
+    total = 0
+    try:
+        with driver.session(database=database()) as ses:
+            while True:
+                rec = ses.run(
+                    "MATCH (n) WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS c",
+                    batch=batch,
+                ).single()
+                c = rec["c"] if rec else 0
+                total += c
+                if progress:
+                    progress(total)
+                if c < batch:
+                    break
+    except Exception as e:
+        raise translate(e) from e
+    return total

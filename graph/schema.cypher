@@ -1,0 +1,31 @@
+// ClueGraph schema: uniqueness constraints on natural keys, then lookup indexes.
+// Applied by `cluegraph db init` and before every load; every statement is IF NOT EXISTS.
+
+CREATE CONSTRAINT country_code IF NOT EXISTS FOR (n:Country) REQUIRE n.code IS UNIQUE;
+CREATE CONSTRAINT agency_id IF NOT EXISTS FOR (n:Agency) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT case_id IF NOT EXISTS FOR (n:Case) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT series_id IF NOT EXISTS FOR (n:Series) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT media_sha256 IF NOT EXISTS FOR (n:Media) REQUIRE n.sha256 IS UNIQUE;
+CREATE CONSTRAINT camera_id IF NOT EXISTS FOR (n:Camera) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT location_id IF NOT EXISTS FOR (n:Location) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT clue_id IF NOT EXISTS FOR (n:Clue) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT victim_id IF NOT EXISTS FOR (n:Victim) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT account_id IF NOT EXISTS FOR (n:Account) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT hashset_id IF NOT EXISTS FOR (n:HashSet) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT load_id IF NOT EXISTS FOR (n:Load) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT auditevent_id IF NOT EXISTS FOR (n:AuditEvent) REQUIRE n.id IS UNIQUE;
+
+CREATE INDEX media_md5 IF NOT EXISTS FOR (n:Media) ON (n.md5);
+CREATE INDEX media_sha1 IF NOT EXISTS FOR (n:Media) ON (n.sha1);
+CREATE INDEX media_pdq IF NOT EXISTS FOR (n:Media) ON (n.pdq);
+CREATE INDEX media_phash IF NOT EXISTS FOR (n:Media) ON (n.phash);
+CREATE INDEX media_kind IF NOT EXISTS FOR (n:Media) ON (n.kind);
+CREATE INDEX clue_type IF NOT EXISTS FOR (n:Clue) ON (n.type);
+CREATE INDEX location_countrycode IF NOT EXISTS FOR (n:Location) ON (n.countryCode);
+CREATE INDEX series_status IF NOT EXISTS FOR (n:Series) ON (n.status);
+CREATE INDEX case_status IF NOT EXISTS FOR (n:Case) ON (n.status);
+CREATE INDEX load_startedat IF NOT EXISTS FOR (n:Load) ON (n.startedAt);
+CREATE INDEX auditevent_at IF NOT EXISTS FOR (n:AuditEvent) ON (n.at);
+CREATE INDEX auditevent_user IF NOT EXISTS FOR (n:AuditEvent) ON (n.user);
+CREATE INDEX linked_crosscountry IF NOT EXISTS FOR ()-[r:LINKED]-() ON (r.crossCountry);
+CREATE INDEX linked_score IF NOT EXISTS FOR ()-[r:LINKED]-() ON (r.score);

@@ -1,0 +1,139 @@
+"""Every label, relationship type and key property of the graph model, spelled once.
+
+Labels and relationship types cannot be query parameters. Code that must vary one
+picks it from the allow-lists here through :func:`label` or :func:`rel_type`, which
+return it backticked and raise ``ValueError`` for anything else.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from importlib import resources
+
+
+class Label(StrEnum):
+    COUNTRY = "Country"
+    AGENCY = "Agency"
+    CASE = "Case"
+    SERIES = "Series"
+    MEDIA = "Media"
+    CAMERA = "Camera"
+    LOCATION = "Location"
+    CLUE = "Clue"
+    VICTIM = "Victim"
+    ACCOUNT = "Account"
+    HASHSET = "HashSet"
+    LOAD = "Load"
+    AUDIT_EVENT = "AuditEvent"
+
+
+class Rel(StrEnum):
+    IN_COUNTRY = "IN_COUNTRY"
+    OWNED_BY = "OWNED_BY"
+    INVESTIGATES = "INVESTIGATES"
+    CONTAINS = "CONTAINS"
+    HOLDS = "HOLDS"
+    TAKEN_WITH = "TAKEN_WITH"
+    GEOTAGGED_AT = "GEOTAGGED_AT"
+    SHOWS = "SHOWS"
+    POINTS_TO = "POINTS_TO"
+    FEATURES = "FEATURES"
+    DEPICTS = "DEPICTS"
+    SHARED_BY = "SHARED_BY"
+    LISTS = "LISTS"
+    NEAR_DUPLICATE = "NEAR_DUPLICATE"
+    LINKED = "LINKED"
+
+
+#: The natural key of each label (uniqueness-constrained, written with MERGE).
+KEYS: dict[Label, str] = {
+    Label.COUNTRY: "code",
+    Label.AGENCY: "id",
+    Label.CASE: "id",
+    Label.SERIES: "id",
+    Label.MEDIA: "sha256",
+    Label.CAMERA: "id",
+    Label.LOCATION: "id",
+    Label.CLUE: "id",
+    Label.VICTIM: "id",
+    Label.ACCOUNT: "id",
+    Label.HASHSET: "id",
+    Label.LOAD: "id",
+    Label.AUDIT_EVENT: "id",
+}
+
+#: Secondary lookup indexes: (label, property).
+INDEXES: list[tuple[Label, str]] = [
+    (Label.MEDIA, "md5"),
+    (Label.MEDIA, "sha1"),
+    (Label.MEDIA, "pdq"),
+    (Label.MEDIA, "phash"),
+    (Label.MEDIA, "kind"),
+    (Label.CLUE, "type"),
+    (Label.LOCATION, "countryCode"),
+    (Label.SERIES, "status"),
+    (Label.CASE, "status"),
+    (Label.LOAD, "startedAt"),
+    (Label.AUDIT_EVENT, "at"),
+    (Label.AUDIT_EVENT, "user"),
+]
+
+#: Provenance properties every loader writes on nodes and relationships.
+PROVENANCE = ("source", "loadId", "loadedAt")
+
+SERIES_STATUSES = ("unidentified", "victim_identified", "closed")
+CASE_STATUSES = ("open", "closed")
+MEDIA_KINDS = ("image", "video")
+CLUE_TYPES = (
+    "object",
+    "logo",
+    "text",
+    "language",
+    "clothing",
+    "furniture",
+    "fixture",
+    "vehicle",
+    "landscape",
+    "product",
+    "audio",
+    "other",
+)
+LINK_KINDS = (
+    "same_media",
+    "near_duplicate",
+    "same_camera",
+    "same_victim",
+    "shared_clue",
+    "same_location",
+    "same_account",
+)
+JUDGEMENTS = ("confirmed", "rejected", "unsure")
+
+
+def label(name: str) -> str:
+    """Return ``name`` backticked if it is a known label.
+
+    >>> label("Series")
+    '`Series`'
+    """
+    if name not in Label._value2member_map_:
+        raise ValueError(f"unknown label: {name!r}")
+    return f"`{name}`"
+
+
+def rel_type(name: str) -> str:
+    """Return ``name`` backticked if it is a known relationship type.
+
+    >>> rel_type("CONTAINS")
+    '`CONTAINS`'
+    """
+    if name not in Rel._value2member_map_:
+        raise ValueError(f"unknown relationship type: {name!r}")
+    return f"`{name}`"
+
+
+def schema_statements() -> list[str]:
+    """The statements of ``schema.cypher``, in order (all ``IF NOT EXISTS``)."""
+    text = resources.files("graph").joinpath("schema.cypher").read_text(encoding="utf-8")
+    lines = [ln for ln in text.splitlines() if not ln.strip().startswith("//")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

@@ -16,8 +16,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 if not os.environ.get("NEO4J_URI"):
-    os.environ["CLUEGRAPH_HOME"] = str(ROOT / ".cluegraph" / "test")
-    os.environ["CLUEGRAPH_BOLT_PORT"] = os.environ.get("CLUEGRAPH_TEST_BOLT_PORT", "7697")
+    _port = os.environ.get("CLUEGRAPH_TEST_BOLT_PORT", "7697")
+    # One home per port, so that several test runs (one per developer) never share a store.
+    os.environ["CLUEGRAPH_HOME"] = str(
+        ROOT / ".cluegraph" / ("test" if _port == "7697" else f"test-{_port}")
+    )
+    os.environ["CLUEGRAPH_BOLT_PORT"] = _port
     os.environ.setdefault("CLUEGRAPH_HEAP", "768m")
     os.environ.setdefault("CLUEGRAPH_PAGECACHE", "512m")
 

@@ -1,0 +1,396 @@
+"""The loader contract: parse, validate, write in batches, report.
+
+Every loader turns one input file into typed records and writes them with ``UNWIND
+$rows AS row`` in managed write transactions, ``MERGE`` on the natural keys. A load is
+recorded as a ``(:Load)`` node. Bad records raise :class:`InvalidRecord` with the file,
+line and field; they are reported and skipped, or the whole file is refused with
+``strict``. CSV loads validate the whole file first (a cheap pass), so a refused file
+writes nothing.
+
+Provenance. The load id is derived from the loader kind, the file's SHA-256 and the
+options that change what is written, so re-running the same input writes the same
+``loadId``, ``source`` and ``loadedAt`` (the time that input was first loaded) and
+leaves the graph unchanged. Logs carry identifiers and counts, never record contents.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import neo4j
+from pydantic import BaseModel, ValidationError
+
+from graph import db
+
+log = logging.getLogger("cluegraph.loaders")
+
+#: Largest CSV field accepted (bytes); larger fields are an error, not a memory blow-up.
+MAX_FIELD = 1_000_000
+#: Shown value lengths in error messages are cut to this.
+MAX_SHOWN = 60
+
+
+class InvalidRecord(Exception):
+    """A record that fails validation: names the file, the line/record and the field."""
+
+    def __init__(self, message: str, *, file: str = "", line: int | None = None, field: str = ""):
+        super().__init__(message)
+        self.file, self.line, self.field, self.message = file, line, field, message
+
+    def __str__(self) -> str:
+        where = self.file or "input"
+        if self.line is not None:
+            where += f" line {self.line}"
+        if self.field:
+            where += f", field {self.field}"
+        return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
+
+
+class FileRefused(Exception):
+    """The whole input was refused (encoding, header, --strict, too many errors)."""
+
+
+def shown(value: Any) -> str:
+    """A value for an error message: quoted, cut short, control characters escaped."""
+    s = repr(str(value))
+    return s if len(s) <= MAX_SHOWN else s[: MAX_SHOWN - 4] + "...'"
+
+
+@dataclass
+class LoadReport:
+    kind: str
+    source: str
+    sha256: str = ""
+    load_id: str = ""
+    started_at: str = ""
+    finished_at: str = ""
+    read: int = 0
+    written: int = 0
+    skipped: int = 0
+    refused: bool = False
+    dry_run: bool = False
+    errors: list[InvalidRecord] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)
+    refusal: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused and self.skipped == 0 and not self.errors
+
+    def add_counters(self, c: Mapping[str, int]) -> None:
+        for k, v in c.items():
+            self.counters[k] = self.counters.get(k, 0) + int(v)
+
+    def error_lines(self, limit: int | None = None) -> list[str]:
+        errs = self.errors if limit is None else self.errors[:limit]
+        return [str(e) for e in errs]
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def make_load_id(kind: str, sha256: str, **options: Any) -> str:
+    """Deterministic id of loading this input with these options."""
+    opts = json.dumps(options, sort_keys=True, default=str)
+    digest = hashlib.sha256(f"{kind}\0{sha256}\0{opts}".encode()).hexdigest()[:20]
+    return f"{kind}-{digest}"
+
+
+# ------------------------------------------------------------------ Load node
+_BEGIN_LOAD = """
+MERGE (l:Load {id: $id})
+ON CREATE SET l.kind = $kind, l.source = $source, l.sha256 = $sha256,
+              l.firstStartedAt = $startedAt, l.runs = 0
+SET l.startedAt = $startedAt, l.status = 'running', l.runs = l.runs + 1,
+    l.options = $options
+RETURN l.firstStartedAt AS loadedAt
+"""
+
+_FINISH_LOAD = """
+MATCH (l:Load {id: $id})
+SET l.finishedAt = $finishedAt, l.status = $status, l.read = $read,
+    l.written = $written, l.skipped = $skipped, l.errors = $errors,
+    l.errorCount = $errorCount
+"""
+
+MAX_STORED_ERRORS = 1000
+
+
+def begin_load(driver: neo4j.Driver, report: LoadReport, options: Mapping[str, Any]) -> str:
+    """Record the start of a load; return its ``loadedAt`` (first time this input loaded)."""
+    rows = db.records(
+        driver,
+        "MATCH (l:Load {id: $id}) RETURN l.firstStartedAt AS t",
+        id=report.load_id,
+        name="load.lookup",
+    )
+    db.write(
+        driver,
+        _BEGIN_LOAD,
+        {
+            "id": report.load_id,
+            "kind": report.kind,
+            "source": report.source,
+            "sha256": report.sha256,
+            "startedAt": report.started_at,
+            "options": json.dumps(dict(options), sort_keys=True, default=str),
+        },
+        name="load.begin",
+    )
+    return rows[0]["t"] if rows and rows[0]["t"] else report.started_at
+
+
+def finish_load(driver: neo4j.Driver, report: LoadReport) -> None:
+    status = "refused" if report.refused else ("partial" if report.errors else "done")
+    db.write(
+        driver,
+        _FINISH_LOAD,
+        {
+            "id": report.load_id,
+            "finishedAt": report.finished_at,
+            "status": status,
+            "read": report.read,
+            "written": report.written,
+            "skipped": report.skipped,
+            "errors": report.error_lines(MAX_STORED_ERRORS),
+            "errorCount": len(report.errors),
+        },
+        name="load.finish",
+    )
+
+
+# ------------------------------------------------------------------ CSV reading
+def open_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(line, row)`` from a UTF-8 CSV (BOM accepted). Refuses other encodings."""
+    csv.field_size_limit(MAX_FIELD)
+    try:
+        fh = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+    except OSError as e:
+        raise FileRefused(f"{path.name}: cannot open ({e.strerror})") from e
+    with fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise FileRefused(f"{path.name}: empty file, a header row is needed")
+            names = [h.strip() for h in header]
+            yield 1, {"__header__": names}  # type: ignore[dict-item]
+            for row in reader:
+                line = reader.line_num
+                if not row or all(not c.strip() for c in row):
+                    continue
+                if len(row) != len(names):
+                    yield line, {"__bad__": f"has {len(row)} fields, the header has {len(names)}"}
+                    continue
+                yield line, dict(zip(names, row, strict=True))
+        except UnicodeDecodeError as e:
+            raise FileRefused(
+                f"{path.name}: not UTF-8 (byte 0x{e.object[e.start]:02X} at offset "
+                f"{e.start} of a read block); save it as UTF-8 and load it again"
+            ) from e
+        except csv.Error as e:
+            raise FileRefused(f"{path.name} line {reader.line_num}: unreadable CSV ({e})") from e
+
+
+class CsvLoader:
+    """Base of the CSV loaders. Subclasses set the class attributes and ``validate``."""
+
+    kind: ClassVar[str]
+    required: ClassVar[tuple[str, ...]]
+    optional: ClassVar[tuple[str, ...]] = ()
+    model: ClassVar[type[BaseModel] | None] = None
+    #: ``UNWIND $rows AS row ...``; also receives ``$loadId``, ``$source``, ``$loadedAt``.
+    write_query: ClassVar[str]
+
+    def options(self) -> dict[str, Any]:
+        """Options that change what is written (part of the load id)."""
+        return {}
+
+    def validate(self, raw: dict[str, str], file: str, line: int) -> dict[str, Any]:
+        """Turn one raw CSV row into the parameters of ``write_query`` or raise InvalidRecord.
+
+        The default validates with ``self.model`` (pydantic), mapping its first error to
+        the column it concerns.
+        """
+        assert self.model is not None
+        try:
+            rec = self.model.model_validate(raw)
+        except ValidationError as e:
+            err = e.errors()[0]
+            col = str(err["loc"][0]) if err.get("loc") else ""
+            msg = err.get("msg", "invalid").removeprefix("Value error, ")
+            value = raw.get(col, "")
+            raise InvalidRecord(
+                f"{msg} (got {shown(value)})" if value != "" else msg,
+                file=file,
+                line=line,
+                field=col,
+            ) from None
+        return self.to_row(rec)
+
+    def to_row(self, rec: BaseModel) -> dict[str, Any]:
+        return rec.model_dump()
+
+    # -------------------------------------------------------------- header
+    def check_header(self, names: list[str], file: str, lenient: bool) -> None:
+        seen: set[str] = set()
+        dup = [n for n in names if n in seen or seen.add(n)]  # type: ignore[func-returns-value]
+        if dup:
+            raise FileRefused(f"{file}: duplicate column(s) {', '.join(map(shown, dup))}")
+        missing = [c for c in self.required if c not in names]
+        if missing:
+            raise FileRefused(
+                f"{file}: missing column(s) {', '.join(missing)}; "
+                f"expected {', '.join(self.required + self.optional)}"
+            )
+        unknown = [n for n in names if n not in self.required and n not in self.optional]
+        if unknown and not lenient:
+            raise FileRefused(
+                f"{file}: unknown column(s) {', '.join(map(shown, unknown))} "
+                "(use --lenient to ignore them)"
+            )
+
+    def rows(
+        self, path: Path, lenient: bool
+    ) -> Iterator[tuple[int, dict[str, Any] | None, InvalidRecord | None]]:
+        """Yield ``(line, row, error)`` for every record; exactly one of row/error is set."""
+        file = path.name
+        it = open_csv(path)
+        _, head = next(it)
+        names = head["__header__"]  # type: ignore[index]
+        self.check_header(names, file, lenient)
+        known = set(self.required + self.optional)
+        for line, raw in it:
+            if "__bad__" in raw:
+                yield line, None, InvalidRecord(raw["__bad__"], file=file, line=line)
+                continue
+            raw = {k: v.strip() for k, v in raw.items() if k in known}
+            try:
+                yield line, self.validate(raw, file, line), None
+            except InvalidRecord as e:
+                yield line, None, e
+
+
+ProgressFn = Callable[[int], None]
+
+
+def run_csv(
+    driver: neo4j.Driver | None,
+    loader: CsvLoader,
+    path: Path,
+    *,
+    strict: bool = False,
+    lenient: bool = False,
+    dry_run: bool = False,
+    batch_size: int = 2000,
+    max_errors: int | None = 1000,
+    progress: ProgressFn | None = None,
+) -> LoadReport:
+    """Validate the whole file, then write it in batches. Never raises for bad input:
+    the report says what was refused or skipped."""
+    path = Path(path)
+    report = LoadReport(kind=loader.kind, source=path.name, dry_run=dry_run)
+    report.started_at = now_iso()
+    try:
+        report.sha256 = file_sha256(path)
+    except OSError as e:
+        report.refused, report.refusal = True, f"{path.name}: cannot read ({e.strerror})"
+        return report
+    report.load_id = make_load_id(loader.kind, report.sha256, **loader.options())
+
+    # Pass 1: validate everything; nothing is written if the file is refused.
+    try:
+        for _line, _row, err in loader.rows(path, lenient):
+            report.read += 1
+            if err is not None:
+                report.errors.append(err)
+                if max_errors is not None and len(report.errors) > max_errors:
+                    raise FileRefused(
+                        f"{path.name}: more than {max_errors} bad records; nothing loaded"
+                    )
+    except FileRefused as e:
+        report.refused, report.refusal = True, str(e)
+    if not report.refused and strict and report.errors:
+        report.refused = True
+        report.refusal = (
+            f"{path.name}: {len(report.errors)} bad record(s) and --strict; nothing loaded"
+        )
+    report.skipped = len(report.errors)
+    if report.refused or dry_run or driver is None:
+        report.finished_at = now_iso()
+        if report.refused and driver is not None and not dry_run:
+            report.skipped = report.read
+        return report
+
+    # Pass 2: write valid records in batches.
+    loaded_at = begin_load(driver, report, loader.options())
+    params = {"loadId": report.load_id, "source": report.source, "loadedAt": loaded_at}
+    batch: list[dict[str, Any]] = []
+    done = 0
+
+    def flush() -> None:
+        nonlocal batch, done
+        if not batch:
+            return
+        c = db.write(
+            driver, loader.write_query, {**params, "rows": batch}, name=f"load.{loader.kind}"
+        )
+        report.add_counters(c)
+        report.written += len(batch)
+        done += len(batch)
+        if progress:
+            progress(done)
+        batch = []
+
+    for _line, row, err in loader.rows(path, lenient):
+        if err is None and row is not None:
+            batch.append(row)
+            if len(batch) >= batch_size:
+                flush()
+    flush()
+    report.finished_at = now_iso()
+    finish_load(driver, report)
+    log.info(
+        "load %s %s: read=%d written=%d skipped=%d",
+        report.kind,
+        report.load_id,
+        report.read,
+        report.written,
+        report.skipped,
+    )
+    return report
+
+
+def csv_row_count(path: Path) -> int:
+    """Rough number of data rows (line count minus the header), for progress bars."""
+    n = 0
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            n += chunk.count(b"\n")
+    return max(n - 1, 0)
+
+
+def read_text_sample(path: Path, size: int = 4096) -> str:
+    with open(path, "rb") as f:
+        return io.TextIOWrapper(io.BytesIO(f.read(size)), encoding="utf-8", errors="replace").read()

@@ -137,3 +137,22 @@ def schema_statements() -> list[str]:
     text = resources.files("graph").joinpath("schema.cypher").read_text(encoding="utf-8")
     lines = [ln for ln in text.splitlines() if not ln.strip().startswith("//")]
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+#: Media properties beyond the spec's table, written by the media loader and read by the
+#: link engine. Hashes are lowercase hex; lists are Neo4j lists of strings.
+MEDIA_EXTRA = {
+    "pdqVariants": "the 8 dihedral PDQ hashes (index 0 = as stored): rotations and mirrors",
+    "pdqTrimmed": "PDQ after trimming uniform borders (screenshots), when a border was trimmed",
+    "pdqTrimmedQuality": "quality of pdqTrimmed",
+    "pdqCrops": "PDQ hashes of standard crops, so crops up to 10 % still match",
+    "software": "EXIF Software",
+    "orientation": "EXIF Orientation (1-8)",
+    "lat": "EXIF GPS latitude, signed decimal degrees",
+    "lon": "EXIF GPS longitude, signed decimal degrees",
+    "serial": "camera serial from EXIF (also on the Camera node)",
+    "frames": "video only: PDQ hashes of sampled frames (list), see frameTimes",
+    "frameTimes": "video only: seconds of each sampled frame",
+    "durationSeconds": "video only",
+    "nonPertinent": "true when a hash set lists it as non-pertinent: it never creates links",
+}

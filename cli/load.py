@@ -12,6 +12,7 @@ from rich.table import Table
 from cli.common import console, err_console
 from graph import db
 from graph.config import get_settings
+from graph.errors import GraphError
 from loaders.base import CsvLoader, LoadReport, csv_row_count, run_csv
 
 app = typer.Typer(no_args_is_help=True)
@@ -90,6 +91,13 @@ def run_csv_command(
     if not dry_run:
         drv = db.get_driver()
         db.apply_schema(drv)
+    else:
+        # A dry run only reads, to check references (unknown cases, series, media);
+        # without a reachable server it still validates the file itself.
+        try:
+            drv = db.get_driver()
+        except GraphError:
+            err_console.print("[yellow]no graph reachable: references not checked[/]")
     total = csv_row_count(file) if file.is_file() else 0
     with progress_bar(total, f"{loader.kind}") as prog:
         task = prog.add_task("write", total=total)

@@ -252,6 +252,12 @@ class CsvLoader:
     def to_row(self, rec: BaseModel) -> dict[str, Any]:
         return rec.model_dump()
 
+    def prepare(self, driver: neo4j.Driver | None, path: Path, lenient: bool) -> None:
+        """Called by :func:`run_csv` once, before validation. Loaders whose records refer
+        to nodes already in the graph look them up here, in batches, so that ``validate``
+        can reject unknown ones. ``driver`` is None in an offline dry run. Default: nothing.
+        """
+
     # -------------------------------------------------------------- header
     def check_header(self, names: list[str], file: str, lenient: bool) -> None:
         seen: set[str] = set()
@@ -321,6 +327,7 @@ def run_csv(
 
     # Pass 1: validate everything; nothing is written if the file is refused.
     try:
+        loader.prepare(driver, path, lenient)
         for _line, _row, err in loader.rows(path, lenient):
             report.read += 1
             if err is not None:

@@ -78,12 +78,14 @@ def country_name(code: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Unicode NFKC, case folded, diacritics removed, whitespace collapsed.
+    """Unicode NFKC, case folded, diacritics removed, whitespace collapsed, invisible
+    format characters (zero-width spaces and joiners, bidi marks, soft hyphens) removed.
 
-    >>> fold("  Café   DU  Monde ")
-    'cafe du monde'
+    >>> fold("  Café   DU  Monde "), fold("Ca\u200bfé\u202e")
+    ('cafe du monde', 'cafe')
     """
     t = unicodedata.normalize("NFKC", text)
+    t = "".join(ch for ch in t if unicodedata.category(ch) != "Cf")
     t = unicodedata.normalize("NFKD", t)
     t = "".join(ch for ch in t if not unicodedata.combining(ch))
     t = unicodedata.normalize("NFKC", t).casefold()

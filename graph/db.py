@@ -8,6 +8,7 @@ re-raised as :mod:`graph.errors` with a hint, and never carry credentials.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -335,11 +336,16 @@ def ensure_read_only(driver: neo4j.Driver, query: str, params: Mapping[str, Any]
     ``LOAD CSV`` and no procedure outside :data:`ALLOWED_PROCEDURES`. A read
     transaction alone does not stop every write on a single server, hence the check.
     """
-    text = query.strip().rstrip(";").strip()
+    text = console_text(query)
     if not text:
         raise InvalidInput("the query is empty")
-    if ";" in _strip_literals(text):
+    bare = _strip_literals(text)
+    if ";" in bare:
         raise NotReadOnly("only one statement at a time is allowed")
+    if _USE.search(bare):
+        # USE would send the query to another database (system, or another one on an
+        # Enterprise server): the console reads ClueGraph's database only.
+        raise NotReadOnly("refused: USE is not allowed; the console reads this database only")
     try:
         with driver.session(database=database(), default_access_mode=neo4j.READ_ACCESS) as ses:
             summary = ses.run(Query("EXPLAIN " + text, timeout=10), dict(params)).consume()
@@ -368,19 +374,33 @@ def ensure_read_only(driver: neo4j.Driver, query: str, params: Mapping[str, Any]
                 raise NotReadOnly(
                     f"refused: procedure {proc or '(unknown)'} is not allowed in the console"
                 )
-    if "load csv" in _strip_literals(text).lower():
+    if _LOAD_CSV.search(bare):
         raise NotReadOnly("refused: LOAD CSV is not allowed in the console")
 
 
+#: ``USE`` as a clause (not a property ``n.use`` or a parameter ``$use``).
+_USE = re.compile(r"(?<![.$\w])use(?:\s+(?=\w)|\s*(?=`))", re.IGNORECASE)
+_LOAD_CSV = re.compile(r"\bload\s+csv\b", re.IGNORECASE)
+
+
+def console_text(query: str) -> str:
+    """The statement the console checks and runs: trimmed, trailing ``;`` removed."""
+    return query.strip().rstrip(";").strip()
+
+
 def _strip_literals(text: str) -> str:
-    """The query with string literals and comments blanked (for token checks)."""
+    """The query with string literals and comments blanked (for token checks).
+
+    Quotes take backslash escapes; backticked names do not (a backtick inside one is
+    doubled), as in Cypher.
+    """
     out, i, n = [], 0, len(text)
     while i < n:
         c = text[i]
         if c in "'\"`":
             j = i + 1
             while j < n and text[j] != c:
-                j += 2 if text[j] == "\\" else 1
+                j += 2 if (text[j] == "\\" and c != "`") else 1
             out.append(" ")
             i = j + 1
         elif text.startswith("//", i):
@@ -411,7 +431,7 @@ def run_read_only(
     ensure_read_only(driver, query, params)
     return read(
         driver,
-        query.strip().rstrip(";"),
+        console_text(query),
         params,
         name=name,
         limit=limit,
@@ -464,14 +484,21 @@ def server_info(driver: neo4j.Driver) -> dict[str, Any]:
     return {**rows[0], "nodes": nodes, "relationships": rels}
 
 
-def reset(driver: neo4j.Driver, batch: int = 10_000, progress=None) -> int:
-    """Delete every node and relationship in batches (safe on millions); return nodes deleted."""
+def reset(
+    driver: neo4j.Driver, batch: int = 10_000, progress=None, *, keep_audit: bool = True
+) -> int:
+    """Delete every node and relationship in batches (safe on millions); return nodes deleted.
+
+    The audit trail is append-only and survives a reset unless ``keep_audit`` is False
+    (the test fixtures start from a truly empty database).
+    """
+    match = "MATCH (n) WHERE NOT n:AuditEvent" if keep_audit else "MATCH (n)"
     total = 0
     try:
         with driver.session(database=database()) as ses:
             while True:
                 rec = ses.run(
-                    "MATCH (n) WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS c",
+                    match + " WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS c",
                     batch=batch,
                 ).single()
                 c = rec["c"] if rec else 0

@@ -79,7 +79,7 @@ def neo4j_server() -> dict:
 def driver(neo4j_server):
     """The driver, on an empty database with the schema applied."""
     drv = db.get_driver()
-    db.reset(drv)
+    db.reset(drv, keep_audit=False)
     db.apply_schema(drv)
     return drv
 

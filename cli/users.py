@@ -1,0 +1,151 @@
+"""``cluegraph users add|passwd|role|remove|list``: the app's users and roles.
+
+The users file is ``CLUEGRAPH_USERS_FILE`` (default ``<home>/users.toml``), mode 0600,
+with argon2id hashes. Passwords are asked twice without echo, or read from standard
+input with ``--password-stdin`` (one line), never taken as an argument.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import typer
+from rich.table import Table
+
+from cli.common import console, fail
+from graph import audit, auth
+from graph.errors import GraphError
+
+app = typer.Typer(no_args_is_help=True)
+
+ROLE_HELP = f"One of: {', '.join(auth.PERMISSIONS)}."
+
+
+def cli_user() -> str:
+    """Who ran the command, for the audit trail."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no login name (containers): still an audit entry
+        return "cli:unknown"
+
+
+def _audit(action: str, params: dict) -> None:
+    drv = None
+    try:
+        from graph import db
+
+        drv = db.get_driver()
+    except GraphError:
+        pass  # Neo4j down: the JSONL file still gets the event
+    ev = audit.record(drv, cli_user(), action, params, None)
+    if not ev.in_graph:
+        console.print("[dim]audit event written to audit.jsonl only (Neo4j not reachable)[/]")
+
+
+def _password(stdin: bool, name: str) -> str:
+    if stdin:
+        line = sys.stdin.readline()
+        pw = line[:-1] if line.endswith("\n") else line
+        pw = pw[:-1] if pw.endswith("\r") else pw
+    else:
+        pw = typer.prompt(
+            f"Password for {name}", hide_input=True, confirmation_prompt=True, err=True
+        )
+    try:
+        auth.check_password(pw, name)
+    except GraphError as e:
+        fail(str(e))
+    return pw
+
+
+@app.command()
+def add(
+    name: str = typer.Argument(..., help="User name (letters, digits, ._@-)."),
+    role: str = typer.Option(..., "--role", "-r", help=ROLE_HELP),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input (one line)."
+    ),
+    no_password: bool = typer.Option(
+        False, "--no-password", help="Trusted-proxy user: logs in through the proxy header only."
+    ),
+) -> None:
+    """Add a user with a role (asks for the password twice)."""
+    try:
+        n = auth.normalise_name(name)
+        auth._check_role(role)
+        if n in auth.load_users():
+            fail(f"user {n} already exists (use `cluegraph users passwd` or `role`)")
+        pw = None if no_password else _password(password_stdin, n)
+        user = auth.add_user(n, role, pw)
+    except GraphError as e:
+        fail(str(e))
+    _audit("users.add", {"name": user.name, "role": user.role})
+    console.print(f"added {user.name} ({user.role}) to {auth.users_path()}")
+
+
+@app.command()
+def passwd(
+    name: str = typer.Argument(...),
+    password_stdin: bool = typer.Option(False, "--password-stdin"),
+) -> None:
+    """Set a user's password (asks twice)."""
+    try:
+        n = auth.normalise_name(name)
+        if n not in auth.load_users():
+            fail(f"no user {n}")
+        auth.set_password(n, _password(password_stdin, n))
+    except GraphError as e:
+        fail(str(e))
+    _audit("users.passwd", {"name": n})
+    console.print(f"password of {n} changed")
+
+
+@app.command()
+def role(
+    name: str = typer.Argument(...),
+    new_role: str = typer.Argument(..., metavar="ROLE", help=ROLE_HELP),
+) -> None:
+    """Change a user's role."""
+    try:
+        user = auth.set_role(name, new_role)
+    except GraphError as e:
+        fail(str(e))
+    _audit("users.role", {"name": user.name, "role": user.role})
+    console.print(f"{user.name} is now {user.role}")
+
+
+@app.command()
+def remove(
+    name: str = typer.Argument(...),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Remove a user (their open app sessions end at the next page)."""
+    try:
+        n = auth.normalise_name(name)
+        if n not in auth.load_users():
+            fail(f"no user {n}")
+        if not yes and not typer.confirm(f"Remove user {n}?", default=False):
+            fail("nothing removed")
+        auth.remove_user(n)
+    except GraphError as e:
+        fail(str(e))
+    _audit("users.remove", {"name": n})
+    console.print(f"removed {n}")
+
+
+@app.command("list")
+def list_() -> None:
+    """List users and roles (never hashes)."""
+    try:
+        users = auth.load_users()
+    except GraphError as e:
+        fail(str(e))
+    t = Table(title=str(auth.users_path()))
+    t.add_column("user")
+    t.add_column("role")
+    t.add_column("login")
+    for n, entry in sorted(users.items()):
+        t.add_row(n, entry.role, "password" if entry.hash else "proxy header only")
+    console.print(t)
+    console.print(f"{len(users)} user(s)")

@@ -6,6 +6,7 @@ import importlib
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -60,9 +61,9 @@ def print_report(report: LoadReport, *, max_errors_shown: int = 20) -> None:
     if report.load_id and not report.dry_run and not report.refused:
         console.print(f"load id {report.load_id}", style="dim")
     if report.refusal:
-        err_console.print(f"[red]refused:[/] {report.refusal}", soft_wrap=True)
+        err_console.print(f"[red]refused:[/] {escape(report.refusal)}", soft_wrap=True)
     for line in report.error_lines(max_errors_shown):
-        err_console.print(f"[red]error:[/] {line}", soft_wrap=True, highlight=False)
+        err_console.print(f"[red]error:[/] {escape(line)}", soft_wrap=True, highlight=False)
     if len(report.errors) > max_errors_shown:
         err_console.print(f"... and {len(report.errors) - max_errors_shown} more errors")
 

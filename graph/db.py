@@ -485,28 +485,33 @@ def server_info(driver: neo4j.Driver) -> dict[str, Any]:
 
 
 def reset(
-    driver: neo4j.Driver, batch: int = 10_000, progress=None, *, keep_audit: bool = True
+    driver: neo4j.Driver, batch: int = 5_000, progress=None, *, keep_audit: bool = True
 ) -> int:
     """Delete every node and relationship in batches (safe on millions); return nodes deleted.
 
+    Relationships go first, in batches, so that no single transaction has to detach a
+    node with a huge number of them (that exhausts a small server's transaction memory).
     The audit trail is append-only and survives a reset unless ``keep_audit`` is False
     (the test fixtures start from a truly empty database).
     """
-    match = "MATCH (n) WHERE NOT n:AuditEvent" if keep_audit else "MATCH (n)"
+    keep = "WHERE NOT n:AuditEvent" if keep_audit else ""
+    steps = (
+        ("rels", "MATCH ()-[r]->() WITH r LIMIT $batch DELETE r RETURN count(*) AS c"),
+        ("nodes", f"MATCH (n) {keep} WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS c"),
+    )
     total = 0
     try:
         with driver.session(database=database()) as ses:
-            while True:
-                rec = ses.run(
-                    match + " WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS c",
-                    batch=batch,
-                ).single()
-                c = rec["c"] if rec else 0
-                total += c
-                if progress:
-                    progress(total)
-                if c < batch:
-                    break
+            for what, stmt in steps:
+                while True:
+                    rec = ses.run(stmt, batch=batch).single()
+                    c = rec["c"] if rec else 0
+                    if what == "nodes":
+                        total += c
+                        if progress:
+                            progress(total)
+                    if c < batch:
+                        break
     except Exception as e:
         raise translate(e) from e
     return total

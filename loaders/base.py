@@ -252,6 +252,15 @@ class CsvLoader:
     def to_row(self, rec: BaseModel) -> dict[str, Any]:
         return rec.model_dump()
 
+    def write(
+        self, driver: neo4j.Driver, rows: list[dict[str, Any]], params: Mapping[str, Any]
+    ) -> dict[str, int]:
+        """Write one batch; the default runs ``write_query`` once in a managed transaction.
+        A loader whose batch needs several statements overrides this."""
+        return db.write(
+            driver, self.write_query, {**params, "rows": rows}, name=f"load.{self.kind}"
+        )
+
     def prepare(self, driver: neo4j.Driver | None, path: Path, lenient: bool) -> None:
         """Called by :func:`run_csv` once, before validation. Loaders whose records refer
         to nodes already in the graph look them up here, in batches, so that ``validate``
@@ -360,9 +369,7 @@ def run_csv(
         nonlocal batch, done
         if not batch:
             return
-        c = db.write(
-            driver, loader.write_query, {**params, "rows": batch}, name=f"load.{loader.kind}"
-        )
+        c = loader.write(driver, batch, params)
         report.add_counters(c)
         report.written += len(batch)
         done += len(batch)

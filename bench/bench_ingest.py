@@ -1,0 +1,412 @@
+"""Ingestion benchmark: media analysis against its decode-only ceiling, and graph writes.
+
+    python bench/bench_ingest.py [--files 300] [--records 100000] [--workers N] [--reset-db]
+
+1. Makes ``--files`` synthetic JPEGs (1-3 MP: gradients, shapes and noise drawn with
+   numpy/Pillow) in a temporary folder.
+2. Decode-only pass over them, on every core: Pillow ``open`` + ``draft`` (the same
+   reduced-size JPEG decode the analysis uses) + ``load``. The ceiling.
+3. The media loader's analysis over the same files (:class:`loaders.media.AnalysisPool`,
+   one worker per core: digests, PDQ with its variants/trimmed/crops, pHash, EXIF).
+   Reported with and without the workers' start-up; the ratio to the ceiling is the
+   figure of merit (the issue asks for >= 70 %).
+4. ``--records`` metadata-only rows through the ``media-records`` loader into Neo4j
+   (validation pass + batched ``UNWIND`` writes): rows/s and nodes+relationships/s.
+   This needs an empty database: it refuses otherwise, unless ``--reset-db`` (which
+   deletes everything in the configured database).
+
+Prints a Markdown table and writes ``bench/results/ingest.json`` and ``ingest.md`` with
+the machine (CPU count and model, RAM), the versions and the settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RESULTS = ROOT / "bench" / "results"
+
+
+# ----------------------------------------------------------------------------- machine
+def machine() -> dict:
+    model = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    try:
+        import neo4j
+
+        driver_version = neo4j.__version__
+    except Exception:  # noqa: BLE001
+        driver_version = None
+    try:
+        import importlib.metadata as md
+
+        rust_ext = md.version("neo4j-rust-ext")
+    except Exception:  # noqa: BLE001
+        rust_ext = None
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "ram_gib": ram,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "neo4j_driver": driver_version,
+        "neo4j_rust_ext": rust_ext,
+    }
+
+
+# ----------------------------------------------------------------------------- synthetic files
+def make_image(args: tuple[Path, int]) -> int:
+    """One synthetic 1-3 MP JPEG with EXIF (some with a serial and GPS)."""
+    import numpy as np
+    import piexif
+    from PIL import Image, ImageDraw
+
+    path, seed = args
+    rng = np.random.default_rng(seed)
+    mp = rng.uniform(1.0, 3.0)
+    w = int((mp * 1e6 * 4 / 3) ** 0.5)
+    h = int(w * 3 / 4)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = np.stack(
+        [
+            127 + 90 * np.sin(xx / rng.uniform(40, 200) + rng.uniform(0, 6)),
+            127 + 90 * np.cos(yy / rng.uniform(40, 200) + rng.uniform(0, 6)),
+            127 + 60 * np.sin((xx + yy) / rng.uniform(60, 300)),
+        ],
+        axis=-1,
+    )
+    base += rng.normal(0, 8, base.shape)
+    img = Image.fromarray(np.clip(base, 0, 255).astype("uint8"))
+    d = ImageDraw.Draw(img)
+    for _ in range(12):
+        x0, y0 = int(rng.integers(0, w - 50)), int(rng.integers(0, h - 50))
+        x1, y1 = x0 + int(rng.integers(20, w // 3)), y0 + int(rng.integers(20, h // 3))
+        colour = tuple(int(c) for c in rng.integers(0, 255, 3))
+        (d.rectangle if rng.random() < 0.5 else d.ellipse)((x0, y0, x1, y1), fill=colour)
+    zeroth = {piexif.ImageIFD.Make: b"BenchCam", piexif.ImageIFD.Model: b"B-1"}
+    exif: dict = {piexif.ExifIFD.DateTimeOriginal: b"2023:01:02 03:04:05"}
+    gps: dict = {}
+    if seed % 3 == 0:
+        exif[piexif.ExifIFD.BodySerialNumber] = f"BENCH{seed % 5}".encode()
+    if seed % 2 == 0:
+        gps = {
+            piexif.GPSIFD.GPSLatitudeRef: b"N",
+            piexif.GPSIFD.GPSLatitude: ((45, 1), (int(seed % 60), 1), (0, 1)),
+            piexif.GPSIFD.GPSLongitudeRef: b"E",
+            piexif.GPSIFD.GPSLongitude: ((4, 1), (50, 1), (0, 1)),
+        }
+    img.save(path, "JPEG", quality=88, exif=piexif.dump({"0th": zeroth, "Exif": exif, "GPS": gps}))
+    return path.stat().st_size
+
+
+def decode_only(path: str) -> int:
+    """What the analysis cannot avoid: open, reduced-size draft decode, load."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        if img.format == "JPEG":
+            img.draft(img.mode, (512, 512))
+        img.load()
+        return img.size[0]
+
+
+# ----------------------------------------------------------------------------- records
+def make_records(path: Path, n: int, cases: list[str], series: list[str], seed: int = 7) -> None:
+    rng = random.Random(seed)
+    cols = [
+        "sha256", "md5", "sha1", "pdq", "pdq_quality", "phash", "width", "height", "bytes",
+        "mime", "file_name", "case_id", "series_id", "captured_at", "make", "model", "serial",
+        "lat", "lon",
+    ]  # fmt: skip
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        for i in range(n):
+            data = f"bench-record-{i}".encode()
+            has_gps = rng.random() < 0.3
+            has_serial = rng.random() < 0.2
+            w.writerow(
+                [
+                    hashlib.sha256(data).hexdigest(),
+                    hashlib.md5(data).hexdigest(),
+                    hashlib.sha1(data).hexdigest(),
+                    hashlib.sha256(data + b"p").hexdigest(),
+                    rng.randint(50, 100),
+                    hashlib.md5(data + b"h").hexdigest()[:16],
+                    1024,
+                    768,
+                    rng.randint(50_000, 3_000_000),
+                    "image/jpeg",
+                    f"IMG_{i:07d}.jpg",
+                    rng.choice(cases),
+                    rng.choice(series),
+                    "2023-01-02T03:04:05",
+                    "BenchCam" if has_serial else "",
+                    "B-1" if has_serial else "",
+                    f"SN{rng.randint(0, 500)}" if has_serial else "",
+                    f"{rng.uniform(-40, 60):.5f}" if has_gps else "",
+                    f"{rng.uniform(-120, 140):.5f}" if has_gps else "",
+                ]
+            )
+
+
+# ----------------------------------------------------------------------------- runs
+def bench_media(folder: Path, files: list[Path], workers: int) -> dict:
+    from loaders.media import AnalysisPool, FileEntry
+
+    paths = [str(p) for p in files]
+
+    # Decode-only ceiling, on every core (pool warmed first, so start-up is not counted).
+    # Measured before and after the analysis, and averaged: the machine may be shared.
+    def decode_pass() -> float:
+        with ProcessPoolExecutor(workers) as ex:
+            list(ex.map(decode_only, paths[: workers * 2]))
+            t = time.perf_counter()
+            list(ex.map(decode_only, paths, chunksize=4))
+            return time.perf_counter() - t
+
+    decode_before = decode_pass()
+
+    tasks = [FileEntry(p.name, str(p), 0, 0, None) for p in files]
+    pool = AnalysisPool(workers)
+    t0 = time.perf_counter()
+    first = None
+    ok = 0
+    for _task, status, _payload in pool.run(iter(tasks)):
+        if first is None:
+            first = time.perf_counter()
+        ok += status == "ok"
+    end = time.perf_counter()
+    decode_s = (decode_before + decode_pass()) / 2
+    total_s = end - t0
+    # Start-up: the time to the first result minus one file's share of the steady rate.
+    steady_s = end - first if first else total_s
+    n = len(files)
+    return {
+        "files": n,
+        "workers": workers,
+        "decode_only_files_per_s": n / decode_s,
+        "analysis_ok": ok,
+        "analysis_files_per_s_total": n / total_s,
+        "analysis_files_per_s_steady": (n - 1) / steady_s if n > 1 else None,
+        "analysis_startup_s": total_s - steady_s,
+        "load_average": os.getloadavg(),
+    }
+
+
+def bench_load_media(folder: Path, workers: int) -> dict:
+    from graph import db
+    from loaders.media import MediaLoadOptions, load_media
+
+    drv = db.get_driver()
+    t = time.perf_counter()
+    report = load_media(drv, folder, MediaLoadOptions(case_id="BENCH-C0", workers=workers))
+    s = time.perf_counter() - t
+    c = report.counters
+    return {
+        "end_to_end_files_per_s": report.written / s,
+        "end_to_end_s": s,
+        "written": report.written,
+        "skipped": report.skipped,
+        "nodes_created": c.get("nodes_created", 0),
+        "relationships_created": c.get("relationships_created", 0),
+    }
+
+
+def bench_records(n: int, workdir: Path) -> dict:
+    from graph import db
+    from loaders.base import run_csv
+    from loaders.records import MediaRecordsLoader
+
+    drv = db.get_driver()
+    cases = [f"BENCH-C{i}" for i in range(50)]
+    series = [f"BENCH-S{i}" for i in range(200)]
+    path = workdir / "media_records.csv"
+    make_records(path, n, cases, series)
+    from loaders import geo
+
+    geo.resolve_point(0.0, 0.0)  # build the gazetteer outside the timing
+    t = time.perf_counter()
+    report = run_csv(drv, MediaRecordsLoader(), path, batch_size=2000)
+    s = time.perf_counter() - t
+    c = report.counters
+    created = c.get("nodes_created", 0) + c.get("relationships_created", 0)
+    return {
+        "records": n,
+        "written": report.written,
+        "skipped": report.skipped,
+        "seconds": s,
+        "records_per_s": report.written / s,
+        "nodes_created": c.get("nodes_created", 0),
+        "relationships_created": c.get("relationships_created", 0),
+        "nodes_rels_per_s": created / s,
+        "properties_set": c.get("properties_set", 0),
+    }
+
+
+def wipe(batch: int = 5000) -> None:
+    """Delete everything in batches, relationships first: a ``DETACH DELETE`` of
+    high-degree nodes (a case holding thousands of media) can exceed a small server's
+    transaction memory."""
+    from graph import db
+
+    drv = db.get_driver()
+    while db.write(drv, "MATCH ()-[r]->() WITH r LIMIT $b DELETE r", b=batch, name="bench.wipe")[
+        "relationships_deleted"
+    ]:
+        pass
+    while db.write(drv, "MATCH (n) WITH n LIMIT $b DELETE n", b=batch, name="bench.wipe")[
+        "nodes_deleted"
+    ]:
+        pass
+
+
+def seed_world(n_cases: int = 50, n_series: int = 200) -> None:
+    from graph import db
+
+    drv = db.get_driver()
+    db.write(
+        drv,
+        """
+        MERGE (co:Country {code: 'FR'}) SET co.name = 'France'
+        MERGE (a:Agency {id: 'BENCH-A'})-[:IN_COUNTRY]->(co)
+        WITH a
+        UNWIND range(0, $nc - 1) AS i
+        MERGE (c:Case {id: 'BENCH-C' + i}) SET c.status = 'open'
+        MERGE (c)-[:OWNED_BY]->(a)
+        WITH count(*) AS _
+        UNWIND range(0, $ns - 1) AS j
+        MERGE (s:Series {id: 'BENCH-S' + j}) SET s.status = 'unidentified'
+        WITH s, j
+        MATCH (c:Case {id: 'BENCH-C' + (j % $nc)})
+        MERGE (c)-[:INVESTIGATES]->(s)
+        """,
+        nc=n_cases,
+        ns=n_series,
+        name="bench.world",
+    )
+
+
+# ----------------------------------------------------------------------------- report
+def markdown(res: dict) -> str:
+    m, a, r, e = res["machine"], res["media"], res.get("records"), res.get("load_media")
+    ratio = a["analysis_files_per_s_steady"] / a["decode_only_files_per_s"]
+    lines = [
+        f"# Ingestion benchmark ({res['date']})",
+        "",
+        f"Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['ram_gib']} GiB RAM, "
+        f"Python {m['python']}, neo4j driver {m['neo4j_driver']}, "
+        f"neo4j-rust-ext {m['neo4j_rust_ext'] or 'not installed'}.",
+        f"Command: `{res['command']}`. Load average during the media passes: "
+        f"{', '.join(f'{x:.1f}' for x in a['load_average'])} (the machine may be shared).",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| synthetic JPEGs (1-3 MP), mean size | {a['files']} files, "
+        f"{res['mean_file_kib']:.0f} KiB |",
+        f"| decode-only ceiling ({a['workers']} processes: open + draft + load) | "
+        f"{a['decode_only_files_per_s']:.1f} files/s |",
+        f"| media analysis, steady ({a['workers']} workers) | "
+        f"{a['analysis_files_per_s_steady']:.1f} files/s |",
+        f"| media analysis incl. worker start-up ({a['analysis_startup_s']:.1f} s) | "
+        f"{a['analysis_files_per_s_total']:.1f} files/s |",
+        f"| analysis / decode-only ceiling | {ratio:.0%} |",
+    ]
+    if e:
+        lines.append(
+            f"| `load media` end to end (walk, analysis, gazetteer, Neo4j writes) | "
+            f"{e['end_to_end_files_per_s']:.1f} files/s |"
+        )
+    if r:
+        lines += [
+            f"| media-records into Neo4j ({r['records']:,} rows, validation + writes) | "
+            f"{r['records_per_s']:,.0f} records/s ({r['seconds']:.1f} s) |",
+            f"| graph writes | {r['nodes_rels_per_s']:,.0f} nodes+rels/s "
+            f"({r['nodes_created']:,} nodes, {r['relationships_created']:,} rels) |",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--files", type=int, default=300)
+    ap.add_argument("--records", type=int, default=100_000)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--no-db", action="store_true", help="Skip the Neo4j parts.")
+    ap.add_argument("--reset-db", action="store_true", help="Wipe the configured database first.")
+    ap.add_argument("--keep", action="store_true", help="Keep what was loaded (default: wipe).")
+    args = ap.parse_args()
+
+    res: dict = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": "python bench/bench_ingest.py " + " ".join(sys.argv[1:]),
+        "machine": machine(),
+    }
+    with tempfile.TemporaryDirectory(prefix="cluegraph-bench-") as tmp:
+        tmpd = Path(tmp)
+        folder = tmpd / "media"
+        folder.mkdir()
+        files = [folder / f"img_{i:04d}.jpg" for i in range(args.files)]
+        t = time.perf_counter()
+        with ProcessPoolExecutor(args.workers) as ex:
+            sizes = list(ex.map(make_image, [(p, i) for i, p in enumerate(files)], chunksize=4))
+        print(f"made {len(files)} JPEGs in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        res["mean_file_kib"] = sum(sizes) / len(sizes) / 1024
+        res["media"] = bench_media(folder, files, args.workers)
+        print(json.dumps(res["media"], indent=1), file=sys.stderr)
+
+        if not args.no_db:
+            from graph import db
+
+            drv = db.get_driver()
+            if args.reset_db:
+                wipe()
+            elif db.counts(drv)[0]:
+                sys.exit("the database is not empty: pass --reset-db to wipe it, or --no-db")
+            db.apply_schema(drv)
+            seed_world()
+            res["load_media"] = bench_load_media(folder, args.workers)
+            print(json.dumps(res["load_media"], indent=1), file=sys.stderr)
+            if args.records:
+                res["records"] = bench_records(args.records, tmpd)
+                print(json.dumps(res["records"], indent=1), file=sys.stderr)
+            res["neo4j"] = db.server_info(drv)
+            if not args.keep:
+                wipe()
+
+    md = markdown(res)
+    print(md)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "ingest.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
+    (RESULTS / "ingest.md").write_text(md)
+
+
+if __name__ == "__main__":
+    main()

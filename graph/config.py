@@ -50,6 +50,31 @@ class Settings(BaseSettings):
     users_file: Path | None = Field(None, description="Users and roles file (default: home)")
     auth_header: str | None = Field(None, description="Trusted proxy header carrying the user")
     session_minutes: int = Field(30, description="Idle minutes before an app session ends")
+    # Link engine (graph/links.py, graph/neardup.py; docs/links.md gives the reasons).
+    pdq_radius: int = Field(31, description="Near-duplicate: PDQ distance at or below this")
+    phash_radius: int = Field(8, description="pHash distance at or below this is a candidate")
+    pdq_min_quality: int = Field(50, description="PDQ quality below this never links (flat)")
+    phash_confirm_pdq: int = Field(
+        56, description="A pHash candidate counts when its best PDQ distance is at or below this"
+    )
+    link_weight_same_media: float = Field(1.0, description="Score weight: identical file")
+    link_weight_near_duplicate: float = Field(0.9, description="Score weight: near-duplicate")
+    link_weight_same_camera: float = Field(0.8, description="Score weight: same camera serial")
+    link_weight_same_victim: float = Field(1.0, description="Score weight: same victim id")
+    link_weight_shared_clue: float = Field(0.5, description="Score weight: shared rare clue")
+    link_weight_same_location: float = Field(0.6, description="Score weight: same place")
+    link_weight_same_account: float = Field(0.5, description="Score weight: same account")
+    link_clue_ubiquity: int = Field(
+        20, description="A clue or place on this many series or more weighs nothing"
+    )
+    link_location_km: float = Field(1.0, description="Geotags this close (km) are one place")
+    link_min_score: float = Field(0.5, description="Default minimum score of the leads")
+    link_keep_score: float = Field(0.1, description="Links scoring below this are not stored")
+    link_evidence_per_kind: int = Field(10, description="Evidence items kept per link kind")
+    # Access (graph/auth.py, docs/security.md).
+    demo: bool = Field(
+        False, description="Training deployment: trainer accounts may act (demo world only)"
+    )
 
     @field_validator("home", "cache_dir", "users_file", mode="after")
     @classmethod

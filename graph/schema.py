@@ -25,6 +25,7 @@ class Label(StrEnum):
     HASHSET = "HashSet"
     LOAD = "Load"
     AUDIT_EVENT = "AuditEvent"
+    JUDGEMENT = "Judgement"
 
 
 class Rel(StrEnum):
@@ -60,6 +61,7 @@ KEYS: dict[Label, str] = {
     Label.HASHSET: "id",
     Label.LOAD: "id",
     Label.AUDIT_EVENT: "id",
+    Label.JUDGEMENT: "id",
 }
 
 #: Secondary lookup indexes: (label, property).

@@ -1,0 +1,790 @@
+"""Near-duplicate images across the graph: an exact radius index, kept as a cache.
+
+Which media take part
+    ``Media`` with a PDQ hash of quality >= ``pdq_min_quality`` (50) that no hash set
+    marks non-pertinent (``m.nonPertinent``). A flat picture (a wall close-up, a black
+    frame) has a low-quality PDQ that matches everything: it never links.
+
+Which hashes are compared (the rule of ``loaders.mediafile.pdq_match_distance``)
+    - every *stored* hash of one image with every stored hash of the other, where the
+      stored hashes are the PDQ, the border-trimmed PDQ (when its quality is sufficient)
+      and the PDQ of each standard crop (the crop offsets form a difference basis, so
+      crop against crop finds crops of up to 10 %; crops of different families matter
+      too: restricting them to their own family lost a third of the 5 % crops);
+    - each dihedral variant (rotations, mirrors) of one image with the other's PDQ.
+
+When a pair counts
+    ``pdq``, ``trimmed``, ``dihedral``, ``crop``: the smallest distance of that family is
+    <= ``pdq_radius`` (31); the first family that matches names the method.
+    ``phash``: the pHashes are within ``phash_radius`` (8) *and* the smallest PDQ distance
+    over every comparison above is <= ``phash_confirm_pdq`` (56). A 64-bit pHash at <= 8
+    matches unrelated pictures of similar layout; such pairs sit at PDQ 78-100 (measured,
+    see docs/links.md), whereas crops that PDQ misses by a few bits sit at 32-56.
+
+The index
+    Three :class:`graph.ndindex.HashIndex` (exact multi-index hashing): the stored hashes,
+    the dihedral variants and the pHashes, keyed by sha256. Candidates come from the
+    self-join of the stored hashes, from each PDQ searched among the variants and from
+    the pHash self-join; each candidate is then decided by :func:`compare` on the full set
+    of hashes. The index is saved under ``<home>/index/`` with its fingerprints, the loads
+    it reflects and a digest of the eligible media; it is rebuilt from the graph when
+    missing or stale and updated in place after a load.
+
+``NEAR_DUPLICATE {pdqDistance, phashDistance, method}`` is written once per unordered
+pair, from the smaller sha256 to the larger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import neo4j
+import numpy as np
+
+from graph import db, queries
+from graph.config import Settings, get_settings
+from graph.errors import GraphError, InvalidInput
+from graph.ndindex import HashIndex, StaleIndex, parse_hashes
+
+log = logging.getLogger("cluegraph.neardup")
+
+#: Methods, simplest explanation first.
+METHODS = ("pdq", "trimmed", "dihedral", "crop", "phash")
+#: Tags of the stored hashes.
+TAG_PDQ, TAG_TRIMMED, TAG_CROP = 0, 1, 2
+
+_STATE_FORMAT = "cluegraph-neardup/3"
+_PAGE = 5000
+_WRITE_BATCH = 5000
+
+_MERGE_EDGES = """
+UNWIND $rows AS row
+MATCH (a:Media {sha256: row.a})
+MATCH (b:Media {sha256: row.b})
+MERGE (a)-[r:NEAR_DUPLICATE]->(b)
+SET r.pdqDistance = row.pdqDistance, r.phashDistance = row.phashDistance, r.method = row.method
+"""
+
+_DELETE_EDGES = """
+UNWIND $rows AS row
+MATCH (:Media {sha256: row.a})-[r:NEAR_DUPLICATE]->(:Media {sha256: row.b})
+DELETE r
+"""
+
+
+# ----------------------------------------------------------------------------- codes
+
+
+@dataclass
+class MediaCodes:
+    """The hashes of one image that near-duplicate matching uses (hex strings).
+
+    ``stored`` is ``[pdq, trimmed?, *crops]``, ``tags`` says which is which, ``variants``
+    are the dihedral variants other than the PDQ itself.
+    """
+
+    sha256: str
+    pdq: str
+    stored: list[str]
+    tags: list[int]
+    variants: list[str] = field(default_factory=list)
+    phash: str | None = None
+
+    def whole(self) -> list[str]:
+        """Hashes of the whole picture: the PDQ and, if any, the trimmed PDQ."""
+        return [h for h, g in zip(self.stored, self.tags, strict=True) if g < TAG_CROP]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], min_quality: int) -> MediaCodes | None:
+        """From a row of ``neardup_media_codes``; None when the image cannot match."""
+        pdq = _hex(row.get("pdq"), 64)
+        quality = row.get("pdqQuality")
+        if pdq is None or quality is None or quality < min_quality:
+            return None
+        stored, tags = [pdq], [TAG_PDQ]
+        trimmed = _hex(row.get("pdqTrimmed"), 64)
+        tq = row.get("pdqTrimmedQuality")
+        if trimmed is not None and tq is not None and tq >= min_quality and trimmed != pdq:
+            stored.append(trimmed)
+            tags.append(TAG_TRIMMED)
+        for c in row.get("pdqCrops") or []:
+            h = _hex(c, 64)
+            if h is not None:
+                stored.append(h)
+                tags.append(TAG_CROP)
+        variants = [h for v in (row.get("pdqVariants") or [])[1:] if (h := _hex(v, 64))]
+        return cls(
+            sha256=row["sha256"],
+            pdq=pdq,
+            stored=stored,
+            tags=tags,
+            variants=variants,
+            phash=_hex(row.get("phash"), 16),
+        )
+
+    @classmethod
+    def of_query(
+        cls,
+        key: str,
+        *,
+        pdq: str | None = None,
+        variants: Sequence[str] = (),
+        trimmed: str | None = None,
+        crops: Sequence[str] = (),
+        phash: str | None = None,
+    ) -> MediaCodes:
+        """Codes of a triage query (a file hashed in memory, or a bare hash)."""
+        stored, tags = ([pdq], [TAG_PDQ]) if pdq else ([], [])
+        if trimmed and pdq and trimmed != pdq:
+            stored.append(trimmed)
+            tags.append(TAG_TRIMMED)
+        if pdq:
+            stored += list(crops)
+            tags += [TAG_CROP] * len(crops)
+        return cls(
+            sha256=key,
+            pdq=pdq or "",
+            stored=stored,
+            tags=tags,
+            variants=[v for v in list(variants)[1:] if v] if pdq else [],
+            phash=phash,
+        )
+
+
+def _hex(value: Any, length: int) -> str | None:
+    if not isinstance(value, str) or len(value) != length:
+        return None
+    v = value.lower()
+    try:
+        int(v, 16)
+    except ValueError:
+        return None
+    return v
+
+
+@dataclass
+class _Packed:
+    """One image's hashes as uint64 words, for fast popcounts."""
+
+    stored: np.ndarray  # (k, words)
+    tags: np.ndarray  # (k,)
+    variants: np.ndarray  # (v, words)
+    phash: int | None
+
+    @classmethod
+    def of(cls, codes: MediaCodes) -> _Packed:
+        stored = (
+            parse_hashes(codes.stored, 256).view(np.uint64)
+            if codes.stored
+            else np.empty((0, 4), np.uint64)
+        )
+        variants = (
+            parse_hashes(codes.variants, 256).view(np.uint64)
+            if codes.variants
+            else np.empty((0, 4), np.uint64)
+        )
+        return cls(
+            stored=stored,
+            tags=np.asarray(codes.tags, dtype=np.int8),
+            variants=variants,
+            phash=int(codes.phash, 16) if codes.phash else None,
+        )
+
+
+@dataclass(frozen=True)
+class Match:
+    """A near-duplicate pair ``a < b`` with its distances and how it matched."""
+
+    a: str
+    b: str
+    pdq_distance: int
+    phash_distance: int | None
+    method: str
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "pdqDistance": self.pdq_distance,
+            "phashDistance": self.phash_distance,
+            "method": self.method,
+        }
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    pdq_radius: int = 31
+    phash_radius: int = 8
+    phash_confirm_pdq: int = 56
+    min_quality: int = 50
+
+    @classmethod
+    def of(cls, s: Settings | None = None) -> Thresholds:
+        s = s or get_settings()
+        return cls(s.pdq_radius, s.phash_radius, s.phash_confirm_pdq, s.pdq_min_quality)
+
+
+def _popcount(x: np.ndarray) -> np.ndarray:
+    return np.bitwise_count(x).sum(axis=-1, dtype=np.int32)
+
+
+def _distances(a: _Packed, b: _Packed) -> tuple[int, int, int, int]:
+    """Smallest distance per family: (pdq, trimmed, dihedral, any stored pair)."""
+    big = np.iinfo(np.int32).max
+    d = _popcount(a.stored[:, None, :] ^ b.stored[None, :, :])  # (ka, kb)
+    ta, tb = a.tags[:, None], b.tags[None, :]
+    d_pdq = int(d[0, 0]) if a.tags[0] == TAG_PDQ and b.tags[0] == TAG_PDQ else big
+    whole_a, whole_b = ta < TAG_CROP, tb < TAG_CROP
+    no_crop = whole_a & whole_b
+    d_trim = int(d[no_crop].min()) if no_crop.any() else big
+    d_crop = int(d.min())
+    d_dih = big
+    if a.tags[0] == TAG_PDQ and b.variants.shape[0]:
+        d_dih = min(d_dih, int(_popcount(b.variants ^ a.stored[0]).min()))
+    if b.tags[0] == TAG_PDQ and a.variants.shape[0]:
+        d_dih = min(d_dih, int(_popcount(a.variants ^ b.stored[0]).min()))
+    return d_pdq, d_trim, d_dih, d_crop
+
+
+def best_distance(a: MediaCodes, b: MediaCodes) -> int | None:
+    """Smallest PDQ distance between two images over every allowed comparison: the value
+    of ``loaders.mediafile.pdq_match_distance``. None when either has no PDQ."""
+    pa, pb = _Packed.of(a), _Packed.of(b)
+    if pa.stored.shape[0] == 0 or pb.stored.shape[0] == 0:
+        return None
+    d = _distances(pa, pb)
+    return min(d[2], d[3])
+
+
+def compare(a: _Packed, b: _Packed, t: Thresholds) -> tuple[int, int | None, str] | None:
+    """``(pdqDistance, phashDistance, method)`` when two images are near-duplicates.
+
+    Symmetric: ``compare(a, b) == compare(b, a)``.
+    """
+    phd = (a.phash ^ b.phash).bit_count() if a.phash is not None and b.phash is not None else None
+    if a.stored.shape[0] == 0 or b.stored.shape[0] == 0:
+        return None
+    d_pdq, d_trim, d_dih, d_crop = _distances(a, b)
+    r = t.pdq_radius
+    for dist, method in ((d_pdq, "pdq"), (d_trim, "trimmed"), (d_dih, "dihedral")):
+        if dist <= r:
+            return dist, phd, method
+    if d_crop <= r:
+        return d_crop, phd, "crop"
+    best = min(d_crop, d_dih)
+    if phd is not None and phd <= t.phash_radius and best <= t.phash_confirm_pdq:
+        return best, phd, "phash"
+    return None
+
+
+def compare_codes(a: MediaCodes, b: MediaCodes, t: Thresholds | None = None) -> Match | None:
+    """:func:`compare` on two :class:`MediaCodes`; the match is ordered by sha256.
+
+    >>> z = "0" * 64
+    >>> a = MediaCodes("a", z, [z], [TAG_PDQ])
+    >>> b = MediaCodes("b", "f" + "0" * 63, ["f" + "0" * 63], [TAG_PDQ])
+    >>> compare_codes(a, b)
+    Match(a='a', b='b', pdq_distance=4, phash_distance=None, method='pdq')
+    """
+    res = compare(_Packed.of(a), _Packed.of(b), t or Thresholds.of())
+    if res is None:
+        return None
+    x, y = sorted((a.sha256, b.sha256))
+    return Match(x, y, res[0], res[1], res[2])
+
+
+# ----------------------------------------------------------------------------- index
+
+
+@dataclass
+class Probes:
+    """Every indexed image's PDQ (uint8 rows and owners), searched among the variants."""
+
+    pdq_ids: list[str] = field(default_factory=list)
+    pdq: np.ndarray = field(default_factory=lambda: np.empty((0, 32), np.uint8))
+
+    def add(self, page: Sequence[MediaCodes]) -> None:
+        if page:
+            self.pdq_ids += [c.sha256 for c in page]
+            self.pdq = np.concatenate([self.pdq, parse_hashes([c.pdq for c in page], 256)])
+
+
+@dataclass
+class NearDupIndex:
+    """The three hash indexes, keyed by sha256."""
+
+    stored: HashIndex = field(default_factory=lambda: HashIndex(256))
+    variants: HashIndex = field(default_factory=lambda: HashIndex(256))
+    phash: HashIndex = field(default_factory=lambda: HashIndex(64))
+
+    def __len__(self) -> int:
+        return len(self.stored)
+
+    @property
+    def n_codes(self) -> int:
+        return self.stored.n_codes + self.variants.n_codes + self.phash.n_codes
+
+    @property
+    def ids(self) -> list[str]:
+        return self.stored.ids
+
+    def add(self, codes: Iterable[MediaCodes]) -> None:
+        ids_s: list[str] = []
+        hex_s: list[str] = []
+        ids_v: list[str] = []
+        hex_v: list[str] = []
+        ids_p: list[str] = []
+        hex_p: list[str] = []
+        for c in codes:
+            ids_s += [c.sha256] * len(c.stored)
+            hex_s += c.stored
+            ids_v += [c.sha256] * len(c.variants)
+            hex_v += c.variants
+            if c.phash:
+                ids_p.append(c.sha256)
+                hex_p.append(c.phash)
+        self.stored.add(ids_s, hex_s)
+        self.variants.add(ids_v, hex_v)
+        self.phash.add(ids_p, hex_p)
+
+    def remove(self, sha256s: Sequence[str]) -> None:
+        shas = list(sha256s)
+        if shas:
+            for idx in (self.stored, self.variants, self.phash):
+                idx.remove(shas)
+
+    def candidates(self, t: Thresholds, probes: Probes) -> set[tuple[str, str]]:
+        """Every pair that may match (a superset of the matches), each ordered.
+
+        ``probes``: every indexed image's PDQ, as collected by :func:`build_index`.
+        """
+        out: set[tuple[str, str]] = set()
+        if self.stored.n_codes:
+            for a, b, _ in self.stored.pairs(t.pdq_radius):
+                out.add((a, b) if a < b else (b, a))
+        if self.variants.n_codes and probes.pdq_ids:
+            hits = self.variants.search(probes.pdq, t.pdq_radius)
+            for a, found in zip(probes.pdq_ids, hits, strict=True):
+                for b, _ in found:
+                    if a != b:
+                        out.add((a, b) if a < b else (b, a))
+        if self.phash.n_codes:
+            for a, b, _ in self.phash.pairs(t.phash_radius):
+                out.add((a, b) if a < b else (b, a))
+        return out
+
+    def search(self, codes: Sequence[MediaCodes], t: Thresholds) -> list[set[str]]:
+        """Candidate sha256s for each query (a superset of the matches)."""
+        out: list[set[str]] = [set() for _ in codes]
+
+        def run(index: HashIndex, items: list[tuple[int, str]], radius: int) -> None:
+            if not items or not index.n_codes:
+                return
+            for (qi, _), hits in zip(
+                items, index.search([h for _, h in items], radius), strict=True
+            ):
+                out[qi].update(h for h, _ in hits)
+
+        r = t.pdq_radius
+        run(self.stored, [(i, h) for i, c in enumerate(codes) for h in c.stored], r)
+        # variants x PDQ: the stored index holds every PDQ (and more, decided later)
+        run(self.stored, [(i, h) for i, c in enumerate(codes) for h in c.variants], r)
+        run(self.variants, [(i, c.pdq) for i, c in enumerate(codes) if c.pdq], r)
+        run(self.phash, [(i, c.phash) for i, c in enumerate(codes) if c.phash], t.phash_radius)
+        for i, c in enumerate(codes):
+            out[i].discard(c.sha256)
+        return out
+
+    # -------------------------------------------------------------- persistence
+
+    def _parts(self) -> dict[str, HashIndex]:
+        return {"stored": self.stored, "variants": self.variants, "phash": self.phash}
+
+    def save(self, directory: Path, state: dict[str, Any]) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        fps = {name: idx.save(directory / f"{name}.npz") for name, idx in self._parts().items()}
+        for old in directory.glob("*.npz"):
+            if old.stem not in fps:
+                old.unlink(missing_ok=True)
+        state = {**state, "format": _STATE_FORMAT, "fingerprints": fps, "media": len(self)}
+        tmp = directory / "state.json.tmp"
+        tmp.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
+        tmp.replace(directory / "state.json")
+
+    @classmethod
+    def load(cls, directory: Path) -> tuple[NearDupIndex, dict[str, Any]] | None:
+        """The saved index and its state, or None when missing or damaged."""
+        try:
+            state = json.loads((directory / "state.json").read_text(encoding="utf-8"))
+            if state.get("format") != _STATE_FORMAT:
+                return None
+            parts = {
+                name: HashIndex.load(directory / f"{name}.npz", expected_fingerprint=fp)
+                for name, fp in state["fingerprints"].items()
+            }
+            idx = cls(stored=parts["stored"], variants=parts["variants"], phash=parts["phash"])
+        except (OSError, ValueError, KeyError, StaleIndex, GraphError) as e:
+            log.info("near-duplicate index not usable (%s): rebuilding", type(e).__name__)
+            return None
+        return idx, state
+
+
+# ----------------------------------------------------------------------------- graph I/O
+
+
+def index_dir(settings: Settings | None = None) -> Path:
+    return (settings or get_settings()).home / "index"
+
+
+def iter_codes(driver: neo4j.Driver, t: Thresholds) -> Iterator[list[MediaCodes]]:
+    """Every eligible image's codes, a page at a time (keyset pagination on sha256)."""
+    after = ""
+    while True:
+        rows = db.records(
+            driver,
+            queries.neardup_media_codes(),
+            name="neardup.codes",
+            minQuality=t.min_quality,
+            after=after,
+            batch=_PAGE,
+        )
+        if not rows:
+            return
+        page = [c for r in rows if (c := MediaCodes.from_row(r, t.min_quality)) is not None]
+        yield page
+        after = rows[-1]["sha256"]
+        if len(rows) < _PAGE:
+            return
+
+
+def codes_of(driver: neo4j.Driver, sha256s: Iterable[str], t: Thresholds) -> dict[str, MediaCodes]:
+    """Codes of the given media that are eligible (others are left out)."""
+    shas = sorted(set(sha256s))
+    out: dict[str, MediaCodes] = {}
+    for i in range(0, len(shas), _PAGE):
+        rows = db.records(
+            driver,
+            queries.neardup_media_codes_by_sha(),
+            name="neardup.codes_by_sha",
+            sha256s=shas[i : i + _PAGE],
+            minQuality=t.min_quality,
+        )
+        for r in rows:
+            c = MediaCodes.from_row(r, t.min_quality)
+            if c is not None:
+                out[c.sha256] = c
+    return out
+
+
+def _graph_state(driver: neo4j.Driver, t: Thresholds) -> dict[str, Any]:
+    """What the saved index must match: server, thresholds, loads and eligible media."""
+    s = get_settings()
+    loads = db.records(driver, queries.neardup_loads(), name="neardup.loads")
+    rows = db.records(
+        driver, queries.neardup_eligible_keys(), name="neardup.keys", minQuality=t.min_quality
+    )
+    keys = sorted(rows[0]["keys"]) if rows else []
+    digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()
+    return {
+        "server": s.neo4j_uri or s.local_uri,
+        "database": db.database(s),
+        "minQuality": t.min_quality,
+        "loads": {r["id"]: str(r["finishedAt"]) for r in loads},
+        "media": len(keys),
+        "digest": digest,
+        "_ids": [k.split(":", 1)[0] for k in keys],
+    }
+
+
+def _same_state(saved: dict[str, Any], current: dict[str, Any], ignore_load: str | None) -> bool:
+    """Same server, thresholds and loads (besides ``ignore_load``); with no load to
+    ignore, also the same eligible media (digest of sha256, PDQ and pHash)."""
+    keys = ("server", "database", "minQuality") + (("media", "digest") if not ignore_load else ())
+    if any(saved.get(k) != current.get(k) for k in keys):
+        return False
+    a = {k: v for k, v in saved.get("loads", {}).items() if k != ignore_load}
+    b = {k: v for k, v in current.get("loads", {}).items() if k != ignore_load}
+    return a == b
+
+
+def _save(idx: NearDupIndex, state: dict[str, Any]) -> None:
+    idx.save(index_dir(), {k: v for k, v in state.items() if not k.startswith("_")})
+
+
+def build_index(driver: neo4j.Driver, t: Thresholds | None = None) -> tuple[NearDupIndex, Probes]:
+    """A fresh index from the graph, with the hashes to probe it with."""
+    t = t or Thresholds.of()
+    idx = NearDupIndex()
+    probes = Probes()
+    for page in iter_codes(driver, t):
+        idx.add(page)
+        probes.add(page)
+    return idx, probes
+
+
+#: The last index :func:`ensure_index` returned, with the state it matched (a process
+#: that triages many files, such as the app, does not reload it from disk each time).
+_MEMO: dict[str, Any] = {}
+
+
+def _memo_key(state: dict[str, Any]) -> str:
+    return json.dumps(
+        [str(index_dir()), {k: v for k, v in state.items() if not k.startswith("_")}],
+        sort_keys=True,
+    )
+
+
+def ensure_index(driver: neo4j.Driver, t: Thresholds | None = None) -> NearDupIndex:
+    """The saved index when it reflects the graph, else one rebuilt (and saved) from it."""
+    t = t or Thresholds.of()
+    state = _graph_state(driver, t)
+    key = _memo_key(state)
+    if _MEMO.get("key") == key:
+        return _MEMO["index"]
+    loaded = NearDupIndex.load(index_dir())
+    if loaded is not None and _same_state(loaded[1], state, None):
+        idx = loaded[0]
+    else:
+        idx, _ = build_index(driver, t)
+        _save(idx, state)
+    _MEMO.update(key=key, index=idx)
+    return idx
+
+
+# ----------------------------------------------------------------------------- matching
+
+
+def decide(
+    pairs: Iterable[tuple[str, str]], codes: dict[str, MediaCodes], t: Thresholds
+) -> dict[tuple[str, str], Match]:
+    """Decide candidate pairs with :func:`compare`; pairs with unknown codes are dropped."""
+    packed: dict[str, _Packed] = {}
+
+    def pk(sha: str) -> _Packed:
+        p = packed.get(sha)
+        if p is None:
+            p = packed[sha] = _Packed.of(codes[sha])
+        return p
+
+    out: dict[tuple[str, str], Match] = {}
+    for a, b in pairs:
+        if a not in codes or b not in codes:
+            continue
+        res = compare(pk(a), pk(b), t)
+        if res is not None:
+            out[(a, b)] = Match(a, b, *res)
+    return out
+
+
+def _existing_edges(
+    driver: neo4j.Driver, sha256s: Sequence[str] | None
+) -> dict[tuple[str, str], tuple]:
+    if sha256s is None:
+        rows = db.records(driver, queries.neardup_edges(), name="neardup.edges")
+    else:
+        rows = []
+        shas = sorted(set(sha256s))
+        for i in range(0, len(shas), _PAGE):
+            rows += db.records(
+                driver,
+                queries.neardup_edges_of(),
+                name="neardup.edges_of",
+                sha256s=shas[i : i + _PAGE],
+            )
+    return {(r["a"], r["b"]): (r["pdqDistance"], r["phashDistance"], r["method"]) for r in rows}
+
+
+def _write_diff(
+    driver: neo4j.Driver,
+    new: dict[tuple[str, str], Match],
+    old: dict[tuple[str, str], tuple],
+) -> tuple[int, int, set[str]]:
+    """Write what changed; return (written, deleted, media whose edges changed)."""
+    changed: set[str] = set()
+    gone = [k for k in old if k not in new]
+    put = [m for k, m in new.items() if old.get(k) != (m.pdq_distance, m.phash_distance, m.method)]
+    for i in range(0, len(gone), _WRITE_BATCH):
+        rows = [{"a": a, "b": b} for a, b in gone[i : i + _WRITE_BATCH]]
+        db.write(driver, _DELETE_EDGES, rows=rows, name="neardup.delete")
+    for i in range(0, len(put), _WRITE_BATCH):
+        rows = [m.as_row() for m in put[i : i + _WRITE_BATCH]]
+        db.write(driver, _MERGE_EDGES, rows=rows, name="neardup.merge")
+    for a, b in gone:
+        changed |= {a, b}
+    for m in put:
+        changed |= {m.a, m.b}
+    return len(put), len(gone), changed
+
+
+@dataclass
+class NearDupReport:
+    full: bool
+    media_indexed: int = 0
+    candidates: int = 0
+    matches: int = 0
+    written: int = 0
+    deleted: int = 0
+    changed_media: set[str] = field(default_factory=set)
+    seconds: dict[str, float] = field(default_factory=dict)
+    by_method: dict[str, int] = field(default_factory=dict)
+
+
+def rebuild(
+    driver: neo4j.Driver,
+    t: Thresholds | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> NearDupReport:
+    """Rebuild the index from the graph, recompute every pair, write what changed."""
+    t = t or Thresholds.of()
+    rep = NearDupReport(full=True)
+    say = progress or (lambda _m: None)
+    t0 = time.perf_counter()
+    state = _graph_state(driver, t)
+    say("reading hashes")
+    idx, probes = build_index(driver, t)
+    rep.media_indexed = len(idx)
+    rep.seconds["read"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    say(f"searching {idx.n_codes:,} hashes of {len(idx):,} images")
+    cand = idx.candidates(t, probes)
+    del probes
+    rep.candidates = len(cand)
+    rep.seconds["search"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    codes = codes_of(driver, {x for pair in cand for x in pair}, t)
+    new = decide(cand, codes, t)
+    rep.matches = len(new)
+    rep.seconds["decide"] = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    say(f"writing {len(new):,} near-duplicate pairs")
+    old = _existing_edges(driver, None)
+    rep.written, rep.deleted, rep.changed_media = _write_diff(driver, new, old)
+    rep.seconds["write"] = time.perf_counter() - t3
+    _save(idx, state)
+    rep.seconds["total"] = time.perf_counter() - t0
+    for m in new.values():
+        rep.by_method[m.method] = rep.by_method.get(m.method, 0) + 1
+    return rep
+
+
+def update(driver: neo4j.Driver, sha256s: Iterable[str], load_id: str) -> NearDupReport:
+    """Bring the index and ``NEAR_DUPLICATE`` up to date for media a load touched.
+
+    Falls back to :func:`rebuild` when the saved index does not reflect the graph as it
+    was before this load (a load it never saw, another database, other thresholds).
+    """
+    t = Thresholds.of()
+    t0 = time.perf_counter()
+    state = _graph_state(driver, t)
+    loaded = NearDupIndex.load(index_dir())
+    if loaded is None or not _same_state(loaded[1], state, load_id):
+        return rebuild(driver, t)
+    idx, _saved = loaded
+    touched = sorted(set(sha256s))
+    rep = NearDupReport(full=False)
+    codes = codes_of(driver, touched, t)
+    idx.remove(touched)
+    idx.add(codes.values())
+    if sorted(idx.ids) != state["_ids"]:
+        log.info("near-duplicate index differs from the graph after load %s: rebuilding", load_id)
+        return rebuild(driver, t)
+    rep.media_indexed = len(codes)
+    queries_ = list(codes.values())
+    found = idx.search(queries_, t) if queries_ and len(idx) else [set() for _ in queries_]
+    cand = {
+        (a, b) if a < b else (b, a)
+        for q, hits in zip(queries_, found, strict=True)
+        for a, b in ((q.sha256, h) for h in hits)
+    }
+    rep.candidates = len(cand)
+    others = {x for pair in cand for x in pair} - set(codes)
+    all_codes = {**codes, **codes_of(driver, others, t)}
+    new = decide(cand, all_codes, t)
+    rep.matches = len(new)
+    old = _existing_edges(driver, touched)
+    rep.written, rep.deleted, rep.changed_media = _write_diff(driver, new, old)
+    _save(idx, state)
+    rep.seconds["total"] = time.perf_counter() - t0
+    return rep
+
+
+def note_load(driver: neo4j.Driver, load_id: str) -> NearDupReport | None:
+    """Record in the saved state a load that touched no media (clues, victims, cases).
+
+    Nothing to search; only the state learns of the load, so that the next update does
+    not take it for a load the engine never saw. Rebuilds when the saved index is stale.
+    Returns None when nothing had to be rebuilt.
+    """
+    t = Thresholds.of()
+    state = _graph_state(driver, t)
+    path = index_dir() / "state.json"
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return rebuild(driver, t)
+    same_media = all(saved.get(k) == state[k] for k in ("media", "digest"))
+    if saved.get("format") != _STATE_FORMAT or not _same_state(saved, state, load_id):
+        return rebuild(driver, t)
+    if not same_media:
+        return rebuild(driver, t)
+    new = {**saved, **{k: v for k, v in state.items() if not k.startswith("_")}}
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(new, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+    return None
+
+
+def touched_media(driver: neo4j.Driver, load_id: str) -> list[str]:
+    """Media a load wrote, or whose relationships it wrote (series, hash sets, ...)."""
+    rows = db.records(
+        driver, queries.neardup_touched_media(), name="neardup.touched", loadId=load_id
+    )
+    return [r["sha256"] for r in rows if r["sha256"]]
+
+
+def search(driver: neo4j.Driver, items: Sequence[MediaCodes]) -> list[list[Match]]:
+    """Near matches of query codes among the graph's media (triage); reads only.
+
+    Each match is oriented with ``a`` = the query's key and ``b`` = the graph's sha256.
+    """
+    t = Thresholds.of()
+    if not items:
+        return []
+    idx = ensure_index(driver, t)
+    if not len(idx):
+        return [[] for _ in items]
+    found = idx.search(list(items), t)
+    graph_codes = codes_of(driver, {h for hits in found for h in hits}, t)
+    out: list[list[Match]] = []
+    for q, hits in zip(items, found, strict=True):
+        pq = _Packed.of(q)
+        res: list[Match] = []
+        for h in sorted(hits):
+            if h not in graph_codes:
+                continue
+            r = compare(pq, _Packed.of(graph_codes[h]), t)
+            if r is not None:
+                res.append(Match(q.sha256, h, *r))
+        res.sort(key=lambda m: (METHODS.index(m.method), m.pdq_distance, m.b))
+        out.append(res)
+    return out
+
+
+def phash_candidates(driver: neo4j.Driver, phashes: Sequence[str]) -> list[list[tuple[str, int]]]:
+    """Media whose pHash is within ``phash_radius`` of each query (unconfirmed)."""
+    t = Thresholds.of()
+    idx = ensure_index(driver, t)
+    if not idx.phash.n_codes:
+        return [[] for _ in phashes]
+    bad = [p for p in phashes if _hex(p, 16) is None]
+    if bad:
+        raise InvalidInput(f"not a 16-digit hex pHash: {bad[0]!r}")
+    return idx.phash.search([p.lower() for p in phashes], t.phash_radius)

@@ -1,0 +1,12 @@
+// Hashes of the media that may match as near-duplicates (PDQ of sufficient quality, not non-pertinent), a page at a time in sha256 order.
+// $minQuality: integer   $after: string (last sha256 of the previous page, '' first)   $batch: integer
+// Returns: sha256, pdq, pdqQuality, pdqVariants, pdqTrimmed, pdqTrimmedQuality, pdqCrops, phash
+MATCH (m:Media)
+WHERE m.sha256 > $after
+  AND m.pdq IS NOT NULL AND m.pdqQuality >= $minQuality
+  AND NOT coalesce(m.nonPertinent, false)
+RETURN m.sha256 AS sha256, m.pdq AS pdq, m.pdqQuality AS pdqQuality,
+       m.pdqVariants AS pdqVariants, m.pdqTrimmed AS pdqTrimmed,
+       m.pdqTrimmedQuality AS pdqTrimmedQuality, m.pdqCrops AS pdqCrops, m.phash AS phash
+ORDER BY m.sha256
+LIMIT $batch

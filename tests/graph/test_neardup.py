@@ -1,0 +1,314 @@
+"""Near-duplicate matching: the decision rule, flood control, the index cache, updates."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import pytest
+
+from graph import links, neardup
+from graph.config import reset_settings
+from graph.neardup import TAG_CROP, TAG_PDQ, TAG_TRIMMED, MediaCodes, compare_codes
+from tests.graph.test_links import World, flip, rand_hex, sha, stored_neardups
+
+RNG = random.Random(11)
+P = [rand_hex(RNG) for _ in range(8)]
+
+
+def codes(name, pdq, *, variants=(), trimmed=None, crops=(), phash=None) -> MediaCodes:
+    stored, tags = [pdq], [TAG_PDQ]
+    if trimmed:
+        stored.append(trimmed)
+        tags.append(TAG_TRIMMED)
+    stored += list(crops)
+    tags += [TAG_CROP] * len(crops)
+    return MediaCodes(name, pdq, stored, tags, list(variants), phash)
+
+
+# ----------------------------------------------------------------------------- the rule
+
+
+def test_close_pdq_matches_by_pdq():
+    m = compare_codes(codes("a", P[0]), codes("b", flip(P[0], 20, RNG)))
+    assert (m.method, m.pdq_distance) == ("pdq", 20)
+
+
+def test_pdq_beyond_the_radius_does_not_match():
+    assert compare_codes(codes("a", P[0]), codes("b", flip(P[0], 40, RNG))) is None
+
+
+def test_radius_is_inclusive():
+    assert compare_codes(codes("a", P[0]), codes("b", flip(P[0], 31, RNG))).pdq_distance == 31
+
+
+def test_trimmed_hash_matches_a_screenshot():
+    shot = codes("b", P[1], trimmed=flip(P[0], 6, RNG))
+    assert compare_codes(codes("a", P[0]), shot).method == "trimmed"
+
+
+def test_dihedral_variant_matches_a_rotated_copy():
+    rotated = codes("b", P[1], variants=[flip(P[0], 4, RNG)])
+    assert compare_codes(codes("a", P[0]), rotated).method == "dihedral"
+
+
+def test_variant_against_a_crop_is_not_a_comparison():
+    a = codes("a", P[0], crops=[P[2]])
+    b = codes("b", P[1], variants=[flip(P[2], 2, RNG)])
+    assert compare_codes(a, b) is None
+
+
+def test_crop_hash_matches_a_cropped_copy():
+    cropped = codes("b", flip(P[0], 90, RNG), crops=[flip(P[0], 10, RNG)])
+    assert compare_codes(codes("a", P[0]), cropped).method == "crop"
+
+
+def test_crop_against_crop_counts():
+    a = codes("a", P[0], crops=[P[3]])
+    b = codes("b", P[1], crops=[flip(P[3], 5, RNG)])
+    assert compare_codes(a, b).method == "crop"
+
+
+def test_phash_alone_is_only_a_candidate():
+    a = codes("a", P[0], phash="00ff00ff00ff00ff")
+    b = codes("b", P[1], phash="00ff00ff00ff00fe")
+    assert compare_codes(a, b) is None
+
+
+def test_phash_candidate_confirmed_by_a_looser_pdq_distance():
+    a = codes("a", P[0], phash="00ff00ff00ff00ff")
+    b = codes("b", flip(P[0], 45, RNG), phash="00ff00ff00ff00fe")
+    m = compare_codes(a, b)
+    assert (m.method, m.pdq_distance, m.phash_distance) == ("phash", 45, 1)
+
+
+def test_phash_candidate_beyond_the_confirmation_bound_does_not_match():
+    a = codes("a", P[0], phash="00ff00ff00ff00ff")
+    b = codes("b", flip(P[0], 60, RNG), phash="00ff00ff00ff00ff")
+    assert compare_codes(a, b) is None
+
+
+def test_the_rule_is_symmetric():
+    a = codes("a", P[0], variants=[P[4]], crops=[P[5]], phash="0123456789abcdef")
+    b = codes("b", flip(P[5], 7, RNG), variants=[flip(P[0], 3, RNG)], phash="0123456789abcdee")
+    assert compare_codes(a, b) == compare_codes(b, a)
+
+
+def test_best_distance_agrees_with_the_media_loader_on_real_images():
+    """On drawn synthetic rooms, the graph's rule gives mediafile.pdq_match_distance."""
+    from PIL import Image
+
+    from loaders import mediafile
+    from loaders.demo import rooms, vocab
+
+    base = rooms.draw_room(rooms.RoomSpec.build(5, vocab.COUNTRIES[0]))
+    view = rooms.render_view(base, 1, (800, 600))
+    buf = io.BytesIO()
+    view.save(buf, "JPEG", quality=90)
+    copies = [
+        rooms.near_duplicate(buf.getvalue(), kind, 3, "shared")[0]
+        for kind in ("crop", "rotate90", "screenshot_border")
+    ]
+    ha = mediafile.image_hashes(view)
+
+    def mc(name, h):
+        return MediaCodes.from_row(
+            {
+                "sha256": name,
+                "pdq": h.pdq,
+                "pdqQuality": h.pdq_quality,
+                "pdqVariants": h.pdq_variants,
+                "pdqTrimmed": h.pdq_trimmed,
+                "pdqTrimmedQuality": h.pdq_trimmed_quality,
+                "pdqCrops": h.pdq_crops,
+                "phash": h.phash,
+            },
+            50,
+        )
+
+    ours, theirs = [], []
+    for i, data in enumerate(copies):
+        hb = mediafile.image_hashes(Image.open(io.BytesIO(data)))
+        ours.append(neardup.best_distance(mc("a", ha), mc(f"b{i}", hb)))
+        theirs.append(mediafile.pdq_match_distance(ha, hb))
+    assert ours == theirs
+
+
+# ----------------------------------------------------------------------------- in the graph
+
+
+@pytest.fixture
+def world(driver) -> World:
+    return World(driver)
+
+
+def two_series(world: World) -> None:
+    world.series("S-FR", "FR")
+    world.series("S-DE", "DE")
+
+
+@pytest.mark.neo4j
+def test_pair_is_written_once_from_smaller_to_larger_sha256(world, driver):
+    two_series(world)
+    ha = world.media("a", "S-FR", pdq=P[0])
+    hb = world.media("b", "S-DE", pdq=flip(P[0], 5, RNG))
+    neardup.rebuild(driver)
+    assert list(stored_neardups(driver)) == [tuple(sorted((ha, hb)))]
+
+
+@pytest.mark.neo4j
+def test_edge_carries_distances_and_method(world, driver):
+    two_series(world)
+    world.media("a", "S-FR", pdq=P[0], phash="1111111111111111")
+    world.media("b", "S-DE", pdq=flip(P[0], 5, RNG), phash="1111111111111113")
+    neardup.rebuild(driver)
+    (props,) = stored_neardups(driver).values()
+    assert props == {"pdqDistance": 5, "phashDistance": 1, "method": "pdq"}
+
+
+@pytest.mark.neo4j
+def test_low_quality_images_never_match(world, driver):
+    two_series(world)
+    world.media("a", "S-FR", pdq=P[0], quality=30)
+    world.media("b", "S-DE", pdq=P[0], quality=30)
+    neardup.rebuild(driver)
+    assert stored_neardups(driver) == {}
+
+
+@pytest.mark.neo4j
+def test_non_pertinent_images_never_match(world, driver):
+    two_series(world)
+    world.media("a", "S-FR", pdq=P[0], non_pertinent=True)
+    world.media("b", "S-DE", pdq=P[0])
+    neardup.rebuild(driver)
+    assert stored_neardups(driver) == {}
+
+
+@pytest.mark.neo4j
+def test_flat_images_with_one_phash_do_not_flood(world, driver):
+    """Fifty flat frames (quality < 50) share a pHash and nearly a PDQ: no pair at all."""
+    rng = random.Random(3)
+    for i in range(10):
+        world.series(f"S-{i}", ("FR", "DE", "NL", "BR", "AU")[i % 5])
+    for i in range(50):
+        world.media(
+            f"flat{i}",
+            f"S-{i % 10}",
+            pdq=flip(P[6], rng.randint(0, 6), rng),
+            quality=rng.randint(0, 40),
+            phash="8000000000000000",
+        )
+    links.rebuild(driver)
+    assert (stored_neardups(driver), links_count(driver)) == ({}, 0)
+
+
+@pytest.mark.neo4j
+def test_same_layout_images_sharing_a_phash_do_not_flood(world, driver):
+    """Forty sharp images with one pHash but unrelated PDQ hashes: pHash alone links none."""
+    rng = random.Random(4)
+    for i in range(8):
+        world.series(f"S-{i}", ("FR", "DE", "NL", "BR")[i % 4])
+    for i in range(40):
+        world.media(f"room{i}", f"S-{i % 8}", pdq=rand_hex(rng), phash="f0f0f0f00f0f0f0f")
+    links.rebuild(driver)
+    assert stored_neardups(driver) == {}
+
+
+def links_count(driver) -> int:
+    from graph import db
+
+    return db.records(driver, "MATCH ()-[l:LINKED]->() RETURN count(l) AS n", name="t")[0]["n"]
+
+
+@pytest.mark.neo4j
+def test_thresholds_are_configurable(world, driver, monkeypatch):
+    two_series(world)
+    world.media("a", "S-FR", pdq=P[0])
+    world.media("b", "S-DE", pdq=flip(P[0], 20, RNG))
+    monkeypatch.setenv("CLUEGRAPH_PDQ_RADIUS", "10")
+    reset_settings()
+    try:
+        neardup.rebuild(driver)
+        assert stored_neardups(driver) == {}
+    finally:
+        monkeypatch.delenv("CLUEGRAPH_PDQ_RADIUS")
+        reset_settings()
+
+
+@pytest.mark.neo4j
+def test_rebuild_saves_the_index_and_ensure_index_reuses_it(world, driver):
+    two_series(world)
+    world.media("a", "S-FR", pdq=P[0])
+    neardup.rebuild(driver)
+    before = (neardup.index_dir() / "state.json").stat().st_mtime_ns
+    neardup.ensure_index(driver)
+    assert (neardup.index_dir() / "state.json").stat().st_mtime_ns == before
+
+
+@pytest.mark.neo4j
+def test_ensure_index_rebuilds_a_stale_index(world, driver):
+    two_series(world)
+    world.media("a", "S-FR", pdq=P[0])
+    neardup.rebuild(driver)
+    world.media("b", "S-DE", pdq=flip(P[0], 3, RNG))
+    idx = neardup.ensure_index(driver)
+    assert sorted(idx.ids) == sorted([sha("a"), sha("b")])
+
+
+@pytest.mark.neo4j
+def test_damaged_index_file_is_rebuilt(world, driver):
+    two_series(world)
+    world.media("a", "S-FR", pdq=P[0])
+    neardup.rebuild(driver)
+    (neardup.index_dir() / "stored.npz").write_bytes(b"not an index")
+    assert len(neardup.ensure_index(driver)) == 1
+
+
+@pytest.mark.neo4j
+def test_update_after_a_load_equals_a_rebuild(world, driver):
+    rng = random.Random(9)
+    two_series(world)
+    world.series("S-NL", "NL")
+    world.media("a", "S-FR", pdq=P[0], crops=[P[1]], phash="00000000ffffffff")
+    world.media("b", "S-DE", pdq=flip(P[0], 9, rng))
+    world.finish_load()
+    neardup.rebuild(driver)
+    world.load = "L2"
+    world.media("c", "S-NL", pdq=flip(P[1], 4, rng))  # matches a's crop
+    world.media("d", "S-NL", pdq=P[2], variants=[P[2], flip(P[0], 2, rng)])  # rotated a
+    world.media("e", "S-NL", pdq=flip(P[0], 50, rng), phash="00000000fffffff0")  # pHash-confirmed
+    world.mark_non_pertinent(sha("b"))  # a-b must go
+    world.finish_load("2024-01-02T00:00:00Z")
+    rep = neardup.update(driver, neardup.touched_media(driver, "L2"), "L2")
+    assert rep.full is False
+    incremental = stored_neardups(driver)
+    neardup.rebuild(driver)
+    assert stored_neardups(driver) == incremental
+
+
+@pytest.mark.neo4j
+def test_update_finds_every_method(world, driver):
+    rng = random.Random(9)
+    two_series(world)
+    world.series("S-NL", "NL")
+    world.media("a", "S-FR", pdq=P[0], crops=[P[1]], phash="00000000ffffffff")
+    world.finish_load()
+    neardup.rebuild(driver)
+    world.load = "L2"
+    world.media("c", "S-NL", pdq=flip(P[1], 4, rng))
+    world.media("d", "S-NL", pdq=P[2], variants=[P[2], flip(P[0], 2, rng)])
+    world.media("e", "S-DE", pdq=flip(P[0], 50, rng), phash="00000000fffffff0")
+    world.finish_load("2024-01-02T00:00:00Z")
+    neardup.update(driver, neardup.touched_media(driver, "L2"), "L2")
+    methods = sorted(p["method"] for p in stored_neardups(driver).values())
+    assert methods == ["crop", "dihedral", "phash"]
+
+
+@pytest.mark.neo4j
+def test_search_finds_near_matches_of_query_codes(world, driver):
+    two_series(world)
+    world.media("a", "S-FR", pdq=P[0])
+    neardup.rebuild(driver)
+    q = MediaCodes.of_query("query", pdq=flip(P[0], 7, RNG))
+    (matches,) = neardup.search(driver, [q])
+    assert [(m.b, m.pdq_distance) for m in matches] == [(sha("a"), 7)]

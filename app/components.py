@@ -1,0 +1,557 @@
+"""Shared rendering helpers: tables, pagers, downloads, evidence, networks, maps, thumbnails.
+
+Helpers take plain data (rows from :mod:`graph.pages`) and draw it; none of them queries
+the graph. Text that comes from the graph is escaped before it reaches Markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app import guard
+from app import state as S
+from graph import pages
+from graph.auth import Action
+from graph.db import Result
+from graph.errors import Forbidden
+from graph.schema import LINK_KINDS
+
+#: Distinct colours for countries: Kelly's colours of maximum contrast (no white or black).
+PALETTE = (
+    "#0067A5",
+    "#F38400",
+    "#008856",
+    "#BE0032",
+    "#875692",
+    "#F3C300",
+    "#A1CAF1",
+    "#882D17",
+    "#8DB600",
+    "#E68FAC",
+    "#848482",
+    "#604E97",
+    "#F99379",
+    "#C2B280",
+    "#B3446C",
+    "#DCD300",
+    "#E25822",
+    "#654522",
+    "#2B3D26",
+    "#F6A600",
+)
+KIND_LABELS = {
+    "same_media": "same file",
+    "near_duplicate": "near-duplicate",
+    "same_camera": "same camera",
+    "same_victim": "same victim",
+    "shared_clue": "shared clue",
+    "same_location": "same place",
+    "same_account": "same account",
+}
+#: Place names drawn on a map (the others show on hover).
+LABELLED_PLACES = 12
+JUDGEMENT_COLOURS = {"confirmed": "#2E7D32", "unsure": "#F9A825", "rejected": "#C62828"}
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: Any) -> str:
+    """Text from the graph, escaped for ``st.markdown`` (no links, emphasis or colours).
+
+    >>> md("a_b [x](y)")
+    'a\\\\_b \\\\[x\\\\]\\\\(y\\\\)'
+    """
+    return _MD_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+
+
+def empty_graph_hint() -> None:
+    st.info(
+        "The graph is empty. Load data with `cluegraph load cases|series|media|clues ...`, "
+        "or start the demo world: `cluegraph demo up` in a terminal, or the **Trainer** page.",
+        icon=":material/info:",
+    )
+
+
+# ------------------------------------------------------------------ tables
+def frame(rows: Sequence[Mapping[str, Any]] | Result, columns: Sequence[str] | None = None):
+    """Rows as a DataFrame; lists become comma-separated text, dicts JSON."""
+    if isinstance(rows, Result):
+        columns = columns or rows.columns
+        rows = rows.rows
+    cols = list(columns or (list(rows[0].keys()) if rows else []))
+    data = [{c: _cell(r.get(c)) for c in cols} for r in rows]
+    return pd.DataFrame(data, columns=cols)
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, list | tuple | set):
+        return ("; " if any(isinstance(x, dict) for x in v) else ", ").join(
+            _item(x) for x in v if x is not None
+        )
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    if v is None or isinstance(v, bool | int | float | str):
+        return v
+    return str(v)
+
+
+def _item(x: Any) -> str:
+    """One list item in a cell: evidence as ``kind: detail``, other maps as JSON."""
+    if isinstance(x, dict):
+        if "kind" in x and "detail" in x:
+            return f"{KIND_LABELS.get(x['kind'], x['kind'])}: {x['detail']}"
+        return json.dumps(x, ensure_ascii=False, default=str)
+    return str(x)
+
+
+def table(
+    rows: Sequence[Mapping[str, Any]] | Result,
+    columns: Sequence[str] | None = None,
+    *,
+    truncated: bool = False,
+    key: str | None = None,
+    height: int | str = "auto",
+    column_config: dict | None = None,
+    on_select: str = "ignore",
+) -> Any:
+    """A read-only table; says when the rows were cut at the row limit."""
+    if isinstance(rows, Result):
+        truncated = truncated or rows.truncated
+    df = frame(rows, columns)
+    out = st.dataframe(  # type: ignore[call-overload]
+        df,
+        hide_index=True,
+        width="stretch",
+        height=height,
+        key=key,
+        column_config=column_config,
+        on_select=on_select,
+        selection_mode="single-row",
+    )
+    if truncated:
+        st.caption(f"Showing the first {len(df)} rows; narrow the search to see the others.")
+    return out
+
+
+def pager(key: str, page_size: int, has_more: bool, shown: int) -> None:
+    """Previous/next buttons over ``st.session_state[key]`` (the offset)."""
+    skip = int(st.session_state.get(key, 0))
+    if skip == 0 and not has_more:
+        return
+    c1, c2, c3 = st.columns([1, 1, 4])
+    if c1.button("Previous", key=f"{key}-prev", disabled=skip == 0):
+        st.session_state[key] = max(0, skip - page_size)
+        st.rerun()
+    if c2.button("Next", key=f"{key}-next", disabled=not has_more):
+        st.session_state[key] = skip + page_size
+        st.rerun()
+    c3.caption(f"Rows {skip + 1}–{skip + shown}" + (" (more on the next page)" if has_more else ""))
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow(
+            [
+                json.dumps(v, ensure_ascii=False, default=str)
+                if isinstance(v, list | dict)
+                else ("" if v is None else v)
+                for v in (r.get(c) for c in columns)
+            ]
+        )
+    return buf.getvalue()
+
+
+def downloads(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], stem: str) -> None:
+    """CSV and JSON download buttons, for users with the ``export`` right (checked in the
+    query layer); each download is audited as ``export.download``."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-") or "result"
+    if not guard.may(Action.EXPORT):
+        st.caption("Downloads need the export right (coordinators and admins).")
+        return
+    user = guard.current_user()
+    try:
+        as_csv = pages.export_table(S.driver(), columns, rows, "csv", user=user)
+        as_json = pages.export_table(S.driver(), columns, rows, "json", user=user)
+    except Forbidden as e:
+        S.show_error(e)
+        return
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(
+        "Download CSV",
+        as_csv,
+        file_name=f"{safe}.csv",
+        mime="text/csv",
+        on_click=guard.audit,
+        args=("export.download", {"what": stem, "format": "csv"}, len(rows)),
+        key=f"dl-csv-{safe}",
+    )
+    c2.download_button(
+        "Download JSON",
+        as_json,
+        file_name=f"{safe}.json",
+        mime="application/json",
+        on_click=guard.audit,
+        args=("export.download", {"what": stem, "format": "json"}, len(rows)),
+        key=f"dl-json-{safe}",
+    )
+
+
+# ------------------------------------------------------------------ links and evidence
+def kinds_text(kinds: Iterable[str] | None) -> str:
+    return ", ".join(KIND_LABELS.get(k, md(k)) for k in (kinds or []))
+
+
+def evidence(items: Sequence[Mapping[str, Any]]) -> None:
+    """The evidence of a link, one line per item: kind, then the detail."""
+    if not items:
+        st.caption("No evidence recorded for this link.")
+        return
+    lines = []
+    for it in items:
+        kind = it.get("kind") or ""
+        label = KIND_LABELS.get(kind, md(kind) or "evidence")
+        colour = "blue" if kind in LINK_KINDS else "gray"
+        lines.append(f"- :{colour}-badge[{label}] {md(it.get('detail', ''))}")
+    st.markdown("\n".join(lines))
+
+
+def country_colours(codes: Iterable[str]) -> dict[str, str]:
+    """A stable colour per country code (sorted order through :data:`PALETTE`)."""
+    return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(sorted(set(codes)))}
+
+
+def legend(colours: Mapping[str, str]) -> None:
+    chips = " ".join(
+        f'<span style="display:inline-block;margin:0 .6em .3em 0;">'
+        f'<span style="display:inline-block;width:.9em;height:.9em;border-radius:50%;'
+        f'background:{html.escape(col)};vertical-align:middle;margin-right:.3em"></span>'
+        f"{html.escape(code)}</span>"
+        for code, col in sorted(colours.items())
+    )
+    st.markdown(chips, unsafe_allow_html=True)
+
+
+def network(
+    nodes: Sequence[Mapping[str, Any]],
+    edges: Sequence[Mapping[str, Any]],
+    *,
+    height: int = 600,
+    directed: bool = False,
+) -> str | None:
+    """An interactive network (streamlit-agraph); returns the id of a clicked node.
+
+    ``nodes``: ``{id, label, colour, size}``; ``edges``: ``{source, target, label, colour,
+    width, dashes}``. The component renders node titles as HTML, so none are given:
+    the label carries the text."""
+    from streamlit_agraph import Config, Edge, Node, agraph
+
+    ns = []
+    for n in nodes:
+        node = Node(
+            id=str(n["id"]),
+            label=str(n.get("label", n["id"])),
+            color=n.get("colour", PALETTE[0]),
+            size=float(n.get("size", 14)),
+            shape=n.get("shape", "dot"),
+            font={"size": 13, "multi": False, "face": "sans-serif"},
+        )
+        node.title = ""  # the component injects titles as HTML; keep graph text out of it
+        ns.append(node)
+    es = [
+        Edge(
+            source=str(e["source"]),
+            target=str(e["target"]),
+            label=str(e.get("label", "")),
+            color=e.get("colour", "#9E9E9E"),
+            width=float(e.get("width", 1.5)),
+            dashes=bool(e.get("dashes", False)),
+            title=str(e.get("title", "")),
+            font={"size": 11, "align": "middle", "strokeWidth": 3},
+            smooth={"enabled": True, "type": "continuous"},
+        )
+        for e in edges
+    ]
+    cfg = Config(
+        height=height,
+        width=1000,
+        directed=directed,
+        physics=True,
+        hierarchical=False,
+        solver="forceAtlas2Based",
+        stabilization=True,
+        fit=True,
+        interaction={"hover": True, "navigationButtons": True, "keyboard": False},
+    )
+    cfg.width = "100%"
+    return agraph(nodes=ns, edges=es, config=cfg)
+
+
+# ------------------------------------------------------------------ thumbnails
+@st.cache_data(ttl=120, max_entries=300, show_spinner=False)
+def _thumb(path: str, mtime: float, revealed: bool, size: int) -> bytes | None:
+    from PIL import Image, ImageFilter, ImageOps
+
+    try:
+        with Image.open(path) as src:  # Pillow's decompression-bomb guard stays on
+            src.draft("RGB", (size * 2, size * 2))
+            img: Image.Image = ImageOps.exif_transpose(src)
+            img.thumbnail((size, size))
+            if revealed:
+                img = img.convert("RGB")
+            else:
+                img = img.convert("L").filter(ImageFilter.GaussianBlur(radius=max(4, size // 14)))
+            buf = io.BytesIO()
+            img.save(buf, format="PNG")
+            return buf.getvalue()
+    except Exception:  # any unreadable file: no preview, the row still shows
+        return None
+
+
+def thumbnail(path: str | None, sha256: str, *, size: int = 160) -> None:
+    """A thumbnail when the file is on disk: blurred and grey until revealed by a click."""
+    p = Path(path) if path else None
+    if p is None or not p.is_file():
+        st.caption("file not reachable")
+        return
+    revealed_set: set[str] = st.session_state.setdefault(S.REVEALED, set())
+    revealed = sha256 in revealed_set
+    data = _thumb(str(p), p.stat().st_mtime, revealed, size)
+    if data is None:
+        st.caption("no preview (not an image Pillow can read)")
+        return
+    st.image(data, width=size, caption=None)
+
+    def reveal() -> None:
+        try:
+            pages.reveal_thumbnail(S._driver(), sha256, user=guard.current_user())
+        except Forbidden as e:
+            st.toast(f"Not allowed: {e}", icon=":material/lock:")
+            return
+        revealed_set.add(sha256)
+        guard.audit("thumbnail.reveal", {"sha256": sha256}, 1)
+
+    if revealed:
+        st.button(
+            "Blur again",
+            key=f"hide-{sha256}",
+            type="tertiary",
+            on_click=revealed_set.discard,
+            args=(sha256,),
+        )
+    else:
+        st.button("Reveal", key=f"reveal-{sha256}", type="tertiary", on_click=reveal)
+
+
+# ------------------------------------------------------------------ maps
+def _graticule(step: int = 15) -> list[dict]:
+    lines = []
+    for lon in range(-180, 181, step):
+        lines.append({"path": [[lon, lat] for lat in range(-80, 81, 5)]})
+    for lat in range(-75, 76, step):
+        lines.append({"path": [[lon, lat] for lon in range(-180, 181, 5)]})
+    return lines
+
+
+def _view(points: Sequence[tuple[float, float]], height: int = 460, width: int = 800):
+    """A view that fits every point in a ``width`` x ``height`` pixel map (with a margin)."""
+    import pydeck as pdk
+
+    if not points:
+        return pdk.ViewState(latitude=48.0, longitude=10.0, zoom=2.6)
+    lats = [p[0] for p in points]
+    lons = [p[1] for p in points]
+    mid_lat = (max(lats) + min(lats)) / 2
+    stretch = 1 / max(0.2, math.cos(math.radians(mid_lat)))  # Mercator, roughly
+    lon_span = max(max(lons) - min(lons), 0.02)
+    lat_span = max(max(lats) - min(lats), 0.02) * stretch
+    z_lon = math.log2(width * 360 / (512 * lon_span))  # deck.gl: 512 px world at zoom 0
+    z_lat = math.log2(height * 360 / (512 * lat_span))
+    zoom = max(0.5, min(11.0, min(z_lon, z_lat) - 0.6))
+    return pdk.ViewState(latitude=mid_lat, longitude=(max(lons) + min(lons)) / 2, zoom=zoom)
+
+
+def _tile_layers(tile_url: str, view) -> list:
+    """A unit's own tile server: the tiles around the view at one zoom, as bitmaps."""
+    import pydeck as pdk
+
+    z = max(0, min(12, int(round(view.zoom))))
+    n = 2**z
+
+    def tile_xy(lat: float, lon: float) -> tuple[int, int]:
+        lat = max(-85.0, min(85.0, lat))
+        x = int((lon + 180.0) / 360.0 * n)
+        y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+        return min(n - 1, max(0, x)), min(n - 1, max(0, y))
+
+    cx, cy = tile_xy(view.latitude, view.longitude)
+    r = 3
+    layers = []
+    for x in range(cx - r, cx + r + 1):
+        for y in range(max(0, cy - r), min(n - 1, cy + r) + 1):
+            xx = x % n
+            west = x / n * 360 - 180
+            east = (x + 1) / n * 360 - 180
+            north = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
+            south = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * (y + 1) / n))))
+            url = tile_url.replace("{z}", str(z)).replace("{x}", str(xx)).replace("{y}", str(y))
+            layers.append(
+                pdk.Layer(
+                    "BitmapLayer",
+                    id=f"tile-{z}-{x}-{y}",
+                    image=pdk.types.String(url),
+                    bounds=[west, south, east, north],
+                )
+            )
+    return layers
+
+
+def place_map(
+    places: Sequence[Mapping[str, Any]],
+    countries: Sequence[Mapping[str, Any]] = (),
+    *,
+    height: int = 460,
+    tile_url: str | None = None,
+) -> None:
+    """Places (sized by series) and countries (at their capital) on an offline map.
+
+    No basemap is fetched: the background is plain, with a graticule for orientation.
+    With ``tile_url`` (a unit's own ``{z}/{x}/{y}`` tile server) its tiles are drawn below.
+    """
+    import pydeck as pdk
+
+    colours = country_colours([c["code"] for c in countries])
+    # Sizes relative to the largest, so that a big unit's map stays readable.
+    cmax = max([c.get("series") or 0 for c in countries] + [1])
+    pmax = max([p.get("series") or 0 for p in places] + [1])
+    cdata = [
+        {
+            "lon": c["lon"],
+            "lat": c["lat"],
+            "code": c["code"],
+            "r": 6 + 12 * math.sqrt(max(0, c.get("series") or 0) / cmax),
+            "fill": _rgb(colours.get(c["code"], PALETTE[0]), 110),
+            "tip": f"{c.get('name') or c['code']}: {c.get('series', 0)} series, "
+            f"{c.get('cases', 0)} cases, {c.get('agencies', 0)} agencies",
+        }
+        for c in countries
+        if c.get("lat") is not None and c.get("lon") is not None
+    ]
+    pdata = [
+        {
+            "lon": p["lon"],
+            "lat": p["lat"],
+            "name": p.get("name") or p.get("id"),
+            "r": 3 + 9 * math.sqrt(max(0, p.get("series") or 0) / pmax),
+            "tip": f"{p.get('name') or p.get('id')} ({p.get('countryCode') or '?'}, "
+            f"{p.get('kind') or 'place'}): {p.get('series', 0)} series, "
+            f"{p.get('media', 0)} media",
+        }
+        for p in places
+        if p.get("lat") is not None and p.get("lon") is not None
+    ]
+    view = _view([(d["lat"], d["lon"]) for d in pdata + cdata], height=height)
+    layers: list = []
+    if tile_url:
+        layers += _tile_layers(tile_url, view)
+    else:
+        layers.append(
+            pdk.Layer(
+                "PathLayer",
+                id="graticule",
+                data=_graticule(),
+                get_path="path",
+                get_color=[170, 170, 170, 90],
+                width_min_pixels=1,
+            )
+        )
+    layers += [
+        pdk.Layer(
+            "ScatterplotLayer",
+            id="countries",
+            data=cdata,
+            get_position=["lon", "lat"],
+            get_radius="r",
+            radius_units=pdk.types.String("pixels"),
+            get_fill_color="fill",
+            get_line_color=[60, 60, 60, 160],
+            line_width_min_pixels=1,
+            stroked=True,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            id="places",
+            data=pdata,
+            get_position=["lon", "lat"],
+            get_radius="r",
+            radius_units=pdk.types.String("pixels"),
+            get_fill_color=[200, 40, 40, 200],
+            get_line_color=[255, 255, 255, 230],
+            line_width_min_pixels=1,
+            stroked=True,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            id="country-codes",
+            data=cdata,
+            get_position=["lon", "lat"],
+            get_text="code",
+            get_size=13,
+            get_color=[30, 30, 30, 230],
+            get_pixel_offset=[0, -18],
+            font_weight=700,
+        ),
+    ]
+    # Names only for the places with the most series: more would pile up at low zoom.
+    labelled = sorted(pdata, key=lambda d: -d["r"])[:LABELLED_PLACES]
+    if labelled:
+        layers.append(
+            pdk.Layer(
+                "TextLayer",
+                id="place-names",
+                data=labelled,
+                get_position=["lon", "lat"],
+                get_text="name",
+                get_size=11,
+                get_color=[120, 20, 20, 230],
+                get_pixel_offset=[0, 14],
+            )
+        )
+    deck = pdk.Deck(
+        layers=layers,
+        initial_view_state=view,
+        map_provider=None,  # no basemap: nothing is fetched from the internet
+        map_style=None,
+        tooltip={"text": "{tip}"},
+    )
+    st.pydeck_chart(deck, height=height)
+
+
+def _rgb(hex_colour: str, alpha: int = 255) -> list[int]:
+    h = hex_colour.lstrip("#")
+    return [int(h[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
+
+
+def short_hash(h: str | None, n: int = 12) -> str:
+    return (h or "")[:n]
+
+
+def stable_key(*parts: Any) -> str:
+    """A widget key from values that may hold any characters."""
+    return hashlib.sha1("\x1f".join(map(str, parts)).encode()).hexdigest()[:16]

@@ -1,0 +1,228 @@
+"""Who is using the app, what they may do, and the audit trail: the one place security plugs in.
+
+- :func:`login` runs first on every script run (``app/main.py``): it returns the user of a
+  live session, or shows the login form (or, in trusted-proxy mode, takes the user from
+  ``settings.auth_header``) and returns None. Sessions end after
+  ``settings.session_minutes`` without activity.
+- :func:`page` starts every view: it checks the page's right in the query layer
+  (:func:`graph.pages.allow`) and stops the page with an error when it is missing.
+- :func:`audit` records an action in the audit trail (:func:`graph.audit.record`).
+
+Enforcement happens in :mod:`graph.pages` (every function takes ``user`` and checks it);
+what is here only decides what to show.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import streamlit as st
+
+from graph import audit as graph_audit
+from graph import auth
+from graph.auth import Action, User
+from graph.errors import Forbidden, GraphError, InvalidInput
+
+log = logging.getLogger("cluegraph.audit")
+
+#: Session-state key of the :class:`graph.auth.Session` of the logged-in user.
+SESSION = "auth_session"
+#: A message for the login form (why the last session ended).
+_FLASH = "auth_flash"
+
+FIRST_RUN = (
+    "No one can log in yet: there is no users file ({path}). Create the first admin in a "
+    "terminal, on this machine:\n\n`cluegraph users add NAME --role admin`\n\n"
+    "then reload this page. (`make demo` creates a `demo-admin` account and prints its "
+    "password once.)"
+)
+EXPIRED = "Your session ended after {minutes} minutes without activity. Log in again."
+
+
+def _driver() -> Any:
+    """The app's driver without the reachability check (None when it cannot be made)."""
+    from app import state as S
+
+    try:
+        return S._driver()
+    except Exception:  # the audit still goes to the JSONL file
+        return None
+
+
+def audit(
+    action: str,
+    params: dict[str, Any] | None = None,
+    result_count: int | None = None,
+    outcome: str = "ok",
+    *,
+    user: User | str | None = None,
+) -> None:
+    """Record that the current user (or ``user``) did ``action``: a JSONL line and an
+    ``(:AuditEvent)`` node. Raises :class:`graph.audit.AuditFailed` when neither could be
+    written."""
+    who = user if user is not None else current_user()
+    ev = graph_audit.record(_driver(), who, action, params or {}, result_count, outcome)
+    if ev.error:
+        log.warning("audit %s: %s", action, ev.error)
+
+
+def current_user() -> User | None:
+    """The logged-in user of this session (None before login)."""
+    s = st.session_state.get(SESSION)
+    return s.user if isinstance(s, auth.Session) else None
+
+
+def user_name() -> str | None:
+    u = current_user()
+    return u.name if u else None
+
+
+def cache_scope() -> str:
+    """Cache key part: cached reads are shared only by the same user with the same role."""
+    u = current_user()
+    return f"{u.name}:{u.role}" if u else "-"
+
+
+def page(title: str, action: str = Action.READ) -> User | None:
+    """Start a page: check the page's right in the query layer, set the title, return the
+    user. Without the right, the page says so and stops."""
+    from app import state as S
+
+    st.title(title)
+    user = current_user()
+    try:
+        from graph import pages
+
+        pages.allow(S.driver(), user, action, {"page": title})
+    except Forbidden as e:
+        S.show_error(e)
+        st.stop()
+    return user
+
+
+def may(action: str) -> bool:
+    """Whether the current user has ``action`` (to decide what to offer; the query layer
+    checks again)."""
+    u = current_user()
+    return u is not None and action in u.permissions
+
+
+# ------------------------------------------------------------------ login
+def _attempt(name: str, password: str) -> None:
+    name = (name or "").strip()
+    if auth.is_locked(name):
+        st.error(auth.LOCKED_OUT, icon=":material/lock_clock:")
+        audit("login", {"name": name[:64], "locked": True}, None, "refused", user=name[:64])
+        return
+    user = auth.authenticate(name, password or "")
+    if user is None:
+        msg = auth.LOCKED_OUT if auth.is_locked(name) else auth.LOGIN_FAILED
+        st.error(msg, icon=":material/lock:")
+        audit("login", {"name": name[:64]}, None, "refused", user=name[:64])
+        return
+    st.session_state[SESSION] = auth.Session(user)
+    audit("login", {"via": "password"}, None, user=user)
+    st.rerun()
+
+
+def _form() -> None:
+    st.title("ClueGraph")
+    flash = st.session_state.pop(_FLASH, None)
+    if flash:
+        st.info(flash, icon=":material/timer_off:")
+    with st.form("login"):
+        name = st.text_input("User name", key="login_user", autocomplete="username")
+        password = st.text_input(
+            "Password", type="password", key="login_password", autocomplete="current-password"
+        )
+        go = st.form_submit_button("Log in", type="primary", icon=":material/login:")
+    if go:
+        _attempt(name, password)
+
+
+def _users_ready() -> bool:
+    """Whether a usable users file exists; else an operator message on the page."""
+    path = auth.users_path()
+    try:
+        users = auth.load_users(path)
+    except InvalidInput as e:
+        st.error(f"The users file cannot be used: {e}", icon=":material/lock:")
+        return False
+    if not users:
+        st.title("ClueGraph")
+        st.warning(FIRST_RUN.format(path=path), icon=":material/person_add:")
+        return False
+    return True
+
+
+def _from_proxy() -> User | None:
+    """Trusted-proxy mode: the header's user, in a session of their own."""
+    try:
+        headers = dict(st.context.headers)
+    except Exception:
+        headers = {}
+    user = auth.user_from_headers(headers)
+    s = st.session_state.get(SESSION)
+    if user is None:
+        st.session_state.pop(SESSION, None)
+        st.title("ClueGraph")
+        st.error(
+            "No access: the sign-in proxy did not name a ClueGraph user. Ask an admin to add "
+            "you (`cluegraph users add NAME --role ROLE --no-password`).",
+            icon=":material/lock:",
+        )
+        return None
+    if isinstance(s, auth.Session) and s.user.name == user.name and not s.expired():
+        s.touch()
+        s.user = user
+        return user
+    st.session_state[SESSION] = auth.Session(user)
+    audit("login", {"via": "proxy"}, None, user=user)
+    return user
+
+
+def login() -> User | None:
+    """The user of this session, or None after showing the login form (or a message)."""
+    from graph.config import get_settings
+
+    if not _users_ready():
+        return None
+    if get_settings().auth_header:
+        return _from_proxy()
+    s = st.session_state.get(SESSION)
+    if isinstance(s, auth.Session):
+        try:
+            return s.current_user()
+        except Forbidden as e:
+            st.session_state.pop(SESSION, None)
+            expired = s.expired()
+            audit("logout", {"reason": "expired" if expired else str(e)}, None, user=s.user)
+            st.session_state[_FLASH] = (
+                EXPIRED.format(minutes=f"{s.minutes:g}") if expired else f"{e}."
+            )
+    _form()
+    return None
+
+
+def _logout() -> None:
+    s = st.session_state.pop(SESSION, None)
+    if isinstance(s, auth.Session):
+        try:
+            audit("logout", {"reason": "button"}, None, user=s.user)
+        except GraphError:
+            log.exception("logout not audited")
+
+
+def sidebar_identity() -> None:
+    """Who is logged in, and the "Log out" button."""
+    u = current_user()
+    if u is None:
+        return
+    st.sidebar.caption(f"Logged in as **{u.name}** ({u.role})")
+    from graph.config import get_settings
+
+    if get_settings().auth_header:
+        st.sidebar.caption("Signed in through the proxy.")
+    else:
+        st.sidebar.button("Log out", key="logout", icon=":material/logout:", on_click=_logout)

@@ -1,0 +1,142 @@
+"""Link graph: series linked across countries, coloured by country; click a series to open it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from app import components as C
+from app import guard
+from app import state as S
+from graph import pages
+from graph.schema import LINK_KINDS
+
+ANY = "(any)"
+
+
+def filters(codes: list[str]) -> pages.LinkFilter:
+    with st.sidebar.form("link-filters"):
+        st.markdown("**Filters**")
+        kinds = st.multiselect(
+            "Link kinds",
+            LINK_KINDS,
+            format_func=lambda k: C.KIND_LABELS.get(k, k),
+            key="lg_kinds",
+            placeholder="every kind",
+        )
+        min_score = st.number_input(
+            "Minimum score",
+            min_value=0.0,
+            value=pages.default_min_score(),
+            step=0.1,
+            key="lg_min_score",
+            help="Weak links (a common clue, a distant place) score low; the leads' default "
+            "is CLUEGRAPH_LINK_MIN_SCORE.",
+        )
+        country = st.selectbox("Country", [ANY, *codes], key="lg_country")
+        cross_only = st.checkbox("Cross-country links only", value=True, key="lg_cross")
+        rejected = st.checkbox("Show rejected links", value=False, key="lg_rejected")
+        use_dates = st.checkbox("Only series with a case opened between", key="lg_use_dates")
+        today = dt.date.today()
+        dates = st.date_input(
+            "Case opened between",
+            value=(today - dt.timedelta(days=365), today),
+            key="lg_dates",
+            label_visibility="collapsed",
+        )
+        limit = st.slider("Links at most", 10, pages.GRAPH_LINKS_MAX, 300, 10, key="lg_limit")
+        st.form_submit_button("Apply", type="primary")
+    start = end = None
+    if use_dates and isinstance(dates, tuple | list) and dates:
+        start = dates[0]
+        end = dates[1] if len(dates) > 1 else None
+    return pages.LinkFilter(
+        kinds=list(kinds),
+        min_score=float(min_score),
+        country=None if country == ANY else country,
+        cross_only=cross_only,
+        include_rejected=rejected,
+        opened_from=start,
+        opened_to=end,
+        limit=int(limit),
+    )
+
+
+def render() -> None:
+    guard.page("Link graph")
+    countries = S.load("countries")
+    if countries is None:
+        return
+    flt = filters([c["code"] for c in countries.rows])
+    res = S.load("link_graph", flt)
+    if res is None:
+        return
+    if not res.rows:
+        counts = S.load("overview_counts") or {}
+        if not any(counts.get(k) for k in ("series", "media")):
+            C.empty_graph_hint()
+        else:
+            st.info(
+                "No link matches these filters. Links appear after the link engine has run "
+                "(`cluegraph links rebuild`); try lowering the minimum score or showing "
+                "same-country links.",
+                icon=":material/info:",
+            )
+        return
+    nodes, edges = pages.graph_elements(res.rows)
+    colours = C.country_colours(c for n in nodes for c in (n["countries"] or ["--"]))
+    st.caption(
+        f"{len(nodes)} series and {len(edges)} link(s)"
+        + (" (strongest first, cut at the limit)" if res.truncated else "")
+        + ". Click a series to open it; drag to rearrange, scroll to zoom."
+    )
+    C.legend(colours)
+    clicked = C.network(
+        [
+            {
+                "id": n["id"],
+                "label": f"{n['id']}\n{'/'.join(n['countries']) or '--'}",
+                "colour": colours.get((n["countries"] or ["--"])[0]),
+                "size": 10 + 2 * min(n["degree"], 8),
+            }
+            for n in nodes
+        ],
+        [
+            {
+                "source": e["source"],
+                "target": e["target"],
+                "label": f"{e['score']:.1f}" if isinstance(e["score"], int | float) else "",
+                "title": ", ".join(C.KIND_LABELS.get(k, k) for k in e["kinds"]),
+                "colour": C.JUDGEMENT_COLOURS.get(e["judgement"] or "", "#8D8D8D"),
+                "width": 1 + min(float(e["score"] or 0), 6.0),
+                "dashes": not e["crossCountry"] or e["judgement"] == "rejected",
+            }
+            for e in edges
+        ],
+        height=620,
+    )
+    if clicked is None:
+        st.session_state[S.GRAPH_CLICK] = None
+    elif clicked != st.session_state.get(S.GRAPH_CLICK):
+        st.session_state[S.GRAPH_CLICK] = clicked
+        S.open_series(str(clicked))
+    st.caption(
+        "Edge colour: green confirmed, amber unsure, red rejected, grey not judged; "
+        "dashed: same country or rejected. Edge label: score."
+    )
+    with st.expander("Links as a table", icon=":material/table:"):
+        C.table(
+            res.rows,
+            ["a", "aCountries", "b", "bCountries", "score", "kinds", "crossCountry", "judgement"],
+            key="links-table",
+        )
+        ids = sorted({n["id"] for n in nodes})
+        c1, c2 = st.columns([3, 1])
+        pick = c1.selectbox("Open a series", ids, key="lg_open_pick")
+        if c2.button("Open", key="lg_open_btn") and pick:
+            S.open_series(pick)
+
+
+if __name__ == "__main__":
+    render()

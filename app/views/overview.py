@@ -1,0 +1,103 @@
+"""Overview: headline counts, series per country and status, the latest loads, a map."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app import components as C
+from app import guard
+from app import state as S
+from graph import pages
+from graph.config import get_settings
+
+
+def render() -> None:
+    guard.page("Overview")
+    counts = S.load("overview_counts")
+    if counts is None:
+        return
+    cols = st.columns(6)
+    cols[0].metric("Cases", f"{counts.get('cases', 0):,}")
+    cols[1].metric("Series", f"{counts.get('series', 0):,}")
+    cols[2].metric("Media", f"{counts.get('media', 0):,}")
+    cols[3].metric("Identified victims", f"{counts.get('identifiedVictims', 0):,}")
+    cols[4].metric("Countries", f"{counts.get('countries', 0):,}")
+    cols[5].metric(
+        "Cross-country links",
+        f"{counts.get('crossCountryLinks', 0):,}",
+        help=f"Links between series of different countries scoring at least "
+        f"{pages.default_min_score():g} and not rejected; "
+        f"{counts.get('crossCountryLinksAll', 0):,} in all, weak ones included.",
+    )
+    if not any(counts.get(k) for k in ("cases", "series", "media")):
+        C.empty_graph_hint()
+
+    left, right = st.columns([3, 2])
+    countries = S.load("countries")
+    with left:
+        st.subheader("Series per country and status")
+        res = S.load("series_per_country_status")
+        if res is not None and res.rows:
+            df = pd.DataFrame(res.rows, columns=res.columns)
+            st.bar_chart(df, x="country", y="series", color="status", height=300)
+        elif res is not None:
+            st.caption("No series yet.")
+    with right:
+        st.subheader("Countries")
+        if countries is not None and countries.rows:
+            C.table(
+                countries.rows,
+                ["code", "name", "agencies", "cases", "series", "places"],
+                key="overview-countries",
+                height=300 if len(countries.rows) > 8 else "auto",
+            )
+        elif countries is not None:
+            st.caption("No country yet.")
+
+    st.subheader("Places")
+    places = S.load("places", None, 2000)
+    if places is not None and countries is not None:
+        if places.rows or countries.rows:
+            # Full width: a deck.gl map inside a narrow column is drawn off-centre.
+            C.place_map(places.rows, countries.rows, height=380, tile_url=get_settings().tile_url)
+            st.caption(
+                f"{len(places.rows)} place(s) with coordinates (red), sized by their series; "
+                "countries at their capital. The Map page filters by country."
+            )
+        else:
+            st.caption("No places yet.")
+
+    st.subheader("Latest loads")
+    loads = S.load("latest_loads", 10, 20)
+    if loads is None:
+        return
+    if not loads.rows:
+        st.caption("Nothing has been loaded yet.")
+        return
+    C.table(
+        loads.rows,
+        [
+            "startedAt",
+            "kind",
+            "source",
+            "status",
+            "read",
+            "written",
+            "skipped",
+            "errorCount",
+        ],
+        key="loads-table",
+    )
+    for row in loads.rows:
+        if row.get("errorCount"):
+            with st.expander(
+                f"{row['errorCount']} error(s) in {row.get('kind')} load of {row.get('source')}"
+            ):
+                st.code("\n".join(str(e) for e in row.get("errors") or []), language=None)
+                if row["errorCount"] > len(row.get("errors") or []):
+                    st.caption(f"First {len(row['errors'])} of {row['errorCount']} shown.")
+
+
+if __name__ == "__main__":
+    render()

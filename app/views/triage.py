@@ -1,0 +1,210 @@
+"""Triage: files or hashes in; exact and near matches out, with who already holds them.
+
+Uploaded files are written to a private temporary folder only for as long as hashing takes
+and deleted straight after; nothing reaches the graph unless the analyst adds the files to
+a case.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import streamlit as st
+
+from app import components as C
+from app import guard
+from app import state as S
+from graph import pages
+from graph.auth import Action
+from graph.config import get_settings
+from graph.errors import GraphError
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _lead_params() -> set[str]:
+    lead = (pages.leads() or {}).get("triage")
+    return {p.name for p in getattr(lead, "params", []) or []}
+
+
+def _save(files, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    paths = []
+    for i, f in enumerate(files or []):
+        name = _SAFE.sub("_", Path(f.name).name)[:120] or f"upload-{i}"
+        p = folder / f"{i:03d}-{name}"
+        p.write_bytes(f.getbuffer())
+        p.chmod(0o600)
+        paths.append(p)
+    return paths
+
+
+def _run(files, hashes: list[str], extra: dict | None = None, keep_in: Path | None = None):
+    """Triage; uploads live in a private temporary folder deleted straight after, unless
+    ``keep_in`` (adding to a case keeps the files, so the case can show them later)."""
+    if keep_in is not None:
+        paths = _save(files, keep_in)
+        return pages.triage(
+            S.driver(), hashes=hashes, files=paths, user=guard.current_user(), extra=extra
+        )
+    with tempfile.TemporaryDirectory(prefix="cluegraph-triage-") as tmp:
+        paths = _save(files, Path(tmp))
+        return pages.triage(
+            S.driver(), hashes=hashes, files=paths, user=guard.current_user(), extra=extra
+        )
+
+
+def _uploaded_names(rows: list[dict], files) -> None:
+    """Show each upload's own name instead of the temporary path it was hashed under."""
+    by_tmp = {f"{i:03d}-": f.name for i, f in enumerate(files or [])}
+    for r in rows:
+        v = r.get("input")
+        if isinstance(v, str) and "cluegraph-triage-" in v:
+            stem = Path(v).name
+            r["input"] = by_tmp.get(stem[:4], stem[4:])
+
+
+def render() -> None:
+    guard.page("Triage")
+    st.caption(
+        "Compare new files or hashes with everything known: exact and near matches, the series "
+        "they belong to, and the countries and agencies that already hold them. Files are "
+        "hashed on this server and deleted straight away; nothing is stored unless you add "
+        "them to a case."
+    )
+    if not pages.triage_available():
+        st.info(
+            "Triage is not available yet: it needs the `triage` lead (graph/leads.py), which "
+            "is not installed in this version.",
+            icon=":material/extension_off:",
+        )
+        return
+    with st.form("triage-form"):
+        files = st.file_uploader("Files (images or videos)", accept_multiple_files=True)
+        text = st.text_area(
+            "Or paste hashes: SHA-256, SHA-1, MD5 or PDQ, one per line",
+            height=110,
+            key="triage_hashes",
+        )
+        go = st.form_submit_button("Triage", type="primary", icon=":material/fact_check:")
+    hashes = [h.strip() for h in re.split(r"[\s,;]+", text or "") if h.strip()]
+    if go:
+        if not files and not hashes:
+            st.warning("Give at least one file or hash.")
+            return
+        try:
+            with st.spinner("Hashing and searching…"):
+                res = _run(files, hashes)
+        except GraphError as e:
+            S.show_error(e)
+            return
+        _uploaded_names(res.rows, files)
+        guard.audit(
+            "triage",
+            {"files": [f.name for f in files or []], "hashes": hashes[:50]},
+            len(res.rows),
+        )
+        st.session_state[S.TRIAGE_RESULT] = (pages.plain_rows(res), res.columns, res.truncated)
+    kept = st.session_state.get(S.TRIAGE_RESULT)
+    if not kept:
+        return
+    rows, columns, truncated = kept
+    if not any(r.get("match") not in (None, "none") for r in rows):
+        st.success("No match: nothing known looks like these files or hashes.")
+        if rows:
+            C.table(rows, columns, truncated=truncated, key="triage-table")
+    else:
+        summary(rows)
+        C.table(rows, columns, truncated=truncated, key="triage-table")
+        C.downloads(columns, rows, "triage")
+    add_to_case(files, hashes)
+
+
+def summary(rows: list[dict]) -> None:
+    def values(r: dict, *keys: str) -> list[str]:
+        out: list[str] = []
+        for k in keys:
+            v = r.get(k)
+            if isinstance(v, list):
+                out += [str(x) for x in v if x]
+            elif v:
+                out.append(str(v))
+        return out
+
+    rows = [r for r in rows if r.get("match") not in (None, "none")]
+    countries = Counter(c for r in rows for c in set(values(r, "countries", "country")))
+    agencies = Counter(a for r in rows for a in set(values(r, "agencies", "agency")))
+    series = Counter(s for r in rows for s in set(values(r, "series", "series_id", "seriesId")))
+    kinds = Counter(str(r.get("match") or r.get("kind") or "") for r in rows)
+    c = st.columns(4)
+    c[0].metric("Matches", len(rows))
+    c[1].metric("Series", len(series))
+    c[2].metric("Countries", len(countries))
+    c[3].metric("Agencies", len(agencies))
+    if kinds and set(kinds) != {""}:
+        st.caption(" · ".join(f"{k or 'match'}: {n}" for k, n in kinds.most_common()))
+    if agencies:
+        st.info(
+            "Already held by: " + ", ".join(f"{C.md(a)} ({n})" for a, n in agencies.most_common()),
+            icon=":material/group:",
+        )
+    if series:
+        c1, c2 = st.columns([3, 1])
+        pick = c1.selectbox("Open a matching series", sorted(series), key="triage_open_pick")
+        if c2.button("Open", key="triage_open_btn"):
+            S.open_series(pick)
+
+
+def add_to_case(files, hashes: list[str]) -> None:
+    if not guard.may(Action.LOAD):  # a load: the query layer checks the ``load`` right again
+        return
+    names = _lead_params()
+    key = next((k for k in ("add_to_case", "case", "case_id") if k in names), None)
+    with st.expander("Add these files to a case", icon=":material/add_box:"):
+        if key is None:
+            st.caption(
+                "Adding from the app is not available in this version: load the files with "
+                "`cluegraph load media DIR --case CASE_ID`."
+            )
+            return
+        st.caption(
+            "The files are kept under the ClueGraph home folder (readable by its user only) "
+            "so that the case can show them; their hashes and metadata go into the graph."
+        )
+        with st.form("triage-add"):
+            c1, c2 = st.columns(2)
+            case_id = c1.text_input("Case id", key="triage_case")
+            series_id = c2.text_input("Series id (optional)", key="triage_series")
+            ok = st.form_submit_button("Add to case")
+        if ok:
+            if not case_id.strip() or not files:
+                st.warning("Give a case id, and keep the files in the form above.")
+                return
+            extra: dict[str, str] = {key: case_id.strip()}
+            if series_id.strip():
+                extra["series"] = series_id.strip()
+            folder = get_settings().home / "uploads" / _SAFE.sub("_", case_id.strip())[:80]
+            try:
+                res = _run(files, [], extra=extra, keep_in=folder)
+            except GraphError as e:
+                S.show_error(e)
+                return
+            loaded = (res.summary or {}).get("loaded") or {}
+            guard.audit(
+                "triage.add_to_case",
+                {"case": case_id, "series": series_id, "files": [f.name for f in files]},
+                loaded.get("files"),
+            )
+            S.clear_caches()
+            st.success(
+                f"Added {loaded.get('files', len(files))} file(s) to case {C.md(case_id)}"
+                + (f", series {C.md(series_id)}" if series_id.strip() else "")
+                + "."
+            )
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,27 @@
+// Clues, optionally of one type or containing a text, with the series and countries that show them and where they point; most countries first.
+// $type: string or null   $text: string ('' = any)   $skip: integer   $limit: integer
+// Returns: id, type, label, value, media, series, countries, pointsTo, analysts
+MATCH (c:Clue)
+WHERE ($type IS NULL OR c.type = $type)
+  AND ($text = '' OR toLower(coalesce(c.label, '')) CONTAINS toLower($text)
+       OR toLower(c.id) CONTAINS toLower($text))
+CALL (c) {
+  OPTIONAL MATCH (c)<-[:SHOWS]-(x)
+  OPTIONAL MATCH (x)<-[:CONTAINS]-(xs:Series)
+  WITH DISTINCT CASE WHEN x:Series THEN x ELSE xs END AS s
+  OPTIONAL MATCH (s)<-[:INVESTIGATES]-(:Case)-[:OWNED_BY]->(:Agency)-[:IN_COUNTRY]->(co:Country)
+  RETURN count(DISTINCT s) AS series, collect(DISTINCT co.code) AS countries
+}
+CALL (c) {
+  OPTIONAL MATCH (c)-[:POINTS_TO]->(p)
+  RETURN collect(DISTINCT coalesce(p.name, p.code)) AS pointsTo
+}
+CALL (c) {
+  OPTIONAL MATCH (c)<-[r:SHOWS]-()
+  RETURN collect(DISTINCT r.analyst)[0..5] AS analysts
+}
+RETURN c.id AS id, c.type AS type, c.label AS label, c.value AS value,
+       COUNT { (c)<-[:SHOWS]-(:Media) } AS media, series, countries, pointsTo, analysts
+ORDER BY size(countries) DESC, series DESC, id
+SKIP $skip
+LIMIT $limit

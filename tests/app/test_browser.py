@@ -1,0 +1,159 @@
+"""The real thing: `cluegraph serve` on a free port, opened in headless Chromium.
+
+Checks that the overview and the link graph render in a browser, and saves screenshots
+under ``test-output/``. Needs Debian's ``/usr/bin/chromium`` (``.ci/run`` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.app.conftest import PASSWORD
+from tests.app.seed import seed
+
+pytestmark = [pytest.mark.browser, pytest.mark.neo4j, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "test-output"
+CHROMIUM = os.environ.get("CLUEGRAPH_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(driver, tmp_path, cli_env):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium")
+    pytest.importorskip("playwright.sync_api")
+    from PIL import Image
+
+    img = tmp_path / "room.png"
+    Image.new("RGB", (200, 150), (90, 140, 200)).save(img)
+    seed(driver, img)
+    port = _free_port()
+    cg = shutil.which("cluegraph", path=str(Path(sys.executable).parent)) or "cluegraph"
+    log = open(tmp_path / "serve.log", "w+b")  # noqa: SIM115  (closed below)
+    proc = subprocess.Popen(
+        [cg, "serve", "--port", str(port)],
+        env=cli_env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"cluegraph serve did not start:\n{log.read().decode()[-2000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1500, "height": 1500})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.errors = errors  # type: ignore[attr-defined]
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def _wait_idle(page) -> None:
+    """Until Streamlit has finished running the script (no 'Running…' status)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+
+
+def _log_in(page, name: str = "admin1") -> None:
+    """Fill the real login form (the app shows nothing else before a login)."""
+    page.get_by_label("User name").fill(name, timeout=60_000)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_nothing_but_the_login_form_before_a_login(server, browser_page):
+    page = browser_page
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_label("User name").wait_for(timeout=60_000)
+    _wait_idle(page)
+    assert page.locator('[data-testid="stMetricValue"]').count() == 0
+
+
+def test_overview_renders_in_a_browser(server, browser_page):
+    page = browser_page
+    page.goto(server, wait_until="domcontentloaded")
+    _log_in(page)
+    page.get_by_text("Cross-country links", exact=True).first.wait_for(timeout=60_000)
+    page.get_by_text("Latest loads").wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for(timeout=60_000)
+    page.wait_for_timeout(2500)  # the map draws its layers
+    OUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUT / "app-overview.png"), full_page=True)
+    metrics = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    assert metrics[:6] == ["5", "5", "9", "1", "4", "2"]
+
+
+def test_link_graph_renders_in_a_browser(server, browser_page):
+    page = browser_page
+    page.goto(f"{server}/link_graph", wait_until="domcontentloaded")
+    _log_in(page)
+    page.get_by_text("3 series and 2 link(s)", exact=False).wait_for(timeout=60_000)
+    frame = page.frame_locator("iframe[title='streamlit_agraph.agraph']")
+    frame.locator("canvas").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.wait_for_timeout(4000)  # the physics layout settles
+    OUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUT / "app-link-graph.png"), full_page=True)
+    box = frame.locator("canvas").first.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 300

@@ -81,3 +81,91 @@ def generate(
 
 if __name__ == "__main__":
     app()
+
+
+@app.command()
+def up(
+    size: str = typer.Option("small", "--size", help="small | medium"),
+    seed: int = typer.Option(7, "--seed"),
+    force: bool = typer.Option(False, "--force", help="Load again even if already loaded."),
+) -> None:
+    """Generate (once) and load (once) the demo world, then rebuild the links."""
+    from rich.table import Table
+
+    from graph import db
+    from graph.config import get_settings
+    from loaders.world import ensure_demo
+
+    out = Console()
+    drv = db.get_driver()
+    world, result = ensure_demo(
+        drv,
+        get_settings().home,
+        size=size,
+        seed=seed,
+        force=force,
+        say=lambda m: out.print(f"- {m}"),
+    )
+    if result is not None:
+        t = Table(title=f"demo world {world.name}")
+        for col in ("load", "source", "read", "written", "skipped", "status"):
+            t.add_column(col)
+        for r in result.reports:
+            status = "refused" if r.refused else ("partial" if r.errors else "ok")
+            t.add_row(r.kind, r.source, str(r.read), str(r.written), str(r.skipped), status)
+        out.print(t)
+        if result.links:
+            out.print(
+                f"links: {result.links.get('links')} between series, "
+                f"{result.links.get('cross_country')} across countries"
+            )
+    truth = json.loads((world / "truth.json").read_text(encoding="utf-8"))
+    scen = truth.get("scenario") or {}
+    if scen:
+        out.print(f"[bold]trainer scenario:[/] {scen.get('title', '')}")
+    out.print(f"world files: {world}")
+    _demo_account(out, drv)
+
+
+#: The account `cluegraph demo up` creates on a machine that has no users file yet.
+DEMO_ACCOUNT = "demo-admin"
+
+
+def _demo_account(out: Console, drv) -> None:
+    """On a fresh machine (no users file), create `demo-admin` with a random password and
+    print it once, so that a newcomer can log in to the app. Never touches an existing file."""
+    import secrets
+
+    from cli.users import cli_user
+    from graph import audit, auth
+
+    path = auth.users_path()
+    if path.exists():
+        return
+    password = secrets.token_urlsafe(15)
+    auth.add_user(DEMO_ACCOUNT, auth.Role.ADMIN, password, path=path)
+    audit.record(drv, cli_user(), "users.add", {"name": DEMO_ACCOUNT, "role": "admin"}, None)
+    out.print(
+        f"[bold]app login:[/] user [bold]{DEMO_ACCOUNT}[/], password [bold]{password}[/] "
+        "(admin; shown only this once: note it, or set another with "
+        f"`cluegraph users passwd {DEMO_ACCOUNT}`)"
+    )
+
+
+@app.command()
+def reset(
+    size: str = typer.Option("small", "--size"),
+    seed: int = typer.Option(7, "--seed"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Empty the database and load the demo world again (for the next class)."""
+    from graph import db
+    from graph.config import get_settings
+    from loaders.world import ensure_demo
+
+    if not yes and not typer.confirm("Delete everything in the database and reload the demo?"):
+        raise typer.Exit(1)
+    drv = db.get_driver()
+    db.reset(drv)
+    db.apply_schema(drv)
+    ensure_demo(drv, get_settings().home, size=size, seed=seed, force=True, say=print)

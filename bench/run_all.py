@@ -1,0 +1,115 @@
+"""``make bench``: run every benchmark on its own Neo4j and collect the figures.
+
+    python -m bench.run_all [--quick] [--only NAME ...]
+
+Each benchmark is a script in ``bench/`` that prints a Markdown table and saves
+``bench/results/NAME.json`` and ``.md``. This runner starts a dedicated Neo4j
+(``.cluegraph/bench``, port 7710) for the ones that need a graph, runs them one after
+the other, stops the server, and writes ``bench/results/summary.md``: the machine, each
+command as run, its exit status and time, and its table. Nothing here asserts a timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+BENCH_HOME = ROOT / ".cluegraph" / "bench"
+BENCH_PORT = "7710"
+
+#: name -> (script, full args, quick args, needs Neo4j)
+BENCHES: dict[str, tuple[str, list[str], list[str], bool]] = {
+    "ndindex": ("bench_ndindex.py", [], ["--n", "200000", "--pairs-n", "20000"], False),
+    "ingest": (
+        "bench_ingest.py",
+        ["--reset-db"],
+        ["--files", "60", "--records", "10000", "--reset-db"],
+        True,
+    ),
+    "links": ("bench_links.py", [], ["--sizes", "10000", "--scan-queries", "3"], True),
+    "quality": ("bench_quality.py", [], ["--size", "small"], True),
+    "app": ("bench_app.py", [], ["--quick"], True),
+    "load": ("bench_load.py", [], ["--quick"], True),
+}
+
+
+def machine() -> str:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.1f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} CPUs ({model}){mem}, {system}, Python {platform.python_version()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller sizes, for a first look")
+    ap.add_argument("--only", nargs="*", choices=sorted(BENCHES), help="run only these")
+    args = ap.parse_args(argv)
+    env = dict(os.environ)
+    env.update(CLUEGRAPH_HOME=str(BENCH_HOME), CLUEGRAPH_BOLT_PORT=BENCH_PORT)
+    env.setdefault("CLUEGRAPH_HEAP", "2g")
+    env.setdefault("CLUEGRAPH_PAGECACHE", "2g")
+    for k in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD"):
+        env.pop(k, None)
+    names = args.only or list(BENCHES)
+    need_db = any(BENCHES[n][3] for n in names)
+    cg = [sys.executable, "-m", "cli"]
+    if need_db:
+        subprocess.run([*cg, "db", "start"], env=env, cwd=ROOT, check=True)
+    out = [
+        "# ClueGraph benchmarks",
+        "",
+        f"Run {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} on {machine()}.",
+        "Figures are those printed by each command below, measured in this run.",
+        "",
+    ]
+    status = 0
+    try:
+        for name in names:
+            script, full, quick, _db = BENCHES[name]
+            path = ROOT / "bench" / script
+            if not path.exists():
+                out += [f"## {name}", "", f"`bench/{script}` is not written yet.", ""]
+                continue
+            cmd = [sys.executable, str(path), *(quick if args.quick else full)]
+            shown = " ".join(["python", f"bench/{script}", *(quick if args.quick else full)])
+            print(f"\n=== {name}: {shown}", flush=True)
+            t0 = time.perf_counter()
+            proc = subprocess.run(cmd, env=env, cwd=ROOT)
+            secs = time.perf_counter() - t0
+            status = status or proc.returncode
+            out += [f"## {name}", "", f"`{shown}`: exit {proc.returncode}, {secs:.0f} s", ""]
+            md = RESULTS / f"{name}.md"
+            if md.exists():
+                out += [md.read_text(encoding="utf-8").strip(), ""]
+    finally:
+        if need_db:
+            subprocess.run([*cg, "db", "stop"], env=env, cwd=ROOT)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "summary.md").write_text("\n".join(out) + "\n", encoding="utf-8")
+    print(f"\nsummary: {RESULTS / 'summary.md'}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

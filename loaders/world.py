@@ -1,0 +1,186 @@
+"""Load a whole world folder (the demo world, or a unit's export in the same layout)
+through the real loaders, in dependency order, then rebuild the links once.
+
+Layout (what ``cluegraph demo generate`` writes): ``cases.csv``, ``series.csv``,
+``media/<case_id>/`` folders (each may hold a ``media.csv``), ``media_records.csv``
+(metadata-only worlds), ``victims.csv``, ``accounts.csv``, ``clues.csv``,
+``hashsets/*.json`` (VICS). Missing files are skipped. Each step is an ordinary load:
+idempotent, recorded as a ``(:Load)``, its errors in its report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import neo4j
+
+from graph import db
+from loaders.base import LoadReport, run_csv
+
+Say = Callable[[str], None]
+
+#: (file, module, class) of the CSV steps, in dependency order around the media.
+BEFORE_MEDIA = (
+    ("cases.csv", "loaders.cases", "CasesLoader"),
+    ("series.csv", "loaders.series", "SeriesLoader"),
+)
+AFTER_MEDIA = (
+    ("media_records.csv", "loaders.records", "MediaRecordsLoader"),
+    ("victims.csv", "loaders.victims", "VictimsLoader"),
+    ("accounts.csv", "loaders.accounts", "AccountsLoader"),
+    ("clues.csv", "loaders.clues", "CluesLoader"),
+)
+
+
+@dataclass
+class WorldLoad:
+    reports: list[LoadReport] = field(default_factory=list)
+    links: dict[str, Any] | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(len(r.errors) + (1 if r.refused else 0) for r in self.reports)
+
+
+def _csv_step(
+    driver, world: Path, name: str, module: str, cls: str, batch: int
+) -> LoadReport | None:
+    import importlib
+
+    path = world / name
+    if not path.is_file():
+        return None
+    loader = getattr(importlib.import_module(module), cls)()
+    return run_csv(driver, loader, path, batch_size=batch)
+
+
+def load_world(
+    driver: neo4j.Driver,
+    world: Path,
+    *,
+    say: Say = lambda _m: None,
+    batch: int = 2000,
+    workers: int | None = None,
+    links: bool = True,
+) -> WorldLoad:
+    """Load every input of ``world`` and rebuild the links; never raises for bad input."""
+    from loaders.media import MediaLoadOptions, load_media
+    from loaders.vics import load_vics
+
+    world = Path(world)
+    if not (world / "cases.csv").is_file():
+        raise FileNotFoundError(f"{world}: no cases.csv, not a world folder")
+    db.apply_schema(driver)
+    out = WorldLoad()
+    for name, module, cls in BEFORE_MEDIA:
+        say(f"loading {name}")
+        rep = _csv_step(driver, world, name, module, cls, batch)
+        if rep:
+            out.reports.append(rep)
+    media_root = world / "media"
+    if media_root.is_dir():
+        cases = sorted(p for p in media_root.iterdir() if p.is_dir())
+        for i, case_dir in enumerate(cases, 1):
+            say(f"hashing media of case {case_dir.name} ({i}/{len(cases)})")
+            out.reports.append(
+                load_media(
+                    driver, case_dir, MediaLoadOptions(case_id=case_dir.name, workers=workers)
+                )
+            )
+    for name, module, cls in AFTER_MEDIA:
+        say(f"loading {name}")
+        rep = _csv_step(driver, world, name, module, cls, batch)
+        if rep:
+            out.reports.append(rep)
+    hs = world / "hashsets"
+    if hs.is_dir():
+        for f in sorted(hs.glob("*.json")):
+            say(f"loading hash set {f.name}")
+            out.reports.append(load_vics(driver, f, f.stem))
+    if links:
+        from graph import links as link_engine
+
+        say("rebuilding links between series")
+        out.links = link_engine.rebuild(driver, progress=say).summary()
+    return out
+
+
+def world_marker(world: Path) -> dict[str, Any]:
+    """What identifies a generated world: its generator, seed, size (from truth.json)."""
+    truth = world / "truth.json"
+    if not truth.is_file():
+        return {}
+    data = json.loads(truth.read_text(encoding="utf-8"))
+    return {k: data.get(k) for k in ("generator", "seed", "size")}
+
+
+# ------------------------------------------------------------------ the demo world
+DEMO_MARK = """
+MERGE (l:Load {id: $id})
+SET l.kind = 'world', l.source = $source, l.status = $status, l.finishedAt = $at,
+    l.errorCount = $errors, l.links = $links
+"""
+
+
+def demo_dir(home: Path, size: str = "small", seed: int = 7) -> Path:
+    return Path(home) / "demo-world" / f"{size}-seed{seed}"
+
+
+def demo_loaded(driver: neo4j.Driver, size: str = "small", seed: int = 7) -> bool:
+    rows = db.records(
+        driver,
+        "MATCH (l:Load {id: $id}) RETURN l.status AS status",
+        id=f"world-{size}-{seed}",
+        name="demo.loaded",
+    )
+    return bool(rows) and rows[0]["status"] == "done"
+
+
+def ensure_demo(
+    driver: neo4j.Driver,
+    home: Path,
+    *,
+    size: str = "small",
+    seed: int = 7,
+    force: bool = False,
+    say: Say = lambda _m: None,
+) -> tuple[Path, WorldLoad | None]:
+    """Generate the demo world once (kept under ``home``) and load it once.
+
+    Returns the world folder and the load (None when it was already loaded).
+    """
+    from loaders.demo import generate_world
+
+    world = demo_dir(home, size, seed)
+    if not (world / "truth.json").is_file():
+        say(f"generating the {size} demo world (seed {seed}) in {world}")
+        world.parent.mkdir(parents=True, exist_ok=True)
+        generate_world(world, seed=seed, size=size)
+    if not force and demo_loaded(driver, size, seed):
+        say("the demo world is already loaded")
+        return world, None
+    result = load_world(driver, world, say=say)
+    db.write(
+        driver,
+        DEMO_MARK,
+        {
+            "id": f"world-{size}-{seed}",
+            "source": world.name,
+            "status": "done",
+            "at": _now(),
+            "errors": result.errors,
+            "links": json.dumps(result.links or {}),
+        },
+        name="demo.mark",
+    )
+    return world, result
+
+
+def _now() -> str:
+    from loaders.base import now_iso
+
+    return now_iso()

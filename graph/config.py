@@ -68,7 +68,7 @@ class Settings(BaseSettings):
         20, description="A clue or place on this many series or more weighs nothing"
     )
     link_location_km: float = Field(1.0, description="Geotags this close (km) are one place")
-    link_min_score: float = Field(0.5, description="Default minimum score of the leads")
+    link_min_score: float = Field(0.3, description="Default minimum score of the leads")
     link_keep_score: float = Field(0.1, description="Links scoring below this are not stored")
     link_evidence_per_kind: int = Field(10, description="Evidence items kept per link kind")
     # Access (graph/auth.py, docs/security.md).

@@ -35,7 +35,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str], bool]] = {
         True,
     ),
     "links": ("bench_links.py", [], ["--sizes", "10000", "--scan-queries", "3"], True),
-    "quality": ("bench_quality.py", [], ["--size", "small"], True),
+    "quality": ("bench_quality.py", ["--reset-db"], ["--size", "small", "--reset-db"], True),
     "app": ("bench_app.py", [], ["--quick"], True),
     "load": ("bench_load.py", [], ["--quick"], True),
 }

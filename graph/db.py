@@ -94,6 +94,9 @@ def get_driver(settings: Settings | None = None) -> neo4j.Driver:
                 max_transaction_retry_time=15,
                 user_agent="cluegraph",
                 connection_timeout=10,
+                # Schema hints ("property key does not exist" on an empty graph) are
+                # noise for users; real errors still raise.
+                notifications_min_severity="OFF",
             )
             try:
                 # Fail fast (and clearly) when the server is down or refuses us,

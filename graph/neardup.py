@@ -10,7 +10,7 @@ Which hashes are compared (the rule of ``loaders.mediafile.pdq_match_distance``)
       stored hashes are the PDQ, the border-trimmed PDQ (when its quality is sufficient)
       and the PDQ of each standard crop (the crop offsets form a difference basis, so
       crop against crop finds crops of up to 10 %; crops of different families matter
-      too: restricting them to their own family lost a third of the 5 % crops);
+      too: restricting them to their own family missed most 5 % corner crops);
     - each dihedral variant (rotations, mirrors) of one image with the other's PDQ.
 
 When a pair counts
@@ -18,7 +18,7 @@ When a pair counts
     <= ``pdq_radius`` (31); the first family that matches names the method.
     ``phash``: the pHashes are within ``phash_radius`` (8) *and* the smallest PDQ distance
     over every comparison above is <= ``phash_confirm_pdq`` (56). A 64-bit pHash at <= 8
-    matches unrelated pictures of similar layout; such pairs sit at PDQ 78-100 (measured,
+    matches unrelated pictures of similar layout; such pairs sit at PDQ 80-96 (measured,
     see docs/links.md), whereas crops that PDQ misses by a few bits sit at 32-56.
 
 The index
@@ -236,7 +236,7 @@ def _popcount(x: np.ndarray) -> np.ndarray:
 
 
 def _distances(a: _Packed, b: _Packed) -> tuple[int, int, int, int]:
-    """Smallest distance per family: (pdq, trimmed, dihedral, any stored pair)."""
+    """Smallest distance per kind of comparison: (pdq, trimmed, dihedral, any stored pair)."""
     big = np.iinfo(np.int32).max
     d = _popcount(a.stored[:, None, :] ^ b.stored[None, :, :])  # (ka, kb)
     ta, tb = a.tags[:, None], b.tags[None, :]

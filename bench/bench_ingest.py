@@ -27,7 +27,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import platform
 import random
 import sys
 import tempfile
@@ -38,26 +37,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 
 
 # ----------------------------------------------------------------------------- machine
 def machine() -> dict:
-    model = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                ram = round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
     try:
         import neo4j
 
@@ -71,11 +57,7 @@ def machine() -> dict:
     except Exception:  # noqa: BLE001
         rust_ext = None
     return {
-        "cpus": os.cpu_count(),
-        "cpu_model": model,
-        "ram_gib": ram,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
+        **common.machine(),
         "neo4j_driver": driver_version,
         "neo4j_rust_ext": rust_ext,
     }

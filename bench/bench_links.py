@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import sys
@@ -47,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
+from bench import common  # noqa: E402
 from graph import db, links, neardup  # noqa: E402  (after the environment is set)
 from graph.config import get_settings  # noqa: E402
 from graph.ndindex import HashIndex  # noqa: E402
@@ -529,16 +529,8 @@ def phash_study(n_rooms: int, views: int = 3) -> dict:
 
 
 def machine() -> dict:
-    model = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
     return {
-        "cpu_model": model,
-        "cpus": len(os.sched_getaffinity(0)),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
+        **common.machine(),
         "neo4j_heap": os.environ.get("CLUEGRAPH_HEAP"),
         "neo4j_pagecache": os.environ.get("CLUEGRAPH_PAGECACHE"),
     }

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -34,6 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import common  # noqa: E402
 from graph.ndindex import HashIndex, Method  # noqa: E402  (needs the path set just above)
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -43,28 +43,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def machine() -> dict:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram_gb = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram_gb = round(int(line.split()[1]) / 1024**2, 1)
-    except OSError:
-        pass
     return {
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "cpu_model": model,
-        "ram_gb": ram_gb,
-        "load_average_at_start": list(os.getloadavg()),
-        "python": platform.python_version(),
+        **common.machine(),
         "numpy": np.__version__,
         "faiss": faiss.__version__,
         "faiss_omp_threads": faiss.omp_get_max_threads(),
@@ -357,7 +337,7 @@ def markdown(report: dict) -> str:
         "",
         f"`{' '.join(report['command'])}`",
         "",
-        f"Machine: {m['cpu_model']}, {m['cpu_count']} CPUs, {m['ram_gb']} GB RAM; "
+        f"Machine: {m['cpu_model']}, {m['cpus']} CPUs, {m['ram_gib']} GiB RAM; "
         f"Python {m['python']}, numpy {m['numpy']}, faiss {m['faiss']} "
         f"({m['faiss_omp_threads']} OpenMP threads); load average "
         f"{m['load_average_at_start'][0]:.2f} at start, {m['load_average_at_end'][0]:.2f} at end.",

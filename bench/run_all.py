@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench.common import describe
+from bench.common import machine as common_machine
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -41,23 +43,9 @@ BENCHES: dict[str, tuple[str, list[str], list[str], bool]] = {
 }
 
 
-def machine() -> str:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f", {kb / 1024 / 1024:.1f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    system = f"{platform.system()} {platform.release()}"
-    return f"{os.cpu_count()} CPUs ({model}){mem}, {system}, Python {platform.python_version()}"
+def machine() -> dict:
+    """Kept for the benches that import it from here."""
+    return common_machine()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     out = [
         "# ClueGraph benchmarks",
         "",
-        f"Run {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} on {machine()}.",
+        f"Run {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} on {describe()}.",
         "Figures are those printed by each command below, measured in this run.",
         "",
     ]

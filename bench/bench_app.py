@@ -16,7 +16,6 @@ alone. ``--quick`` is 20 000 media. Prints a Markdown table and saves
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -27,11 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run_all import machine  # noqa: E402
+from bench import common  # noqa: E402
+from bench.common import machine  # noqa: E402
 from graph import db  # noqa: E402
 from graph.config import get_settings, reset_settings  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results"
 MAIN = ROOT / "app" / "main.py"
 QUICK_MEDIA = 20_000
 
@@ -313,9 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     md = "\n".join(lines)
     print(md)
     if not args.no_save:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "app.json").write_text(json.dumps(out, indent=2, default=str) + "\n")
-        (RESULTS / "app.md").write_text(md + "\n")
+        common.save("app", out, md)
     return 1 if errs else 0
 
 

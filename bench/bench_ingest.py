@@ -39,8 +39,6 @@ sys.path.insert(0, str(ROOT))
 
 from bench import common  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results"
-
 
 # ----------------------------------------------------------------------------- machine
 def machine() -> dict:
@@ -385,9 +383,7 @@ def main() -> None:
 
     md = markdown(res)
     print(md)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "ingest.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
-    (RESULTS / "ingest.md").write_text(md)
+    common.save("ingest", res, md)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ saves ``bench/results/load.json`` and ``load.md``. Nothing here asserts a timing
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import threading
@@ -28,12 +27,12 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
 from bench.bench_app import QUICK_MEDIA, graph_size, load_if_empty  # noqa: E402
-from bench.run_all import machine  # noqa: E402
+from bench.common import machine  # noqa: E402
 from graph import db  # noqa: E402
 from graph.config import get_settings  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 #: operation -> weight in the mix
@@ -285,9 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     md = "\n".join(lines)
     print(md)
     if not args.no_save:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "load.json").write_text(json.dumps(out, indent=2, default=str) + "\n")
-        (RESULTS / "load.md").write_text(md + "\n")
+        common.save("load", out, md)
     return 1 if total_err else 0
 
 

@@ -23,10 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
 from graph import db  # noqa: E402
 from graph.config import get_settings  # noqa: E402
-
-RESULTS = ROOT / "bench" / "results"
 
 
 def pair(a: str, b: str) -> tuple[str, str]:
@@ -126,9 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     md = "\n".join(lines)
     print(md)
     if not args.no_save:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "quality.json").write_text(json.dumps(out, indent=2) + "\n")
-        (RESULTS / "quality.md").write_text(md + "\n")
+        common.save("quality", out, md)
     return 0
 
 

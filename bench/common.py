@@ -40,3 +40,15 @@ def describe(m: dict | None = None) -> str:
         f"{m['cpus']} CPUs ({m['cpu_model']}), {m['ram_gib']} GiB RAM, {m['platform']}, "
         f"Python {m['python']}, load at start {m['load_average_at_start']}"
     )
+
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def save(name: str, data: dict, md: str) -> None:
+    """Write ``bench/results/NAME.json`` and ``NAME.md`` (the figures and their table)."""
+    import json
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
+    (RESULTS / f"{name}.md").write_text(md.rstrip("\n") + "\n")

@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 from bench.common import describe
-from bench.common import machine as common_machine
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -41,11 +40,6 @@ BENCHES: dict[str, tuple[str, list[str], list[str], bool]] = {
     "app": ("bench_app.py", [], ["--quick"], True),
     "load": ("bench_load.py", [], ["--quick"], True),
 }
-
-
-def machine() -> dict:
-    """Kept for the benches that import it from here."""
-    return common_machine()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,6 +71,15 @@ class Settings(BaseSettings):
     link_min_score: float = Field(0.3, description="Default minimum score of the leads")
     link_keep_score: float = Field(0.1, description="Links scoring below this are not stored")
     link_evidence_per_kind: int = Field(10, description="Evidence items kept per link kind")
+    # Videos (loaders/video.py): frame sampling for the vPDQ-style fingerprint.
+    video_fps: float = Field(1.0, gt=0, description="Video frames sampled per second")
+    video_max_frames: int = Field(
+        3600, ge=1, description="Samples kept per clip at most; longer clips are spread"
+    )
+    video_time_limit: float = Field(120.0, gt=0, description="Seconds to analyse one video")
+    video_max_duration: float = Field(
+        86400.0, gt=0, description="A video declaring a longer duration (s) is refused"
+    )
     # Access (graph/auth.py, docs/security.md).
     demo: bool = Field(
         False, description="Training deployment: trainer accounts may act (demo world only)"

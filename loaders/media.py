@@ -427,6 +427,8 @@ def media_props(info: dict[str, Any]) -> dict[str, Any]:
     """Media properties (camelCase, nulls dropped) of one :class:`MediaInfo` as a dict."""
     h = info.get("hashes") or {}
     ex = info.get("exif") or {}
+    vid = info.get("video") or {}
+    vf = vid.get("frames") or []
     props: dict[str, Any] = {
         "md5": info.get("md5"),
         "sha1": info.get("sha1"),
@@ -450,11 +452,18 @@ def media_props(info: dict[str, Any]) -> dict[str, Any]:
         "lat": ex.get("lat"),
         "lon": ex.get("lon"),
         "serial": ex.get("serial"),
-        # Video extras, when the analysis provides them.
-        "frames": info.get("frames"),
-        "frameTimes": info.get("frame_times"),
-        "durationSeconds": info.get("duration_seconds"),
+        # Videos (loaders/video.py): sampled frames as parallel lists, the best frame's
+        # PDQ as the video's own, container metadata.
+        "frames": [f[1] for f in vf] or None,
+        "frameQualities": [f[2] for f in vf] or None,
+        "frameTimes": [f[0] for f in vf] or None,
+        "durationSeconds": vid.get("duration_seconds"),
+        "videoCodec": vid.get("codec"),
+        "frameRate": vid.get("frame_rate"),
+        "rotation": vid.get("rotation"),
     }
+    if vid.get("pdq"):
+        props["pdq"], props["pdqQuality"] = vid["pdq"], vid.get("pdq_quality")
     return {k: v for k, v in props.items() if v is not None and v != []}
 
 

@@ -180,6 +180,8 @@ class MediaInfo:
     height: int | None
     hashes: ImageHashes | None
     exif: ExifInfo = field(default_factory=ExifInfo)
+    #: Videos only: a :class:`loaders.video.VideoInfo` (metadata and sampled frame hashes).
+    video: Any = None
 
 
 # ----------------------------------------------------------------------------- digests
@@ -903,7 +905,8 @@ def analyse(
     """Digests, type, size, perceptual hashes and EXIF of one file.
 
     Raises MediaError for a missing, empty, unsupported, oversized, truncated or corrupt
-    file. Videos get digests, kind and MIME only (``hashes`` None, empty ``exif``).
+    file. Videos get width, height, camera, time and GPS in ``exif`` and their sampled
+    frame hashes in ``video`` (:func:`loaders.video.video_info`; ``hashes`` stays None).
     ``reduced_decode`` lets libjpeg decode large JPEGs at a reduced scale: about 5x
     cheaper at 12 MP, but the PDQ then drifts a few bits (median 6 at 12 MP) from the
     reference. The default decodes every pixel, so our PDQ equals the reference hasher's
@@ -933,6 +936,10 @@ def analyse(
         kind=kind, mime=mime, width=None, height=None, hashes=None,
     )  # fmt: skip
     if kind == "video":
+        from loaders import video  # imported on the first video only
+
+        vi = video.video_info(p, max_pixels=max_pixels)
+        info.width, info.height, info.exif, info.video = vi.width, vi.height, vi.exif(), vi
         return info
 
     if mime in ("image/webp",) and _riff_truncated(p, size):

@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     video_max_duration: float = Field(
         86400.0, gt=0, description="A video declaring a longer duration (s) is refused"
     )
+    # Video matching (graph/videomatch.py; docs/links.md gives the reasons).
+    video_frame_radius: int = Field(31, description="Two clips' frames match at this PDQ distance")
+    video_match_percent: float = Field(
+        50.0, description="Clips link when this share (%) of either's frames match the other"
+    )
+    video_match_frames: int = Field(
+        10, description="... or when this many frames of each match (a long shared stretch)"
+    )
     # Access (graph/auth.py, docs/security.md).
     demo: bool = Field(
         False, description="Training deployment: trainer accounts may act (demo world only)"

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 import neo4j
 
-from graph import analysis, db, neardup, queries
+from graph import analysis, db, neardup, queries, videomatch
 from graph.config import get_settings
 from graph.errors import InvalidInput, NotFound
 from graph.schema import LINK_KINDS
@@ -435,6 +435,13 @@ TRIAGE_COLUMNS = [
     "hash_sets",
     "non_pertinent",
     "note",
+    # video matches (graph/videomatch.py): the moment in the input and in the match (s),
+    # the share of each one's sampled frames that match, and how many frames match
+    "at_input",
+    "at_match",
+    "input_percent",
+    "match_percent",
+    "matched_frames",
 ]
 
 _HASH_KINDS = {32: "md5", 40: "sha1", 64: "sha256", 16: "phash"}
@@ -481,6 +488,7 @@ class _Query:
     phash_only: str | None = None
     note: str | None = None
     info: Any = None  # MediaInfo of a file, for add_to_case
+    video: videomatch.VideoCodes | None = None  # sampled frames of a video file
 
 
 def _expand_files(files: list[str]) -> list[Path]:
@@ -510,7 +518,12 @@ def _file_query(path: Path, min_quality: int) -> _Query:
         return _Query(str(path), note=str(e))
     q = _Query(str(path), exact=[info.sha256, info.sha1, info.md5], info=info)
     h = info.hashes
-    if h is None:
+    if h is None and getattr(info, "video", None) is not None:  # frames: graph/videomatch.py
+        frames = videomatch.frames_of(info.video)
+        q.video = videomatch.VideoCodes.of_frames(str(path), frames, min_quality)
+        if not len(q.video):
+            q.note = f"video: no sampled frame of PDQ quality >= {min_quality} for near matches"
+    elif h is None:
         q.note = "video: exact hashes only"
     elif h.pdq_quality < min_quality:
         q.note = f"PDQ quality {h.pdq_quality} < {min_quality}: too flat for near matches"
@@ -568,12 +581,19 @@ def triage(
 
     # Near matches through the index.
     near_hits: dict[int, list[neardup.Match]] = {}
+    video_hits: dict[int, list[videomatch.Match]] = {}
     ph_hits: dict[int, list[tuple[str, int]]] = {}
     if near:
         with_codes = [(i, q.codes) for i, q in enumerate(qs) if q.codes is not None]
         if with_codes:
             found = neardup.search(driver, [c for _, c in with_codes])
             near_hits = {i: m for (i, _), m in zip(with_codes, found, strict=True)}
+        vq = [(i, q.codes) for i, q in enumerate(qs) if q.codes is not None and q.codes.pdq]
+        vv = [(i, q.video) for i, q in enumerate(qs) if q.video is not None and len(q.video)]
+        if vq or vv:  # matches that involve a video (graph/videomatch.py)
+            by_img, by_vid = videomatch.search(driver, [c for _, c in vq], [v for _, v in vv])
+            for (i, _), ms in zip(vq + vv, by_img + by_vid, strict=True):
+                video_hits.setdefault(i, []).extend(ms)
         only = [(i, q.phash_only) for i, q in enumerate(qs) if q.phash_only]
         if only:
             found2 = neardup.phash_candidates(driver, [p for _, p in only])
@@ -601,6 +621,24 @@ def triage(
                     "pdq_distance": m.pdq_distance,
                     "phash_distance": m.phash_distance,
                     "sha256": m.b,
+                }
+            )
+        for vm in video_hits.get(i, []):
+            if vm.b in seen:
+                continue
+            seen.add(vm.b)
+            rows.append(
+                {
+                    "input": q.label,
+                    "match": "near",
+                    "method": vm.method,
+                    "pdq_distance": vm.pdq_distance,
+                    "sha256": vm.b,
+                    "at_input": vm.at_a,
+                    "at_match": vm.at_b,
+                    "input_percent": vm.query_percent,
+                    "match_percent": vm.target_percent,
+                    "matched_frames": vm.matched_frames,
                 }
             )
         for sha, d in ph_hits.get(i, []):

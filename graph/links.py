@@ -45,7 +45,7 @@ from typing import Any
 
 import neo4j
 
-from graph import db, neardup, queries
+from graph import db, neardup, queries, videomatch
 from graph.config import Settings, get_settings
 from graph.errors import InvalidInput, NotFound
 from graph.schema import JUDGEMENTS, LINK_KINDS
@@ -344,6 +344,8 @@ def _ev_near_duplicate(driver, scope: list[str] | None, col: _Collector, w: Weig
     )
     for r in rows:
         method = r["method"] or "pdq"
+        if method in neardup.VIDEO_METHODS:
+            continue  # pairs with a video: videomatch.evidence, in _EVIDENCE
         ph = r["phashDistance"]
         how = f"PDQ distance {r['pdqDistance']}" + (
             f", pHash distance {ph}" if ph is not None else ""
@@ -642,6 +644,7 @@ def _ev_gps(driver, scope: list[str] | None, col: _Collector, w: Weights) -> Non
 _EVIDENCE = (
     _ev_same_media,
     _ev_near_duplicate,
+    videomatch.evidence,  # near_duplicate items of pairs with a video (where in the clip)
     _ev_camera,
     _ev_victim,
     _ev_clue,
@@ -782,6 +785,7 @@ class LinkReport:
     written: int = 0
     deleted: int = 0
     neardup: neardup.NearDupReport | None = None
+    videos: videomatch.VideoReport | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
@@ -830,6 +834,8 @@ def rebuild(
     say = progress or (lambda _m: None)
     if neardups:
         rep.neardup = neardup.rebuild(driver, progress=say)
+        say("matching video frames")
+        rep.videos = videomatch.rebuild(driver)
         rep.seconds["near_duplicates"] = time.perf_counter() - t0
     say("collecting evidence between series")
     _run(driver, None, rep)
@@ -900,8 +906,9 @@ def update_for_load(driver: neo4j.Driver, load_id: str) -> LinkReport:
     t0 = time.perf_counter()
     touched = neardup.touched_media(driver, load_id)
     nd = neardup.update(driver, touched, load_id) if touched else neardup.note_load(driver, load_id)
+    vm = videomatch.update(driver, touched, load_id, full=bool(nd is not None and nd.full))
     if nd is not None and nd.full:
-        rep = LinkReport(full=True, neardup=nd)
+        rep = LinkReport(full=True, neardup=nd, videos=vm)
         rep.seconds["near_duplicates"] = time.perf_counter() - t0
         _run(driver, None, rep)
         rep.seconds["total"] = time.perf_counter() - t0
@@ -909,7 +916,9 @@ def update_for_load(driver: neo4j.Driver, load_id: str) -> LinkReport:
     scope = affected_series(driver, load_id)
     if nd is not None and nd.changed_media:
         scope |= series_of_media(driver, nd.changed_media)
-    rep = LinkReport(full=False, series=len(scope), neardup=nd)
+    if vm.changed_media:
+        scope |= series_of_media(driver, vm.changed_media)
+    rep = LinkReport(full=False, series=len(scope), neardup=nd, videos=vm)
     rep.seconds["near_duplicates"] = time.perf_counter() - t0
     if scope:
         _run(driver, sorted(scope), rep)

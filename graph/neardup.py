@@ -57,6 +57,8 @@ log = logging.getLogger("cluegraph.neardup")
 
 #: Methods, simplest explanation first.
 METHODS = ("pdq", "trimmed", "dihedral", "crop", "phash")
+#: Methods of the pairs that involve a video, written by graph/videomatch.py, not here.
+VIDEO_METHODS = ("vpdq", "video_frame")
 #: Tags of the stored hashes.
 TAG_PDQ, TAG_TRIMMED, TAG_CROP = 0, 1, 2
 
@@ -598,7 +600,11 @@ def _existing_edges(
                 name="neardup.edges_of",
                 sha256s=shas[i : i + _PAGE],
             )
-    return {(r["a"], r["b"]): (r["pdqDistance"], r["phashDistance"], r["method"]) for r in rows}
+    return {
+        (r["a"], r["b"]): (r["pdqDistance"], r["phashDistance"], r["method"])
+        for r in rows
+        if r["method"] not in VIDEO_METHODS  # pairs with a video: graph/videomatch.py
+    }
 
 
 def _write_diff(

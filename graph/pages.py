@@ -794,6 +794,24 @@ def _csv_safe(v: Any) -> str:
     return "'" + s if s.startswith(("=", "+", "-", "@", "\t", "\r")) else s
 
 
+# ------------------------------------------------------------------ videos (graph/videomatch.py)
+def series_videos(
+    driver: neo4j.Driver, series_id: str, limit: int = PAGE_SIZE, *, user: User | None = None
+) -> Result:
+    """The videos of a series: duration, codec, frame rate, size, sampled frames."""
+    params = {"seriesId": series_id, "limit": limit + 1}
+    return _read(driver, "page_series_videos", params, cap=limit, user=user)
+
+
+def media_files(
+    driver: neo4j.Driver, sha256s: Sequence[str], *, user: User | None = None
+) -> dict[str, dict[str, Any]]:
+    """``sha256 -> {path, fileName, kind}`` of the given media (to show a matched frame)."""
+    shas = sorted({s for s in sha256s if s})[:500]
+    res = _read(driver, "page_media_files", {"sha256s": shas}, cap=500, user=user)
+    return {r["sha256"]: r for r in res.rows}
+
+
 def reveal_thumbnail(driver: neo4j.Driver | None, sha256: str, *, user: User | None = None) -> None:
     """Check that ``user`` may un-blur the thumbnail of media ``sha256`` (``reveal``)."""
     allow(driver, user, Action.REVEAL, {"sha256": sha256})

@@ -4,4 +4,5 @@
 MATCH (m:Media)
 WHERE m.pdq IS NOT NULL AND m.pdqQuality >= $minQuality
   AND NOT coalesce(m.nonPertinent, false)
+  AND coalesce(m.kind, 'image') <> 'video'  // videos: graph/videomatch.py
 RETURN collect(m.sha256 + ':' + m.pdq + ':' + coalesce(m.phash, '')) AS keys

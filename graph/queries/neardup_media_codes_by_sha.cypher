@@ -5,6 +5,7 @@ UNWIND $sha256s AS sha
 MATCH (m:Media {sha256: sha})
 WHERE m.pdq IS NOT NULL AND m.pdqQuality >= $minQuality
   AND NOT coalesce(m.nonPertinent, false)
+  AND coalesce(m.kind, 'image') <> 'video'  // videos: graph/videomatch.py
 RETURN m.sha256 AS sha256, m.pdq AS pdq, m.pdqQuality AS pdqQuality,
        m.pdqVariants AS pdqVariants, m.pdqTrimmed AS pdqTrimmed,
        m.pdqTrimmedQuality AS pdqTrimmedQuality, m.pdqCrops AS pdqCrops, m.phash AS phash

@@ -4,8 +4,10 @@
 
 Generates the ``large`` synthetic world with ``--media`` media records (metadata only,
 kept under ``CLUEGRAPH_HOME/demo-world/large-<N>``), loads it into an EMPTY database
-through the real loaders and rebuilds the links (refuses a non-empty database unless
-``--reset-db``, which deletes everything, audit trail included). Then, for each page of
+through the real loaders, rebuilds the links and marks the world loaded; a database
+already marked as holding that world (by ``bench_scale.py``, ``bench_load.py`` or an
+earlier run) is reused; any other non-empty database is refused unless ``--reset-db``,
+which deletes everything, audit trail included. Then, for each page of
 ``app/main.py``, with a logged-in admin session in ``streamlit.testing.v1.AppTest``:
 the first render (Streamlit's data caches cleared just before), a second, warm render
 (same script run again, caches kept), and the ``graph.pages`` calls the page makes, timed
@@ -53,29 +55,70 @@ def ensure_world(media: int, seed: int = 7, say: Callable[[str], None] = print) 
     return world
 
 
-def load_if_empty(
-    drv, media: int, seed: int = 7, *, reset: bool = False, require_empty: bool = True
-) -> dict:
-    """Load the large world into the database when it is empty.
+def world_key(target: str | int) -> str:
+    """The name a loaded world is marked with: ``medium`` or ``large-N``."""
+    return target if isinstance(target, str) else f"large-{target}"
 
-    ``require_empty``: a non-empty database is refused (return ``{"refused": ...}``)
-    unless ``reset``; otherwise (the load benchmark) a non-empty one is used as it is.
+
+def mark_world(drv, target: str | int, seed: int, res, links_summary: dict | None) -> None:
+    """Record that the world ``target`` is loaded and linked (the demo's ``Load`` mark),
+    so that the next benchmark can reuse it instead of loading it again."""
+    import json
+
+    from loaders.base import now_iso
+    from loaders.world import DEMO_MARK
+
+    db.write(
+        drv,
+        DEMO_MARK,
+        {
+            "id": f"world-{world_key(target)}-{seed}",
+            "source": world_key(target),
+            "status": "done",
+            "at": now_iso(),
+            "errors": res.errors,
+            "links": json.dumps(links_summary or {}),
+        },
+        name="bench.mark_world",
+    )
+
+
+def load_if_empty(drv, target: str | int, seed: int = 7, *, reset: bool = False) -> dict:
+    """Make the database hold the world ``target`` (``"medium"`` or a large world's
+    number of media), loaded through the real loaders with its links rebuilt.
+
+    A database already marked as holding it is used as it is. Otherwise it must be empty,
+    or ``reset`` deletes everything first; anything else is refused
+    (``{"refused": ...}``): a benchmark never measures some other graph by mistake.
     """
-    nodes, _ = db.counts(drv)
-    info: dict = {"nodes_before": nodes, "loaded": False}
-    if nodes and require_empty and not reset:
-        info["refused"] = "the database is not empty: use --reset-db (deletes everything)"
-        return info
-    if nodes and reset:
-        db.reset(drv, keep_audit=False)
-        nodes = 0
-    if nodes:
-        return info
-    from loaders.world import load_world
+    from loaders.world import demo_dir, demo_loaded, load_world
 
-    world = ensure_world(media, seed)
+    key = world_key(target)
+    nodes, _ = db.counts(drv)
+    info: dict = {"target": key, "nodes_before": nodes, "loaded": False}
+    if nodes and demo_loaded(drv, key, seed):
+        return info
+    if nodes and not reset:
+        info["refused"] = (
+            f"the database holds something other than the {key} world (seed {seed}): "
+            "use --reset-db (deletes everything)"
+        )
+        return info
+    if nodes:
+        db.reset(drv, keep_audit=False)
+    if isinstance(target, str):
+        from loaders.demo import generate_world
+
+        world = demo_dir(get_settings().home, target, seed)
+        if not (world / "truth.json").is_file():
+            world.parent.mkdir(parents=True, exist_ok=True)
+            print(f"- generating the {target} world into {world}", flush=True)
+            generate_world(world, seed=seed, size=target)
+    else:
+        world = ensure_world(target, seed)
     t0 = time.perf_counter()
     res = load_world(drv, world, say=lambda m: print(f"- {m}", flush=True))
+    mark_world(drv, target, seed, res, res.links)
     info.update(
         loaded=True,
         world=str(world),
@@ -185,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-save", action="store_true")
     args = ap.parse_args(argv)
     media = QUICK_MEDIA if args.quick else args.media
+    at_start = machine()
+    code = common.code_version()
 
     # A users file with one admin, in a temporary folder (the session is made directly,
     # as after the login form; the password is random and never used).
@@ -264,8 +309,10 @@ def main(argv: list[str] | None = None) -> int:
 
     cmd = "python bench/bench_app.py" + (" --quick" if args.quick else f" --media {media}")
     out = {
-        "machine": machine(),
+        "machine": at_start,
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "command": cmd,
+        "code": code,
         "media_requested": media,
         "seed": args.seed,
         "graph": size,
@@ -276,7 +323,9 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         f"App pages, first render with AppTest, large world with {media} media (`{cmd}`)",
         "",
-        f"Machine: {out['machine']}",
+        f"Machine: {common.describe(out['machine'])}, at the end {out['load_average_at_end']}",
+        "",
+        f"Measured: {common.describe_code(code)}.",
         "",
         f"Graph: {size['media']} media, {size['series']} series, {size['cases']} cases, "
         f"{size['links']} links ({size['nodes']} nodes, {size['relationships']} relationships)"
@@ -312,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     md = "\n".join(lines)
     print(md)
     if not args.no_save:
-        common.save("app", out, md)
+        common.save_run("app", f"{media} media", out, md)
     return 1 if errs else 0
 
 

@@ -1,13 +1,17 @@
 """Concurrent analysts: latency and throughput of the query layer under load.
 
-    python bench/bench_load.py [--users 20] [--seconds 60] [--quick] [--media 100000]
+    python bench/bench_load.py [--users 20] [--seconds 60] [--quick]
+                               [--world large --media 100000 | --world medium] [--reset-db]
 
 ``--users`` threads, each an analyst running a weighted mix of what the app does, through
 the same functions the pages call: the series view (``graph.pages`` detail, media, links),
 the ``cross-country``, ``camera-trail``, ``clusters`` and ``path`` leads and ``triage``
-by hash (``graph.leads``), for ``--seconds`` (``--quick``: 20 s). Runs against the graph
-already loaded; when the database is empty it loads the same large world as
-``bench_app.py``. Only a loopback Neo4j is accepted. Every request is counted: its
+by hash (``graph.leads``), for ``--seconds`` (``--quick``: 20 s). The target is
+``--world``: the large world with ``--media`` media records (``--quick``: 20 000; the same
+world as ``bench_app.py``) or the medium demo world (drawn images, loaded through the media
+loader). A database marked as holding the target is used as it is; an empty one gets it
+loaded (and its links rebuilt); anything else is refused unless ``--reset-db`` (see
+``bench_app.load_if_empty``). Only a loopback Neo4j is accepted. Every request is counted: its
 latency, and every exception as an error of its operation. Prints a Markdown table and
 saves ``bench/results/load.json`` and ``load.md``. Nothing here asserts a timing.
 """
@@ -15,6 +19,7 @@ saves ``bench/results/load.json`` and ``load.md``. Nothing here asserts a timing
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import threading
@@ -131,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--quick", action="store_true", help="20 s (and the 20 000-media world)")
-    ap.add_argument("--media", type=int, default=100_000, help="world to load if empty")
+    ap.add_argument("--world", choices=["large", "medium"], default="large")
+    ap.add_argument("--media", type=int, default=100_000, help="media of the large world")
+    ap.add_argument("--reset-db", action="store_true", help="empty the database first")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument(
         "--max-requests", type=int, default=100_000, help="per analyst (a bound on each loop)"
@@ -139,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-save", action="store_true")
     args = ap.parse_args(argv)
     seconds = 20.0 if args.quick else args.seconds
+    at_start = machine()
+    code = common.code_version()
     media = QUICK_MEDIA if args.quick else args.media
 
     uri, _auth, _name = db.connection(get_settings())
@@ -147,7 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"refusing a non-loopback Neo4j ({uri})", file=sys.stderr)
         return 2
     drv = db.get_driver()
-    info = load_if_empty(drv, media, args.seed, require_empty=False)
+    target: str | int = "medium" if args.world == "medium" else media
+    info = load_if_empty(drv, target, args.seed, reset=args.reset_db)
+    if "refused" in info:
+        print(info["refused"], file=sys.stderr)
+        return 2
     size = graph_size(drv)
     smp = samples(drv)
     if not smp["series"] or not smp["sha256"]:
@@ -211,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     for t in threads:
         t.join(timeout=seconds + 900)
     wall = time.perf_counter() - t_start
+    load_end = [round(x, 2) for x in os.getloadavg()]
     stuck = sum(t.is_alive() for t in threads)
 
     per_op = []
@@ -237,9 +251,12 @@ def main(argv: list[str] | None = None) -> int:
     cmd = "python bench/bench_load.py" + (
         " --quick" if args.quick else f" --users {args.users} --seconds {seconds:g}"
     )
+    cmd += " --world medium" if args.world == "medium" else f" --media {media}"
     out = {
-        "machine": machine(),
+        "machine": at_start,
+        "load_average_at_end": load_end,
         "command": cmd,
+        "code": code,
         "users": args.users,
         "seconds": seconds,
         "wall_s": round(wall, 1),
@@ -257,10 +274,12 @@ def main(argv: list[str] | None = None) -> int:
         f"Load: {args.users} concurrent analysts for {seconds:g} s through graph.pages / "
         f"graph.leads (`{cmd}`)",
         "",
-        f"Machine: {out['machine']}",
+        f"Machine: {common.describe(at_start)}, at the end {load_end}",
         "",
-        f"Graph: {size['media']} media, {size['series']} series, {size['cases']} cases, "
-        f"{size['links']} links"
+        f"Measured: {common.describe_code(code)}.",
+        "",
+        f"Graph: the {info['target']} world, {size['media']} media, {size['series']} series, "
+        f"{size['cases']} cases, {size['links']} links"
         + ("; loaded for this run" if info.get("loaded") else "; already loaded"),
         "",
         "| operation | share | requests | errors | p50 | p95 | max |",
@@ -284,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     md = "\n".join(lines)
     print(md)
     if not args.no_save:
-        common.save("load", out, md)
+        common.save_run("load", info["target"], out, md)
     return 1 if total_err else 0
 
 

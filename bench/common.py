@@ -42,7 +42,49 @@ def describe(m: dict | None = None) -> str:
     )
 
 
-RESULTS = Path(__file__).resolve().parent / "results"
+def code_version() -> dict:
+    """The commit and any uncommitted change under graph/ and loaders/ (a shared tree)."""
+
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*a: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", *a], cwd=root, capture_output=True, text=True, timeout=30
+            ).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+
+    exported = root / "EXPORTED_FROM"  # a clean `git archive` export of one commit
+    if exported.is_file():
+        return {
+            "head": exported.read_text().strip(),
+            "graph_last_commit": "(clean export of that commit)",
+            "uncommitted": [],
+        }
+    return {
+        "head": git("rev-parse", "--short", "HEAD"),
+        "graph_last_commit": git("log", "-1", "--format=%h %s", "--", "graph/"),
+        "uncommitted": git("status", "--porcelain", "--", "graph/", "loaders/").splitlines(),
+    }
+
+
+def describe_code(cv: dict) -> str:
+    """One line: the commit measured and what was uncommitted in the shared tree."""
+    return f"code {cv['head']} (graph/ last committed: {cv['graph_last_commit']})" + (
+        "; uncommitted in the shared tree then: " + ", ".join(cv["uncommitted"])
+        if cv["uncommitted"]
+        else ""
+    )
+
+
+#: Where results go; ``CLUEGRAPH_BENCH_RESULTS`` overrides it (a benchmark run from a
+#: clean export of a commit still saves into the working tree's results).
+RESULTS = Path(
+    os.environ.get("CLUEGRAPH_BENCH_RESULTS") or Path(__file__).resolve().parent / "results"
+)
 
 
 def save(name: str, data: dict, md: str) -> None:
@@ -52,3 +94,25 @@ def save(name: str, data: dict, md: str) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
     (RESULTS / f"{name}.md").write_text(md.rstrip("\n") + "\n")
+
+
+def save_run(name: str, key: str, data: dict, md: str) -> None:
+    """Like :func:`save`, for a benchmark run against several targets (worlds, sizes):
+    ``NAME.json`` keeps the latest run of each ``key`` under ``runs``, ``NAME.md`` shows
+    them all, one section per key. A file in an older layout is replaced."""
+    import json
+
+    path = RESULTS / f"{name}.json"
+    runs: dict = {}
+    if path.exists():
+        try:
+            old = json.loads(path.read_text())
+            runs = old.get("runs", {}) if isinstance(old, dict) else {}
+        except ValueError:
+            runs = {}
+    runs[key] = {"markdown": md.rstrip("\n"), **data}
+    save(
+        name,
+        {"runs": runs},
+        "\n\n".join(f"## {k}\n\n{r['markdown']}" for k, r in sorted(runs.items())),
+    )

@@ -1,12 +1,15 @@
 """``make bench``: run every benchmark on its own Neo4j and collect the figures.
 
-    python -m bench.run_all [--quick] [--only NAME ...]
+    python -m bench.run_all [--quick] [--only NAME ...] [--port 7710] [--home DIR]
 
 Each benchmark is a script in ``bench/`` that prints a Markdown table and saves
 ``bench/results/NAME.json`` and ``.md``. This runner starts a dedicated Neo4j
-(``.cluegraph/bench``, port 7710) for the ones that need a graph, runs them one after
-the other, stops the server, and writes ``bench/results/summary.md``: the machine, each
-command as run, its exit status and time, and its table. Nothing here asserts a timing.
+(``--home``, default ``.cluegraph/bench`` or ``CLUEGRAPH_BENCH_HOME``; Bolt ``--port``,
+default 7710 or ``CLUEGRAPH_BENCH_PORT``: two people benchmarking on one machine each
+take their own) for the ones that need a graph, runs them one after the other, stops the
+server, and writes ``bench/results/summary.md``: the machine, each command as run, its
+exit status and time, and its table. Nothing here asserts a timing. ``scale`` wipes the
+server's store for each size; ``app`` and ``load`` reuse the world it leaves loaded.
 """
 
 from __future__ import annotations
@@ -19,12 +22,11 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import describe
+from bench.common import RESULTS, describe
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
-BENCH_HOME = ROOT / ".cluegraph" / "bench"
-BENCH_PORT = "7710"
+BENCH_HOME = Path(os.environ.get("CLUEGRAPH_BENCH_HOME", ROOT / ".cluegraph" / "bench"))
+BENCH_PORT = int(os.environ.get("CLUEGRAPH_BENCH_PORT", "7710"))
 
 #: name -> (script, full args, quick args, needs Neo4j)
 BENCHES: dict[str, tuple[str, list[str], list[str], bool]] = {
@@ -37,8 +39,10 @@ BENCHES: dict[str, tuple[str, list[str], list[str], bool]] = {
     ),
     "links": ("bench_links.py", [], ["--sizes", "10000", "--scan-queries", "3"], True),
     "quality": ("bench_quality.py", ["--reset-db"], ["--size", "small", "--reset-db"], True),
-    "app": ("bench_app.py", [], ["--quick"], True),
-    "load": ("bench_load.py", [], ["--quick"], True),
+    # The 1M size is explicit (`python bench/bench_scale.py --sizes 1000000`): it takes long.
+    "scale": ("bench_scale.py", ["--sizes", "10000", "100000"], ["--sizes", "10000"], True),
+    "app": ("bench_app.py", ["--reset-db"], ["--quick", "--reset-db"], True),
+    "load": ("bench_load.py", ["--reset-db"], ["--quick", "--reset-db"], True),
 }
 
 
@@ -46,9 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes, for a first look")
     ap.add_argument("--only", nargs="*", choices=sorted(BENCHES), help="run only these")
+    ap.add_argument("--port", type=int, default=BENCH_PORT, help="Bolt port of the server")
+    ap.add_argument("--home", type=Path, default=BENCH_HOME, help="its home (store, worlds)")
     args = ap.parse_args(argv)
     env = dict(os.environ)
-    env.update(CLUEGRAPH_HOME=str(BENCH_HOME), CLUEGRAPH_BOLT_PORT=BENCH_PORT)
+    env.update(CLUEGRAPH_HOME=str(args.home.resolve()), CLUEGRAPH_BOLT_PORT=str(args.port))
     env.setdefault("CLUEGRAPH_HEAP", "2g")
     env.setdefault("CLUEGRAPH_PAGECACHE", "2g")
     for k in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD"):

@@ -30,12 +30,19 @@ Crops and borders
     costs ~30 bits). ``pdq_trimmed`` is the reference PDQ of the picture with near-uniform
     borders removed (screenshots, letterboxing). ``pdq_crops`` are PDQ hashes of the
     regions in ``CROP_BOXES``, computed from the already low-pass-filtered 512x512 luma of
-    the whole picture (about 0.05 ms each; they sit a median of 6 bits from the reference
-    hash of the same crop saved as a file). The crop offsets form a difference basis per
-    crop family, so that comparing *every* stored hash of one image with *every* stored
-    hash of the other (``pdq_match_distance``) finds centred crops and crops off one side
-    (or off two opposite sides) of up to 10 %. Crops off two adjacent sides (a corner) or
-    off all four sides by unrelated amounts are not covered by PDQ at all.
+    the whole picture (all 34 in about 1.3 ms, one batched numpy pass; they sit a median
+    of 6 bits from the reference hash of the same crop saved as a file). The crop offsets
+    form a difference basis per crop family, so that comparing *every* stored hash of one
+    image with *every* stored hash of the other (``pdq_match_distance``) finds centred
+    crops, crops off one side (or off two opposite sides) of up to 10 %, and crops of
+    5-10 % off two adjacent sides (a corner), equal or not. Crops off all four sides by
+    unrelated amounts are not covered by PDQ.
+
+Speed
+    The default decodes every pixel (the reference PDQ needs them); the rest is kept
+    small beside that decode: one 512x512 shrink feeds the PDQ, its dihedral variants, the
+    border search, the crop hashes and the pHash (bench/bench_ingest_decode.py times each
+    stage; bench/bench_ingest.py compares the whole analysis with a decode-only pass).
 """
 
 from __future__ import annotations
@@ -78,6 +85,7 @@ __all__ = [
     "pdq_match_distance",
     "pdq_reference",
     "read_exif",
+    "read_exif_checked",
     "sniff",
 ]
 
@@ -103,10 +111,20 @@ def _sides(x: float) -> list[tuple[float, float, float, float]]:
     return [(x, 0.0, 0.0, 0.0), (0.0, x, 0.0, 0.0), (0.0, 0.0, x, 0.0), (0.0, 0.0, 0.0, x)]
 
 
+def _corners(x: float) -> list[tuple[float, float, float, float]]:
+    """x off two adjacent sides: top-left, top-right, bottom-right, bottom-left."""
+    return [(x, x, 0.0, 0.0), (0.0, x, x, 0.0), (0.0, 0.0, x, x), (x, 0.0, 0.0, x)]
+
+
 #: Crop regions as fractions cut off (left, top, right, bottom). Per family the offsets
 #: form a difference basis: with 0 (the whole image) on both sides, the differences of
 #: {1.6, 3.2, 8, 9.6} % cover 0-10 % in steps of 1.6 % (centred crops shift all four edges,
 #: so they need the finer step), those of {2.5, 5, 10} % cover 0-10 % in steps of 2.5 %.
+#: Corners {5, 7.5, 10} % (appended last, so older stored lists keep their order): a
+#: corner box against the other picture's whole covers equal cuts, and against its
+#: one-side boxes {2.5, 5, 10} % unequal ones, so cuts of 5-10 % off two adjacent sides
+#: are matched on a 2.5 % grid (measured on drawn rooms: recall 1.0 for 5/5, 7.5/7.5,
+#: 10/10, 5/10, 6/8 % corner cuts, max distance 26; bench/bench_links.py --phash-study).
 CROP_BOXES: tuple[tuple[float, float, float, float], ...] = (
     _centre(0.016),
     _centre(0.032),
@@ -121,6 +139,9 @@ CROP_BOXES: tuple[tuple[float, float, float, float], ...] = (
     (0.0, 0.025, 0.0, 0.025),
     (0.0, 0.05, 0.0, 0.05),
     (0.0, 0.10, 0.0, 0.10),
+    *_corners(0.05),
+    *_corners(0.075),
+    *_corners(0.10),
 )
 
 
@@ -180,6 +201,9 @@ class MediaInfo:
     height: int | None
     hashes: ImageHashes | None
     exif: ExifInfo = field(default_factory=ExifInfo)
+    #: Problems that did not stop the analysis (e.g. "EXIF unreadable: ..."): no file
+    #: contents, only our own words.
+    warnings: list[str] = field(default_factory=list)
     #: Videos only: a :class:`loaders.video.VideoInfo` (metadata and sampled frame hashes).
     video: Any = None
 
@@ -375,54 +399,72 @@ _DCT16 = (
 ).astype(np.float32)
 
 
-def _box_mean(a: np.ndarray, full: int, axis: int) -> np.ndarray:
-    """The reference's box1DFloat along one axis: a window of ``full`` samples, edges
-    averaged over the part of the window inside the image."""
-    n = a.shape[axis]
+def _box_counts(n: int, full: int) -> np.ndarray:
+    """Samples inside the image of the reference's box window at each of ``n`` positions
+    (a window of ``full`` samples; the edges are averaged over the part inside)."""
     half = (full + 2) // 2
-    before = full - half
-    if axis == 1:
-        s = cv2.boxFilter(a, -1, (full, 1), anchor=(before, 0), normalize=False,
-                          borderType=cv2.BORDER_CONSTANT)  # fmt: skip
-    else:
-        s = cv2.boxFilter(a, -1, (1, full), anchor=(0, before), normalize=False,
-                          borderType=cv2.BORDER_CONSTANT)  # fmt: skip
     i = np.arange(n)
-    count = (np.minimum(n, i + half) - np.maximum(0, i - before)).astype(np.float32)
-    return s / (count[None, :] if axis == 1 else count[:, None])
+    return (np.minimum(n, i + half) - np.maximum(0, i - (full - half))).astype(np.float32)
+
+
+_LUMA = np.array([[0.299, 0.587, 0.114]], dtype=np.float32)
 
 
 def _jarosz_luma(base: np.ndarray) -> np.ndarray:
-    """Luma of ``base`` after the reference's two-pass Jarosz (box) filter."""
-    rgb = base.astype(np.float32)
-    luma = rgb[..., 0] * np.float32(0.299) + rgb[..., 1] * np.float32(0.587)
-    luma += rgb[..., 2] * np.float32(0.114)
-    rows, cols = luma.shape
+    """Luma of ``base`` after the reference's two-pass Jarosz (box) filter.
+
+    Each pass is the reference's box1DFloat along the rows then along the columns: one
+    separable window sum (zero outside the image), divided by the product of the two
+    per-axis counts (a row-pass count depends on the column only, so it factors out of
+    the column sum). Within 1e-4 of the two-step float sums; ~0.8 ms at 512x512.
+    """
+    rows, cols = base.shape[:2]
+    luma = cv2.transform(base.astype(np.float32), _LUMA).reshape(rows, cols)
     along_rows, along_cols = (cols + 127) // 128, (rows + 127) // 128
+    kernel_r = np.ones(along_rows, np.float32)
+    kernel_c = np.ones(along_cols, np.float32)
+    anchor = (along_rows - (along_rows + 2) // 2, along_cols - (along_cols + 2) // 2)
+    norm = np.outer(_box_counts(rows, along_cols), _box_counts(cols, along_rows))
     for _ in range(2):
-        luma = _box_mean(luma, along_rows, 1)
-        luma = _box_mean(luma, along_cols, 0)
+        luma = cv2.sepFilter2D(
+            luma, -1, kernel_r, kernel_c, anchor=anchor, borderType=cv2.BORDER_CONSTANT
+        )
+        luma /= norm
     return luma
 
 
+def _region_hashes(filtered: np.ndarray, regions: np.ndarray) -> list[str]:
+    """PDQ of regions ``(top, bottom, left, right)`` of the filtered luma, all at once:
+    decimate each to 64x64, DCT to 16x16, threshold at its median."""
+    k = (np.arange(64) + 0.5) / 64
+    top, bottom, left, right = (regions[:, i : i + 1] for i in range(4))
+    rows = top + (k * (bottom - top)).astype(np.intp)
+    cols = left + (k * (right - left)).astype(np.intp)
+    dct = _DCT16 @ filtered[rows[:, :, None], cols[:, None, :]] @ _DCT16.T
+    flat = dct.reshape(len(regions), 256)
+    bits = flat > np.median(flat, axis=1, keepdims=True)  # bit i*16+j, as the reference
+    return [row.tobytes().hex() for row in np.packbits(bits[:, ::-1], axis=1)]
+
+
 def _pdq_of_region(filtered: np.ndarray, top: int, bottom: int, left: int, right: int) -> str:
-    """PDQ of a region of the filtered luma: decimate to 64x64, DCT to 16x16, median."""
-    rows = top + ((np.arange(64) + 0.5) * (bottom - top) / 64).astype(np.intp)
-    cols = left + ((np.arange(64) + 0.5) * (right - left) / 64).astype(np.intp)
-    dct = _DCT16 @ filtered[rows[:, None], cols[None, :]] @ _DCT16.T
-    bits = (dct > np.median(dct)).ravel()  # bit i*16+j, as the reference sets them
-    return np.packbits(bits[::-1]).tobytes().hex()
+    """PDQ of one region of the filtered luma (see :func:`_region_hashes`)."""
+    return _region_hashes(filtered, np.array([[top, bottom, left, right]], dtype=np.intp))[0]
 
 
 def _crop_hashes(base: np.ndarray, boxes: Sequence[tuple[float, float, float, float]]) -> list[str]:
     filtered = _jarosz_luma(base)
     rows, cols = filtered.shape
-    out = []
-    for left, top, right, bottom in boxes:
-        t, b = round(rows * top), rows - round(rows * bottom)
-        l_, r = round(cols * left), cols - round(cols * right)
-        out.append(_pdq_of_region(filtered, t, b, l_, r))
-    return out
+    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)  # left, top, right, bottom
+    regions = np.stack(
+        [
+            np.round(rows * b[:, 1]),
+            rows - np.round(rows * b[:, 3]),
+            np.round(cols * b[:, 0]),
+            cols - np.round(cols * b[:, 2]),
+        ],
+        axis=1,
+    ).astype(np.intp)
+    return _region_hashes(filtered, regions)
 
 
 def _uniform_border(
@@ -500,7 +542,10 @@ def image_hashes(
         pdq_trimmed=trimmed,
         pdq_trimmed_quality=trimmed_quality,
         pdq_crops=crop_hashes,
-        phash=str(imagehash.phash(rgb)),
+        # From the 512x512 shrink, not the full picture (imagehash shrinks to 32x32 with
+        # Lanczos anyway): 5x cheaper at 2 MP; 0 bits off the full-picture pHash for 3 in
+        # 4 pictures, 2 (rarely 4) for the rest (bench/bench_ingest_decode.py).
+        phash=str(imagehash.phash(Image.fromarray(base))),
         width=img.width,
         height=img.height,
     )
@@ -771,22 +816,60 @@ def _maker_note_serial(raw: bytes) -> str | None:
     return None
 
 
-def _exif_of_image(img: Image.Image) -> ExifInfo:
+def _exif_problem(exc: BaseException | None, caught: list[warnings.WarningMessage]) -> str | None:
+    """Why an EXIF block could not be read (whole or in part), in words of our own: the
+    parser's messages may quote bytes of the file."""
+    if exc is not None:
+        if isinstance(exc, SyntaxError) and "tiff" in str(exc).lower():
+            return "not a TIFF structure"
+        return f"parse error ({type(exc).__name__})"
+    for w in caught:
+        if "corrupt exif" in str(w.message).lower():
+            return "directory entries run past the end of the block"
+    return None
+
+
+def _exif_of_image(img: Image.Image) -> tuple[ExifInfo, str | None]:
     raw = img.info.get("exif")
-    if isinstance(raw, bytes):
-        exif = Image.Exif()
-        exif.load(raw)
-    elif img.format == "TIFF":
-        exif, raw = img.getexif(), None  # a TIFF's own IFDs, read without decoding pixels
-    else:
-        return ExifInfo()  # e.g. a PNG whose eXIf chunk follows the pixels: not worth a decode
-    info = _exif_from_tags(_pillow_tags(exif))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # Pillow warns on corrupt EXIF: a reason to report
+        try:
+            if isinstance(raw, bytes):
+                exif = Image.Exif()
+                exif.load(raw)
+            elif img.format == "TIFF":
+                exif, raw = img.getexif(), None  # a TIFF's own IFDs, read without decoding
+            else:
+                return ExifInfo(), None  # e.g. a PNG whose eXIf chunk follows the pixels
+            info = _exif_from_tags(_pillow_tags(exif))
+        except Exception as e:  # a hostile block must not stop a load
+            return ExifInfo(), _exif_problem(e, [])
+        problem = _exif_problem(None, caught)
     if info.serial is None and raw:
         try:
-            info.serial = _maker_note_serial(raw)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                info.serial = _maker_note_serial(raw)
         except Exception:  # maker notes are vendor formats: best effort
             info.serial = None
-    return info
+    return info, problem
+
+
+def read_exif_checked(
+    path: str | os.PathLike[str], img: Image.Image | None = None
+) -> tuple[ExifInfo, str | None]:
+    """:func:`read_exif` and why the EXIF block was unreadable, whole or in part (None when
+    it was read, or when there is none). The reason is in our words, never the file's."""
+    try:
+        if img is not None:
+            return _exif_of_image(img)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # recorded again while the block is parsed
+            opened = Image.open(path, formats=list(_EXIF_FORMATS))
+        with opened:
+            return _exif_of_image(opened)
+    except Exception as e:  # EXIF is best effort; hostile files must not stop a load
+        return ExifInfo(), f"parse error ({type(e).__name__})"
 
 
 def read_exif(path: str | os.PathLike[str], img: Image.Image | None = None) -> ExifInfo:
@@ -800,16 +883,9 @@ def read_exif(path: str | os.PathLike[str], img: Image.Image | None = None) -> E
     Pillow parses the EXIF block (bounded by the data, whatever the counts say);
     exifread decodes maker notes, only for a block whose IFDs are sound. Pass ``img``
     (the same file, already open) to save opening it again.
+    :func:`read_exif_checked` also says why a block could not be read.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Pillow warns on corrupt EXIF; nothing is decoded here
-        try:
-            if img is not None:
-                return _exif_of_image(img)
-            with Image.open(path, formats=list(_EXIF_FORMATS)) as opened:
-                return _exif_of_image(opened)
-        except Exception:  # EXIF is best effort; hostile files must not stop a load
-            return ExifInfo()
+    return read_exif_checked(path, img)[0]
 
 
 # ----------------------------------------------------------------------------- analyse
@@ -948,7 +1024,9 @@ def analyse(
     with img:
         hashes = image_hashes(img)
         if mime in _EXIF_MIMES:
-            info.exif = read_exif(p, img)
+            info.exif, problem = read_exif_checked(p, img)
+            if problem:
+                info.warnings.append(f"EXIF unreadable: {problem}")
     # The file's own size, not that of a reduced-scale decode.
     hashes.width, hashes.height = info.width, info.height
     info.hashes = hashes

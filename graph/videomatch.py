@@ -127,6 +127,8 @@ class VideoCodes:
     hexes: list[str]
     times: list[float]
     total: int = 0  # frames sampled, eligible or not
+    #: The strictest PDQ radius of the hash sets listing the video (None: the default).
+    pdq_radius: int | None = None
     words: np.ndarray = field(default_factory=lambda: np.empty((0, 4), np.uint64))
 
     def __post_init__(self) -> None:
@@ -169,6 +171,7 @@ class VideoCodes:
         if times is None or len(times) != len(frames):
             times = [float(i) for i in range(len(frames))]
         v = cls.of_frames(row["sha256"], zip(times, frames, quals, strict=True), min_quality)
+        v.pdq_radius = row.get("pdqRadius")
         return v if len(v) else None
 
 
@@ -228,6 +231,12 @@ class Match:
                 r["targetPercent"], tuple(r["at"]))  # fmt: skip
 
 
+def _radius(default: int, *listed: int | None) -> int:
+    """The strictest of the default radius and those of the hash sets listing either side
+    (as for images: graph/neardup.py ``Thresholds.for_pair``)."""
+    return min([default, *(r for r in listed if r is not None)])
+
+
 def _pct(n: int, total: int) -> float:
     return round(100.0 * n / total, 1) if total else 0.0
 
@@ -261,7 +270,7 @@ def match_videos(a: VideoCodes, b: VideoCodes, t: Thresholds) -> Match | None:
     if not len(a) or not len(b):
         return None
     row_min, row_arg, col_min = _min_dist(a.words, b.words)
-    r = t.frame_radius
+    r = _radius(t.frame_radius, a.pdq_radius, b.pdq_radius)
     na = int((row_min <= r).sum())
     nb = int((col_min <= r).sum())
     if not na:
@@ -290,7 +299,7 @@ def match_video_image(
     if not len(v) or not w.shape[0]:
         return None
     row_min, _, _ = _min_dist(v.words, w)
-    hit = row_min <= t.image_radius
+    hit = row_min <= _radius(t.image_radius, v.pdq_radius, getattr(img, "pdq_radius", None))
     n = int(hit.sum())
     if not n:
         return None

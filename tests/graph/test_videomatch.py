@@ -381,3 +381,96 @@ def test_triage_of_an_image_finds_the_clip_and_the_moment(world, driver):
     q = neardup.MediaCodes.of_query("upload.jpg", pdq=flip(LONG[17], 3, random.Random(1)))
     found, _ = videomatch.search(driver, images=[q])
     assert [(m.b, m.at_b) for m in found[0]] == [(v, 17.0)]
+
+
+def test_a_hash_set_with_a_stricter_radius_applies_to_clips(world, driver):
+    v = add_video(world, "clip", "S-FR", LONG)
+    world.media("still", "S-DE", pdq=flip(LONG[12], 8, random.Random(1)))
+    world.run(
+        """
+        MERGE (h:HashSet {id: 'HS-strict'}) SET h.name = 'strict', h.pdqRadius = 5
+        WITH h MATCH (m:Media {sha256: $sha}) MERGE (h)-[r:LISTS]->(m) SET r.loadId = $loadId
+        """,
+        sha=v,
+    )
+    links.rebuild(driver)
+    assert stored_neardups(driver) == {}
+
+
+# ----------------------------------------------------------------------------- end to end
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    """Clips made here from drawn rooms (a slow pan), loaded through the media loader."""
+    from PIL import Image
+
+    from loaders import video as lv
+    from tests.loaders.test_video import pan
+
+    root = tmp_path_factory.mktemp("clips")
+    room = pan(5, 120)  # 12 s at 10 fps
+    long = pan(6, 300)  # 30 s
+    folders = {k: root / k for k in ("S-FR", "S-DE", "S-NL", "S-BR")}
+    for f in folders.values():
+        f.mkdir()
+    lv.write_clip(room, folders["S-FR"] / "room.mp4", fps=10)
+    lv.write_clip(long, folders["S-FR"] / "long.mp4", fps=10)
+    # re-encoded smaller and at a low bit rate in another container, and trimmed to 3-9 s
+    lv.write_clip(room[30:90], folders["S-DE"] / "trim.webm", fps=10, codec="libvpx",
+                  size=(160, 120), bit_rate=150_000)  # fmt: skip
+    lv.write_clip(long[100:160], folders["S-NL"] / "cut.mkv", fps=10)  # 6 s of the 30
+    room[50].convert("RGB").save(folders["S-NL"] / "still.jpg", quality=85)  # at 5 s
+    lv.write_clip(pan(8, 80), folders["S-BR"] / "other.mp4", fps=10)  # unrelated rooms
+    lv.write_clip(pan(9, 80), folders["S-BR"] / "other2.mp4", fps=10)
+    Image.effect_noise((320, 240), 60).convert("RGB").save(folders["S-BR"] / "noise.jpg")
+    return folders
+
+
+def _load_all(driver, folders) -> None:
+    from loaders.media import MediaLoadOptions, load_media
+
+    w = World(driver)
+    for sid, cc in (("S-FR", "FR"), ("S-DE", "DE"), ("S-NL", "NL"), ("S-BR", "BR")):
+        w.series(sid, cc)
+    w.finish_load()
+    for sid, folder in folders.items():
+        rep = load_media(driver, folder, MediaLoadOptions(case_id=f"CASE-{sid}", series_id=sid))
+        assert not rep.errors, rep.errors
+        links.after_load(driver, rep)
+
+
+def _named_edges(driver) -> dict[tuple[str, str], dict]:
+    from graph import db
+
+    rows = db.records(
+        driver,
+        "MATCH (a:Media)-[r:NEAR_DUPLICATE]->(b:Media) "
+        "RETURN a.fileName AS a, b.fileName AS b, properties(r) AS p",
+        name="test.nd.named",
+    )
+    return {tuple(sorted((r["a"], r["b"]))): dict(r["p"]) for r in rows}
+
+
+def test_real_clips_link_as_expected_end_to_end(driver, clips):
+    _load_all(driver, clips)
+    edges = _named_edges(driver)
+    assert {k: e["method"] for k, e in edges.items()} == {
+        ("room.mp4", "trim.webm"): "vpdq",
+        ("cut.mkv", "long.mp4"): "vpdq",
+        ("room.mp4", "still.jpg"): "video_frame",
+        ("still.jpg", "trim.webm"): "video_frame",
+    }
+
+
+def test_real_clips_give_the_moment_of_the_still(driver, clips):
+    _load_all(driver, clips)
+    e = _named_edges(driver)[("room.mp4", "still.jpg")]
+    assert e["at"] == [5.0]
+
+
+def test_real_clips_update_after_loads_equals_a_rebuild(driver, clips):
+    _load_all(driver, clips)
+    incremental = (stored_links(driver), stored_neardups(driver))
+    links.rebuild(driver)
+    assert (stored_links(driver), stored_neardups(driver)) == incremental

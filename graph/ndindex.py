@@ -53,11 +53,13 @@ import math
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import faiss
+import numba
 import numpy as np
 
 from graph.errors import GraphError, InvalidInput
@@ -432,6 +434,188 @@ def _distances(
     return d
 
 
+# --------------------------------------------------------------------- self-join kernel
+#
+# ``pairs()`` is a self-join: every unordered pair of codes within the radius. Probing the
+# MIH tables once per code finds each candidate pair twice (once from each side) and pays
+# numpy's per-candidate temporaries. The join below walks one substring table at a time
+# over codes *sorted by that substring*: for every probe mask, code ``i`` (key ``k``) meets
+# the bucket ``k ^ mask`` only when ``k ^ mask > k`` (the same bucket: only the codes after
+# it), so each candidate pair is produced once per table, and both sides are read almost
+# sequentially (``k ^ mask`` rises with ``k``). Candidates are verified with a popcount in
+# compiled code (numba) and only matches leave it. Blocks of rows run on a thread pool (the
+# kernel releases the GIL), so a self-join uses every core with memory bounded by one
+# table (codes, owners and keys permuted, about 1.4 times the codes).
+
+_JOIN_MAX_WIDTH = 24  # substrings up to 2**24 values: direct offset tables of <= 64 MiB
+_JOIN_BLOCK = 1 << 15  # rows per task: their codes stay in cache across the probe masks
+# Cost model of the join (nanoseconds of CPU), fitted to CPU times of the synthetic
+# world's 209k stored hashes for m = 13, 14 and 16 on the 2-core AMD EPYC while other work
+# kept its load average near 18: absolute values are inflated by cache contention; their
+# ratios pick ``m`` (``bench/bench_ndindex.py`` times the choice against other ``m``).
+_JOIN_COSTS = {
+    "probe": 20.0,  # one bucket lookup (two offsets), per non-empty bucket and mask
+    "cand": 15.0,  # one candidate pair: gather, xor, popcount (owner read on a match only)
+    "row": 60.0,  # per row and table: key, counting sort, permuted copy
+    "bucket": 1.0,  # per bucket and table: the offset table
+}
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _popcount64(x: np.uint64) -> np.int64:  # pragma: no cover - compiled
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+@numba.njit(cache=True, nogil=True)
+def _counting_order(keys: np.ndarray, offsets: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """Row order sorted by key (stable), given the bucket offsets of ``keys``."""
+    pos = offsets[:-1].copy()
+    order = np.empty(keys.size, dtype=np.int64)
+    for i in range(keys.size):
+        k = keys[i]
+        order[pos[k]] = i
+        pos[k] += 1
+    return order
+
+
+@numba.njit(cache=True, nogil=True)
+def _join_block(
+    keys: np.ndarray,
+    words: np.ndarray,
+    owner: np.ndarray,
+    offsets: np.ndarray,
+    masks: np.ndarray,
+    lo: int,
+    hi: int,
+    radius: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Matches ``(owner a, owner b, distance)`` of the buckets in rows ``lo:hi`` of a table.
+
+    ``keys`` are the rows' substring keys in ascending order, ``words`` and ``owner`` the
+    rows' codes (uint64 words) and owners in the same order, ``offsets[k]`` the first row
+    of bucket ``k``; ``lo`` and ``hi`` fall on bucket boundaries. For each mask, bucket
+    ``k`` meets bucket ``k ^ mask`` when that is above it, and itself for mask 0, so a
+    pair of rows is seen once per table. Pairs of one owner are skipped.
+    """
+    cap = 1024
+    out_a = np.empty(cap, dtype=np.int64)
+    out_b = np.empty(cap, dtype=np.int64)
+    out_d = np.empty(cap, dtype=np.int32)
+    n_out = 0
+    n_words = words.shape[1]
+    for mi in range(masks.size):
+        mask = masks[mi]
+        i = lo
+        while i < hi:
+            k = keys[i]
+            a_end = offsets[k + 1]
+            k2 = k ^ mask
+            if mask != 0 and k2 < k:
+                i = a_end
+                continue
+            b_end = a_end if mask == 0 else offsets[k2 + 1]
+            for x in range(i, a_end):
+                b_start = x + 1 if mask == 0 else offsets[k2]
+                ox = owner[x]
+                for y in range(b_start, b_end):
+                    # No early exit: a data-dependent branch per word costs more than it saves.
+                    d = 0
+                    for w in range(n_words):
+                        d += _popcount64(words[x, w] ^ words[y, w])
+                    if d <= radius and owner[y] != ox:
+                        if n_out == cap:
+                            cap *= 2
+                            out_a = np.concatenate((out_a, np.empty(cap - n_out, np.int64)))
+                            out_b = np.concatenate((out_b, np.empty(cap - n_out, np.int64)))
+                            out_d = np.concatenate((out_d, np.empty(cap - n_out, np.int32)))
+                        out_a[n_out] = ox
+                        out_b[n_out] = owner[y]
+                        out_d[n_out] = d
+                        n_out += 1
+            i = a_end
+    return out_a[:n_out], out_b[:n_out], out_d[:n_out]
+
+
+@dataclass(frozen=True)
+class JoinPlan:
+    """How ``pairs()`` will join: substrings, thresholds and the modelled cost."""
+
+    m: int
+    bounds: tuple[tuple[int, int], ...]  # the substrings probed (all of them, or the first r+1)
+    thresholds: tuple[int, ...]
+    probes: int  # masks over all tables
+    est_candidates: float  # candidate pairs of rows (each once per table)
+    est_join_s: float
+    est_flat_s: float
+
+    @property
+    def method(self) -> str:
+        return "mih" if self.est_join_s < self.est_flat_s else "flat"
+
+
+@functools.lru_cache(maxsize=256)
+def _join_plan(bits: int, n: int, radius: int, m: int | None) -> JoinPlan:
+    """Pick the number of substrings for a self-join of ``n`` codes (or cost the one given)."""
+    c = _JOIN_COSTS
+    flat_s = (_COSTS["flat_per_code"] * n * n / 2 + _COSTS["flat_per_call"] * n / 1024) * 1e-9
+    lo = max(1, math.ceil(bits / _JOIN_MAX_WIDTH))
+    best: JoinPlan | None = None
+    for mm in [m] if m is not None else range(lo, bits + 1):
+        bounds = _bounds(bits, mm)
+        widths = [e - s for s, e in bounds]
+        if max(widths) > _JOIN_MAX_WIDTH:
+            raise InvalidHash(f"m: {mm} substrings of {bits} bits exceed {_JOIN_MAX_WIDTH} bits")
+        t = _thresholds(widths, radius)
+        if t is None:  # more substrings than radius + 1: the first radius + 1 exactly
+            bounds, widths, t = bounds[: radius + 1], widths[: radius + 1], [0] * (radius + 1)
+        probes = [
+            sum(math.comb(w, k) for k in range(tj + 1)) for w, tj in zip(widths, t, strict=True)
+        ]
+        if sum(probes) > _MAX_PROBES_PER_QUERY and m is None:
+            continue
+        cand = sum(p * n * n / 2.0 ** (w + 1) for p, w in zip(probes, widths, strict=True))
+        # A probe visits each non-empty bucket once per mask (about min(n, 2**w) of them).
+        ns = sum(
+            p * (1 << w) * -math.expm1(-n / (1 << w)) * c["probe"]
+            + n * c["row"]
+            + (1 << w) * c["bucket"]
+            for p, w in zip(probes, widths, strict=True)
+        )
+        plan = JoinPlan(
+            m=mm,
+            bounds=tuple(bounds),
+            thresholds=tuple(t),
+            probes=sum(probes),
+            est_candidates=cand,
+            est_join_s=(ns + cand * c["cand"]) * 1e-9,
+            est_flat_s=flat_s,
+        )
+        if best is None or plan.est_join_s < best.est_join_s:
+            best = plan
+    if best is None:
+        raise InvalidHash(f"radius: no multi-index plan for radius {radius} of {bits} bits")
+    return best
+
+
+def _join_threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _min_per_key(key: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One row per key, with its smallest distance, sorted by key."""
+    order = np.lexsort((dist, key))
+    key, dist = key[order], dist[order]
+    first = np.ones(key.size, dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    return key[first], dist[first]
+
+
 # --------------------------------------------------------------------------- the index
 
 
@@ -612,18 +796,9 @@ class HashIndex:
     # ------------------------------------------------------------------ core search
 
     def _matches(
-        self,
-        queries: np.ndarray,
-        radius: int,
-        method: Method,
-        m: int | None,
-        self_offset: int | None = None,
+        self, queries: np.ndarray, radius: int, method: Method, m: int | None
     ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Yield (query row, code row, distance) for all code rows within ``radius``.
-
-        With ``self_offset`` (self-join), query row ``i`` is code row ``self_offset + i``
-        and only code rows above it are reported.
-        """
+        """Yield (query row, code row, distance) for all code rows within ``radius``."""
         n = self._codes.shape[0]
         plan = self.plan(radius, m=m, batch=max(1, min(queries.shape[0], 256)))
         use_mih = method == "mih" or (method == "auto" and plan.method == "mih")
@@ -635,20 +810,19 @@ class HashIndex:
         tables = self._get_tables(plan.m) if use_mih else None
         for lo in range(0, queries.shape[0], batch):
             q = queries[lo : lo + batch]
-            base = None if self_offset is None else self_offset + lo
             if tables is not None:
                 ranges = self._mih_ranges(tables, plan, q)
                 n_cand = int(ranges[1].sum())
                 if method == "auto":
                     flat_ns = _COSTS["flat_per_code"] * n * len(q) + _COSTS["flat_per_call"]
                     if n_cand * plan.cand_ns > flat_ns:
-                        for qi, ci, d in self._flat_matches(q, radius, base):
+                        for qi, ci, d in self._flat_matches(q, radius, None):
                             yield qi + lo, ci, d
                         continue
-                for qi, ci, d in self._mih_verify(tables, q, ranges, radius, base):
+                for qi, ci, d in self._mih_verify(tables, q, ranges, radius):
                     yield qi + lo, ci, d
             else:
-                for qi, ci, d in self._flat_matches(q, radius, base):
+                for qi, ci, d in self._flat_matches(q, radius, None):
                     yield qi + lo, ci, d
 
     def _mih_ranges(
@@ -680,15 +854,11 @@ class HashIndex:
         q: np.ndarray,
         ranges: tuple[np.ndarray, np.ndarray, np.ndarray],
         radius: int,
-        base: int | None,
     ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         words = self._words
         qwords = q.view(np.uint64) if self.nbytes % 8 == 0 else q
         for pos, qi in _expand_blocks(*ranges, cap=_BLOCK_CANDIDATES):
             ci = tables.perm[pos]
-            if base is not None:
-                keep = ci > qi + base
-                ci, qi = ci[keep], qi[keep]
             d = _distances(words, ci, qwords, qi)
             keep = d <= radius
             if keep.any():
@@ -697,6 +867,8 @@ class HashIndex:
     def _flat_matches(
         self, q: np.ndarray, radius: int, base: int | None
     ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """faiss range search; with ``base`` (a self-join), query row ``i`` is code row
+        ``base + i`` and only code rows above it are reported."""
         index = self._get_faiss()
         # faiss keeps distances strictly below its radius: pass radius + 1 for "<= radius".
         threads = faiss.omp_get_max_threads()
@@ -779,40 +951,107 @@ class HashIndex:
                 results[i] = hits
         return results
 
+    def join_plan(self, radius: int, *, m: int | None = None) -> JoinPlan:
+        """The cost model's plan for ``pairs(radius)`` at the current size.
+
+        Raises InvalidHash for a bad radius or ``m``.
+        """
+        radius = self._check_radius(radius)
+        lo = max(1, math.ceil(self.bits / _JOIN_MAX_WIDTH))
+        if m is not None and not lo <= m <= self.bits:
+            raise InvalidHash(f"m: {m} is outside {lo}..{self.bits} for a self-join")
+        return _join_plan(self.bits, max(self.n_codes, 1), radius, m)
+
     def pairs(
-        self, radius: int, *, method: Method | None = None, m: int | None = None
+        self,
+        radius: int,
+        *,
+        method: Method | None = None,
+        m: int | None = None,
+        threads: int | None = None,
     ) -> Iterator[tuple[str, str, int]]:
         """Every unordered pair of distinct ids with codes within ``radius`` bits, once.
 
         Yields ``(id_a, id_b, distance)`` with ``id_a`` added before ``id_b`` and the
         minimum distance over their codes, ordered by ``id_a`` then ``id_b`` insertion.
-        Codes of the same id are never paired with each other. The self-join probes
-        each code once and verifies only candidates stored after it, so it costs about
-        half of searching every code. Results are collected before the first is yielded.
+        Codes of the same id are never paired with each other. 'mih' runs the compiled
+        table join (each candidate pair once per substring table, on ``threads`` threads,
+        default every core this process may use); 'flat' a faiss scan of the codes stored
+        after each code; 'auto' the cheaper by the cost model (``join_plan``). Results are
+        collected before the first is yielded.
 
-        Raises InvalidHash for a bad radius or method, or an empty index.
+        Raises InvalidHash for a bad radius, method or ``m``, or an empty index.
         """
         how = self._check_method(method or self.method)
         radius = self._check_radius(radius)
         self._require_codes()
+        if how == "auto" and m is None and self.join_plan(radius).method == "flat":
+            how = "flat"
+        chunks = self._flat_pairs(radius) if how == "flat" else self._join(radius, m, threads)
         n_ids = len(self._ids)
         keys, dists = [], []
-        for qi, ci, d in self._matches(self._codes, radius, how, m, self_offset=0):
-            a, b = self._owner[qi], self._owner[ci]
-            keep = a != b
-            a, b, d = a[keep], b[keep], d[keep]
+        for a, b, d in chunks:
             keys.append(np.minimum(a, b) * n_ids + np.maximum(a, b))
             dists.append(d)
         if not keys:
             return
-        key, dist = np.concatenate(keys), np.concatenate(dists)
-        order = np.lexsort((dist, key))
-        key, dist = key[order], dist[order]
-        first = np.ones(key.size, dtype=bool)
-        first[1:] = key[1:] != key[:-1]
+        key, dist = _min_per_key(np.concatenate(keys), np.concatenate(dists))
         ids = self._ids
-        for k, d in zip(key[first].tolist(), dist[first].tolist(), strict=True):
+        for k, d in zip(key.tolist(), dist.tolist(), strict=True):
             yield ids[k // n_ids], ids[k % n_ids], d
+
+    def _flat_pairs(self, radius: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(owner, owner, distance) of code pairs within ``radius``, by faiss scans."""
+        codes = self._codes
+        for lo in range(0, codes.shape[0], 1024):
+            for qi, ci, d in self._flat_matches(codes[lo : lo + 1024], radius, lo):
+                a, b = self._owner[qi + lo], self._owner[ci]
+                keep = a != b
+                yield a[keep], b[keep], d[keep]
+
+    def _join(
+        self, radius: int, m: int | None, threads: int | None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(owner, owner, distance) of code pairs within ``radius``, by the table join.
+
+        Each table's matches are reduced to one row per pair of owners before the next
+        table is built, so memory stays at one table plus the distinct matches.
+        """
+        plan = self.join_plan(radius, m=m)
+        n = self._codes.shape[0]
+        n_words = -(-self.nbytes // 8)
+        padded = np.zeros((n, n_words * 8), dtype=np.uint8)
+        padded[:, : self.nbytes] = self._codes
+        words = padded.view(np.uint64)
+        del padded
+        owner = self._owner
+        n_ids = len(self._ids)
+        workers = max(1, threads or _join_threads())
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for (s, e), t in zip(plan.bounds, plan.thresholds, strict=True):
+                width = e - s
+                keys = _substring_keys(self._codes, [(s, e)])[:, 0]
+                offsets = np.zeros((1 << width) + 1, dtype=np.int64)
+                np.cumsum(np.bincount(keys, minlength=1 << width), out=offsets[1:])
+                order = _counting_order(keys, offsets)
+                args = (keys[order], words[order], owner[order], offsets, _probe_masks(width, t))
+                del keys, order
+                # Tasks of about _JOIN_BLOCK rows, cut on bucket boundaries.
+                cuts = np.unique(np.r_[offsets[args[0][::_JOIN_BLOCK]], n]).tolist()
+                tasks = [
+                    pool.submit(_join_block, *args, lo, hi, radius)
+                    for lo, hi in itertools.pairwise(cuts)
+                ]
+                found = [f.result() for f in tasks]
+                del args
+                if found:
+                    a = np.concatenate([x[0] for x in found])
+                    b = np.concatenate([x[1] for x in found])
+                    key, d = _min_per_key(
+                        np.minimum(a, b) * n_ids + np.maximum(a, b),
+                        np.concatenate([x[2] for x in found]),
+                    )
+                    yield key // n_ids, key % n_ids, d
 
     # ------------------------------------------------------------------ persistence
 

@@ -6,6 +6,8 @@ All codes are random (synthetic); no real hashes. The reference distances come f
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -46,6 +48,15 @@ def reference_search(
 
 
 def reference_pairs(codes: np.ndarray, owners: list[str], radius: int) -> dict[tuple, int]:
+    return dict(_reference_pairs(codes.tobytes(), codes.shape[1], tuple(owners), radius))
+
+
+@functools.lru_cache(maxsize=32)
+def _reference_pairs(
+    raw: bytes, nbytes: int, owners: tuple[str, ...], radius: int
+) -> tuple[tuple[tuple, int], ...]:
+    """Brute force with unpackbits (memoised: several tests compare with the same pairs)."""
+    codes = np.frombuffer(raw, dtype=np.uint8).reshape(-1, nbytes)
     a = np.unpackbits(codes, axis=1)
     out: dict[tuple, int] = {}
     for i in range(len(a)):
@@ -54,7 +65,7 @@ def reference_pairs(codes: np.ndarray, owners: list[str], radius: int) -> dict[t
             if owners[i] != owners[j]:
                 key = tuple(sorted((owners[i], owners[j])))
                 out[key] = min(out.get(key, 10**9), int(d[j - i - 1]))
-    return out
+    return tuple(out.items())
 
 
 def clustered(rng: np.random.Generator, bits: int, radius: int, n_centres: int, per: int):
@@ -214,6 +225,60 @@ def test_pairs_reports_each_unordered_pair_once(cluster, method):
     bits, radius, index, codes, owners, queries = cluster
     keys = [frozenset((a, b)) for a, b, _ in index.pairs(radius, method=method)]
     assert len(keys) == len(set(keys))
+
+
+# Substring counts of the self-join: every table probed with thresholds (narrow and wide
+# substrings), and more substrings than radius + 1 (only the first radius + 1, exactly).
+JOIN_M = {256: [11, 16, 24, 32, 40], 64: [3, 4, 9, 12, 20]}
+
+
+@pytest.mark.parametrize("position", range(5))
+def test_join_equals_brute_force_for_every_substring_count(cluster, position):
+    bits, radius, index, codes, owners, queries = cluster
+    m = JOIN_M[bits][position]
+    got = {tuple(sorted((a, b))): d for a, b, d in index.pairs(radius, method="mih", m=m)}
+    assert got == reference_pairs(codes, owners, radius)
+
+
+@pytest.mark.parametrize("radius", [0, 1, 5, 20])
+def test_join_equals_brute_force_at_other_radii(cluster, radius):
+    bits, _, index, codes, owners, queries = cluster
+    got = {tuple(sorted((a, b))): d for a, b, d in index.pairs(radius, method="mih")}
+    assert got == reference_pairs(codes, owners, radius)
+
+
+def test_join_gives_the_same_pairs_on_one_thread_and_on_several(cluster):
+    bits, radius, index, codes, owners, queries = cluster
+    one = list(index.pairs(radius, method="mih", threads=1))
+    assert list(index.pairs(radius, method="mih", threads=3)) == one
+
+
+def test_join_spreads_rows_over_blocks_without_losing_pairs(cluster, monkeypatch):
+    bits, radius, index, codes, owners, queries = cluster
+    monkeypatch.setattr(ndindex, "_JOIN_BLOCK", 37)
+    got = {tuple(sorted((a, b))): d for a, b, d in index.pairs(radius, method="mih")}
+    assert got == reference_pairs(codes, owners, radius)
+
+
+def test_join_pairs_every_copy_of_a_shared_code():
+    """Many images with one code (a crowded bucket): every pair, none with itself."""
+    rng = np.random.default_rng(8)
+    codes = np.vstack([np.zeros((60, 32), np.uint8), random_codes(rng, 2000, 256)])
+    owners = [f"m{i // 2}" for i in range(len(codes))]  # two codes per id
+    index = HashIndex(256)
+    index.add(owners, hexes(codes))
+    got = {tuple(sorted((a, b))): d for a, b, d in index.pairs(31, method="mih")}
+    assert got == reference_pairs(codes, owners, 31)
+
+
+def test_join_plan_thresholds_satisfy_the_pigeonhole_bound():
+    plan = HashIndex(256).join_plan(31)
+    assert sum(t + 1 for t in plan.thresholds) > 31
+
+
+def test_join_plan_refuses_substrings_wider_than_its_tables():
+    with pytest.raises(InvalidHash):
+        HashIndex(256).join_plan(31, m=8)
 
 
 def test_pairs_never_pairs_an_id_with_itself(cluster):

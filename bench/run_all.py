@@ -31,6 +31,12 @@ BENCH_PORT = int(os.environ.get("CLUEGRAPH_BENCH_PORT", "7710"))
 #: name -> (script, full args, quick args, needs Neo4j)
 BENCHES: dict[str, tuple[str, list[str], list[str], bool]] = {
     "ndindex": ("bench_ndindex.py", [], ["--n", "200000", "--pairs-n", "20000"], False),
+    "video": (
+        "bench_video.py",
+        [],
+        ["--seconds", "8", "--clips", "1", "--repeat", "2"],
+        False,
+    ),
     "ingest": (
         "bench_ingest.py",
         ["--reset-db"],

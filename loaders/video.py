@@ -40,12 +40,13 @@ The fingerprint (vPDQ style)
 Decoding only what the samples need
     Packets are demuxed in order (cheap), but a group of pictures (keyframe to keyframe)
     is decoded only when a sample falls inside it: after a sample is taken, the following
-    packets are held back (compressed) until either a keyframe at or before the next
-    target arrives (the held packets are dropped and decoding restarts there) or a packet
-    at or after the next target does (the held packets are decoded first). Clips with a
-    keyframe every second (phones) or every frame (MJPEG) cost a fraction of a full
-    decode; long-GOP clips cost about a full decode, the ceiling. Frames that are not
-    samples are never converted to RGB.
+    packets are held back (compressed); a keyframe before the next target drops what is
+    held and starts a new held group; a packet at or after the next target has the held
+    group decoded first (from its keyframe, the decoder flushed), and a keyframe exactly
+    at the target is decoded alone. Clips with a keyframe every second (phones) or every
+    frame (MJPEG) decode about one frame per sample; long-GOP clips cost about a full
+    decode, the ceiling (bench/bench_video.py). Frames that are not samples are never
+    converted to RGB.
 
 Bad input
     Every problem is a :class:`loaders.mediafile.MediaError` naming the file, never
@@ -134,6 +135,8 @@ class VideoInfo:
     #: PDQ and quality of the highest-quality sample (None without samples).
     pdq: str | None = None
     pdq_quality: int | None = None
+    #: Frames the decoder produced (not stored: it shows how much decoding was skipped).
+    decoded_frames: int = 0
 
     def exif(self) -> mediafile.ExifInfo:
         """The camera, time and place as :class:`~loaders.mediafile.ExifInfo`, so that the
@@ -382,6 +385,7 @@ class _Sampler:
         self.decoding = True
         self.held: list[Any] = []
         self.held_bytes = 0
+        self.fresh = False  # the held packets start at a keyframe after skipped ones
         self.decoded = 0
         self.decode_errors = 0
         self.packets = 0
@@ -406,14 +410,17 @@ class _Sampler:
         if not self.decoding:
             if t is None:
                 self._resume()
-            elif packet.is_keyframe and t <= self.next_t + _EPS:
-                self.held.clear()  # this group holds the next target: start afresh here
-                self.held_bytes = 0
+            elif packet.is_keyframe and abs(t - self.next_t) <= _EPS:
+                self._drop_held()  # the target itself is a keyframe: start afresh here
                 self.cc.flush_buffers()
                 self.decoding = True
             elif t >= self.next_t - _EPS:
                 self._resume()  # the target is in the held group: decode it first
             else:
+                if packet.is_keyframe:
+                    # A later group begins before the target: what is held is not needed.
+                    self._drop_held()
+                    self.fresh = True
                 self.held.append(packet)
                 self.held_bytes += packet.size
                 if len(self.held) > MAX_HELD_PACKETS or self.held_bytes > MAX_HELD_BYTES:
@@ -421,9 +428,15 @@ class _Sampler:
                 return
         self._decode(packet)
 
+    def _drop_held(self) -> None:
+        self.held, self.held_bytes, self.fresh = [], 0, False
+
     def _resume(self) -> None:
         self.decoding = True
-        held, self.held, self.held_bytes = self.held, [], 0
+        if self.fresh:
+            self.cc.flush_buffers()  # packets were skipped before the held keyframe
+        held = self.held
+        self._drop_held()
         for p in held:
             self._decode(p)
 
@@ -659,6 +672,7 @@ def video_info(
     if info.duration_seconds is None and reached > 0:
         info.duration_seconds = round(reached, 6)
     info.rotation = sampler.rotation
+    info.decoded_frames = sampler.decoded
     info.frames = sampler.frames
     best = max(sampler.frames, key=lambda f: (f[2], -f[0]))
     info.pdq, info.pdq_quality = best[1], best[2]

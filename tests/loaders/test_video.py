@@ -336,6 +336,17 @@ def test_skipping_groups_of_pictures_gives_the_hashes_of_a_full_decode(tmp_path,
     assert lv.video_info(path).frames == reference_samples(path)
 
 
+def test_all_intra_clip_gives_the_hashes_of_a_full_decode(clips):
+    path = clips["avi_mjpeg"]
+    assert lv.video_info(path).frames == reference_samples(path)
+
+
+@pytest.mark.parametrize(("key", "gop"), [("avi_mjpeg", None), ("mp4_h264", 10)])
+def test_keyframes_on_the_samples_are_decoded_alone(clips, tmp_path, key, gop):
+    path = clips[key] if gop is None else clip(tmp_path / "k.mp4", gop=gop)
+    assert lv.video_info(path).decoded_frames == 5  # 5 s, a keyframe every second
+
+
 def test_sampling_at_a_frame_rate_between_frames_matches_a_full_decode(tmp_path):
     path = clip(tmp_path / "odd.mkv", seconds=4, fps=7, codec="libx264", gop=5)
     assert lv.video_info(path, fps=3).frames == reference_samples(path, 3)

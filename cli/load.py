@@ -66,6 +66,10 @@ def print_report(report: LoadReport, *, max_errors_shown: int = 20) -> None:
         err_console.print(f"[red]error:[/] {escape(line)}", soft_wrap=True, highlight=False)
     if len(report.errors) > max_errors_shown:
         err_console.print(f"... and {len(report.errors) - max_errors_shown} more errors")
+    for line in report.warning_lines(max_errors_shown):
+        err_console.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True, highlight=False)
+    if len(report.warnings) > max_errors_shown:
+        err_console.print(f"... and {len(report.warnings) - max_errors_shown} more warnings")
 
 
 def exit_for(report: LoadReport) -> None:

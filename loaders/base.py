@@ -84,6 +84,10 @@ class LoadReport:
     errors: list[InvalidRecord] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)
     refusal: str = ""
+    #: Problems that lost nothing the loader could read (e.g. a file loaded without its
+    #: unreadable EXIF): reported and stored on the Load, but a load with warnings only
+    #: is ``done`` and ``ok`` (exit status 0), as nothing was skipped.
+    warnings: list[InvalidRecord] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -96,6 +100,10 @@ class LoadReport:
     def error_lines(self, limit: int | None = None) -> list[str]:
         errs = self.errors if limit is None else self.errors[:limit]
         return [str(e) for e in errs]
+
+    def warning_lines(self, limit: int | None = None) -> list[str]:
+        found = self.warnings if limit is None else self.warnings[:limit]
+        return [str(w) for w in found]
 
 
 def now_iso() -> str:
@@ -131,7 +139,7 @@ _FINISH_LOAD = """
 MATCH (l:Load {id: $id})
 SET l.finishedAt = $finishedAt, l.status = $status, l.read = $read,
     l.written = $written, l.skipped = $skipped, l.errors = $errors,
-    l.errorCount = $errorCount
+    l.errorCount = $errorCount, l.warnings = $warnings, l.warningCount = $warningCount
 """
 
 MAX_STORED_ERRORS = 1000
@@ -175,6 +183,8 @@ def finish_load(driver: neo4j.Driver, report: LoadReport) -> None:
             "skipped": report.skipped,
             "errors": report.error_lines(MAX_STORED_ERRORS),
             "errorCount": len(report.errors),
+            "warnings": report.warning_lines(MAX_STORED_ERRORS),
+            "warningCount": len(report.warnings),
         },
         name="load.finish",
     )

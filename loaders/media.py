@@ -118,9 +118,12 @@ def _warm_up() -> None:
         pass
 
 
-def analyse_file(path: str, rel: str, max_pixels: int) -> tuple[str, Any]:
+def analyse_file(
+    path: str, rel: str, max_pixels: int, reduced_decode: bool = False
+) -> tuple[str, Any]:
     """Analyse one file in a worker: ``('ok', info dict)``, ``('ignored', None)`` for a
-    non-media file, or ``('error', (reason, message))``."""
+    non-media file, or ``('error', (reason, message))``. ``reduced_decode``: see
+    :func:`loaders.mediafile.analyse`."""
     from loaders import mediafile
 
     name = os.path.basename(path)
@@ -133,7 +136,7 @@ def analyse_file(path: str, rel: str, max_pixels: int) -> tuple[str, Any]:
             return "error", ("unreadable", f"cannot be read ({e.strerror})")
         if kind is None and not claims_media:
             return "ignored", None
-        info = mediafile.analyse(path, max_pixels=max_pixels)
+        info = mediafile.analyse(path, max_pixels=max_pixels, reduced_decode=reduced_decode)
     except mediafile.MediaError as e:
         msg = str(e)
         if msg.startswith(name + ": "):
@@ -148,7 +151,9 @@ def analyse_file(path: str, rel: str, max_pixels: int) -> tuple[str, Any]:
     return "ok", d
 
 
-def _worker_main(rfd: int, wfd: int, max_pixels: int, memory_mb: int | None) -> None:
+def _worker_main(
+    rfd: int, wfd: int, max_pixels: int, memory_mb: int | None, reduced_decode: bool = False
+) -> None:
     """The worker loop: ``(idx, path, rel)`` in, ``(idx, status, payload)`` out; None ends."""
     try:  # die with the loader, even in the middle of a long decode (Linux)
         import ctypes
@@ -170,7 +175,7 @@ def _worker_main(rfd: int, wfd: int, max_pixels: int, memory_mb: int | None) -> 
             return
         idx, path, rel = msg
         try:
-            status, payload = analyse_file(path, rel, max_pixels)
+            status, payload = analyse_file(path, rel, max_pixels, reduced_decode)
         except BaseException as e:  # noqa: BLE001
             status, payload = "error", ("internal", f"analysis failed ({type(e).__name__})")
         try:
@@ -181,8 +186,14 @@ def _worker_main(rfd: int, wfd: int, max_pixels: int, memory_mb: int | None) -> 
 
 # Worker processes run this module and stop here, before the imports below (the driver,
 # the loader contract): a worker needs only loaders.mediafile, and starts faster without.
-if __name__ == "__main__" and len(sys.argv) == 6 and sys.argv[1] == "--worker":
-    _worker_main(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]) or None)
+if __name__ == "__main__" and len(sys.argv) == 7 and sys.argv[1] == "--worker":
+    _worker_main(
+        int(sys.argv[2]),
+        int(sys.argv[3]),
+        int(sys.argv[4]),
+        int(sys.argv[5]) or None,
+        sys.argv[6] == "1",
+    )
 
     raise SystemExit(0)
 
@@ -801,6 +812,11 @@ class AnalysisPool:
     pipes: nothing is forked from the loader (which runs driver threads) and the caller's
     ``__main__`` is never re-imported. ``run(tasks)`` yields ``(task, status, payload)``
     in completion order; at most ``workers * prefetch`` tasks are in flight.
+
+    Used as a context manager (or after :meth:`start`), the workers start once and serve
+    every ``run`` until :meth:`close`: a world of many case folders pays the start-up
+    (about 0.5 s a worker: imports and a warm-up analysis) once. Otherwise each ``run``
+    starts its own workers and stops them at its end.
     """
 
     def __init__(
@@ -811,13 +827,28 @@ class AnalysisPool:
         max_pixels: int | None = None,
         memory_mb: int | None = DEFAULT_WORKER_MEMORY_MB,
         prefetch: int = PREFETCH,
+        reduced_decode: bool = False,
     ) -> None:
         self.n = max(1, workers or os.cpu_count() or 1)
         self.timeout = timeout
         self.max_pixels = max_pixels or 100_000_000
         self.memory_mb = memory_mb
         self.prefetch = max(1, prefetch)
+        self.reduced_decode = reduced_decode
         self.workers: list[_Worker] = []
+
+    def start(self) -> AnalysisPool:
+        """Start the workers (in parallel) unless they are running."""
+        if not self.workers:
+            spawned = [self._spawn() for _ in range(self.n)]  # they import in parallel
+            self.workers = [self._ready(w) for w in spawned]
+        return self
+
+    def __enter__(self) -> AnalysisPool:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def _start(self) -> _Worker:
         return self._ready(self._spawn())
@@ -839,6 +870,7 @@ class AnalysisPool:
             str(from_child_w),
             str(self.max_pixels),
             str(self.memory_mb or 0),
+            "1" if self.reduced_decode else "0",
         ]
         try:
             proc = subprocess.Popen(
@@ -896,9 +928,10 @@ class AnalysisPool:
         self.workers = []
 
     def run(self, tasks: Iterator[Any]) -> Iterator[tuple[Any, str, Any]]:
-        """Tasks are objects with ``path`` and ``rel``."""
-        spawned = [self._spawn() for _ in range(self.n)]  # they import in parallel
-        self.workers = [self._ready(w) for w in spawned]
+        """Tasks are objects with ``path`` and ``rel``. A pool started by the caller stays
+        up afterwards; one started here stops at the end."""
+        owned = not self.workers
+        self.start()
         retry: deque = deque()
         exhausted = False
         idx = 0
@@ -968,7 +1001,15 @@ class AnalysisPool:
                         w.queue.clear()
                         self._replace(w, kill=True)
         finally:
-            self.close()
+            if owned:
+                self.close()
+            else:
+                # Left early (an error, a closed generator): answers still in flight
+                # would reach the next run, so a worker with queued files is replaced.
+                for w in list(self.workers):
+                    if w.queue:
+                        w.queue.clear()
+                        self._replace(w, kill=True)
 
     def _replace(self, w: _Worker, kill: bool) -> _Worker:
         i = self.workers.index(w)
@@ -1036,6 +1077,9 @@ class MediaLoadOptions:
     timeout: float = DEFAULT_TIMEOUT
     max_pixels: int | None = None
     memory_mb: int | None = DEFAULT_WORKER_MEMORY_MB
+    #: Reduced-scale JPEG decode (see :func:`loaders.mediafile.analyse`): faster on large
+    #: photos, but the PDQ is no longer the reference's bit for bit. Off by default.
+    reduced_decode: bool = False
 
 
 def _exists(driver: neo4j.Driver, label: str, ids: list[str]) -> set[str]:
@@ -1056,15 +1100,28 @@ def _add_error(report: LoadReport, rel: str, message: str) -> None:
         report.errors.append(InvalidRecord(message, file=rel))
 
 
+def _add_warning(report: LoadReport, rel: str, message: str) -> None:
+    """A file loaded with something missing (e.g. its EXIF): not skipped, not an error."""
+    report.counters["files_with_warnings"] = report.counters.get("files_with_warnings", 0) + 1
+    if len(report.warnings) < MAX_KEPT_ERRORS:
+        report.warnings.append(InvalidRecord(message, file=rel))
+
+
 def load_media(
     driver: neo4j.Driver | None,
     root: Path,
     opts: MediaLoadOptions,
     *,
     progress: ProgressFn | None = None,
+    pool: AnalysisPool | None = None,
 ) -> LoadReport:
     """Load every media file below ``root`` into case ``opts.case_id``. Never raises for
-    bad input: the report says what was refused or skipped."""
+    bad input: the report says what was refused or skipped, and which files loaded with
+    a warning (EXIF unreadable).
+
+    ``pool``: a started :class:`AnalysisPool` to use (and leave running), so that a load
+    of many folders starts its workers once; its own settings (workers, timeout, pixel
+    limit, memory, reduced decode) then apply instead of those of ``opts``."""
     root = Path(root)
     name = root.resolve().name or str(root.resolve())
     report = LoadReport(kind="media", source=name, dry_run=opts.dry_run)
@@ -1159,12 +1216,15 @@ def load_media(
                 continue
             yield item
 
-    pool = AnalysisPool(
-        opts.workers,
-        timeout=opts.timeout,
-        max_pixels=opts.max_pixels,
-        memory_mb=opts.memory_mb,
-    )
+    own_pool = pool is None
+    if pool is None:
+        pool = AnalysisPool(
+            opts.workers,
+            timeout=opts.timeout,
+            max_pixels=opts.max_pixels,
+            memory_mb=opts.memory_mb,
+            reduced_decode=opts.reduced_decode,
+        )
     try:
         for task, status, payload in pool.run(tasks()):
             done += 1
@@ -1176,6 +1236,8 @@ def load_media(
                 _add_error(report, task.rel, f"{message} (reason: {reason})")
             else:
                 report.read += 1
+                for warning in payload.get("warnings") or ():
+                    _add_warning(report, task.rel, warning)
                 props = media_props(payload)
                 emit(
                     media_row(
@@ -1202,7 +1264,8 @@ def load_media(
                 pass  # a daemon thread: it ends with the process
         raise
     finally:
-        pool.close()
+        if own_pool:
+            pool.close()
 
     if spool is not None:
         with spool:

@@ -558,6 +558,51 @@ def test_broken_exif_loads_the_file_without_exif(driver, hostile):
     assert row == [{"make": None, "p": True}]
 
 
+def test_broken_exif_is_a_warning_naming_the_file_and_the_reason(driver, hostile):
+    world(driver)
+    report = load(driver, hostile)
+    assert [(w.file, w.message) for w in report.warnings] == [
+        ("broken_exif.jpg", "EXIF unreadable: directory entries run past the end of the block")
+    ]
+
+
+def test_a_warning_alone_leaves_the_load_done_and_ok(driver, tmp_path):
+    world(driver)
+    d = tmp_path / "warned"
+    jpeg(d / "good.jpg", 35)
+    broken_exif_jpeg(d / "broken_exif.jpg", 36)
+    report = load(driver, d)
+    row = db.records(
+        driver,
+        "MATCH (l:Load {id: $id}) RETURN l.status AS s, l.errorCount AS e, "
+        "l.warningCount AS w, l.warnings AS lines",
+        id=report.load_id,
+        name="t",
+    )[0]
+    assert (report.ok, report.written, report.skipped, row) == (
+        True,
+        2,
+        0,
+        {
+            "s": "done",
+            "e": 0,
+            "w": 1,
+            "lines": [
+                "broken_exif.jpg: EXIF unreadable: directory entries run past the end of the block"
+            ],
+        },
+    )
+
+
+def test_strict_loads_a_folder_whose_only_problem_is_a_warning(driver, tmp_path):
+    world(driver)
+    d = tmp_path / "warned"
+    jpeg(d / "good.jpg", 37)
+    broken_exif_jpeg(d / "broken_exif.jpg", 38)
+    report = load(driver, d, strict=True)
+    assert (report.refused, report.written, len(report.warnings)) == (False, 2, 1)
+
+
 def test_load_with_errors_is_recorded_as_partial(driver, hostile):
     world(driver)
     report = load(driver, hostile)
@@ -620,6 +665,40 @@ def test_a_file_over_the_time_limit_is_an_error_and_the_pool_goes_on(tmp_path):
         for t, status, payload in pool.run(iter(tasks))
     }
     assert results == {"slow.png": ("error", "timeout"), "small.jpg": ("ok", None)}
+
+
+def test_a_started_pool_serves_several_loads_with_the_same_workers(driver, tmp_path):
+    world(driver)
+    for case, seed in (("C1", 71), ("C2", 72)):
+        jpeg(tmp_path / case / "a.jpg", seed)
+        jpeg(tmp_path / case / "b.jpg", seed + 10)
+    with AnalysisPool(2) as pool:
+        pids = sorted(w.proc.pid for w in pool.workers)
+        reports = [
+            load_media(driver, tmp_path / case, MediaLoadOptions(case_id=case), pool=pool)
+            for case in ("C1", "C2")
+        ]
+        still = sorted(w.proc.pid for w in pool.workers if w.proc.poll() is None)
+    holds = count(driver, "MATCH (:Case)-[h:HOLDS]->(:Media) RETURN count(h) AS c")
+    assert ([r.written for r in reports], still, holds, pool.workers) == ([2, 2], pids, 4, [])
+
+
+def test_a_pool_left_in_the_middle_of_a_run_answers_the_next_run_correctly(tmp_path):
+    files = [jpeg(tmp_path / f"f{i}.jpg", 80 + i) for i in range(6)]
+    tasks = [FileEntry(f.name, str(f), 0, 0, None) for f in files]
+    with AnalysisPool(1, prefetch=3) as pool:
+        first = pool.run(iter(tasks))
+        next(first)
+        first.close()  # two answers still in flight
+        got = {t.rel: payload["file_name"] for t, _s, payload in pool.run(iter(tasks[3:]))}
+    assert got == {f.name: f.name for f in files[3:]}
+
+
+def test_a_pool_not_started_by_the_caller_stops_after_its_run(tmp_path):
+    f = jpeg(tmp_path / "a.jpg", 90)
+    pool = AnalysisPool(1)
+    list(pool.run(iter([FileEntry("a.jpg", str(f), 0, 0, None)])))
+    assert pool.workers == []
 
 
 def test_folder_digest_is_order_free_and_sees_changes(tmp_path):
@@ -695,6 +774,15 @@ def test_cli_prints_a_summary_and_exits_non_zero_when_files_were_skipped(driver,
         True,
         True,
     )
+
+
+def test_cli_prints_the_exif_warning_and_exits_zero(driver, cli_env, tmp_path):
+    world(driver)
+    d = tmp_path / "warned"
+    jpeg(d / "good.jpg", 39)
+    broken_exif_jpeg(d / "broken_exif.jpg", 40)
+    r = _cli(cli_env, "load", "media", str(d), "--case", "C1")
+    assert (r.returncode, "warning: broken_exif.jpg: EXIF unreadable" in r.stderr) == (0, True)
 
 
 def test_cli_exits_zero_on_a_clean_folder(driver, cli_env, folder):

@@ -35,6 +35,7 @@ def _mount() -> None:
         ("cli.export", "export", "Export hash sets and bundles."),
         ("cli.importer", "import", "Import bundles."),
         ("cli.users", "users", "Manage app users and roles."),
+        ("cli.hashsets", "hashsets", "Hash sets' own near-duplicate thresholds."),
     ):
         try:
             m = importlib.import_module(mod)

@@ -1,4 +1,5 @@
-"""``cluegraph load vics FILE.json --hashset NAME``: a Project VIC VICS hash set."""
+"""``cluegraph load vics FILE.json --hashset NAME``: a Project VIC VICS hash set (with
+``--pdq-radius``, ``--phash-radius``, ``--non-pertinent``: see ``cluegraph hashsets``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,21 @@ def register(app: typer.Typer) -> None:
             "--category-non-pertinent",
             help="VICS categories that mean non-pertinent (repeat or comma-separate; "
             "default 5; the Project VIC US scheme uses 0).",
+        ),
+        pdq_radius: int = typer.Option(
+            None,
+            "--pdq-radius",
+            help="The set's own PDQ radius for near-duplicates (stricter than the default).",
+        ),
+        phash_radius: int = typer.Option(
+            None,
+            "--phash-radius",
+            help="The set's own pHash radius (stricter than the default).",
+        ),
+        non_pertinent: bool = typer.Option(
+            False,
+            "--non-pertinent",
+            help="The whole set is non-pertinent (e.g. known-benign): its media never link.",
         ),
         strict: bool = typer.Option(False, "--strict", help="Refuse the whole file on any error."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report only."),
@@ -52,6 +68,9 @@ def register(app: typer.Typer) -> None:
                 file,
                 hashset,
                 non_pertinent=categories,
+                pdq_radius=pdq_radius,
+                phash_radius=phash_radius,
+                set_non_pertinent=non_pertinent,
                 strict=strict,
                 dry_run=dry_run,
                 batch_size=batch or DEFAULT_BATCH,

@@ -856,6 +856,34 @@ def refresh(driver: neo4j.Driver, series_ids: Iterable[str]) -> LinkReport:
     return rep
 
 
+def refresh_media(
+    driver: neo4j.Driver, sha256s: Iterable[str], *, full_links: bool = False
+) -> LinkReport:
+    """Near-duplicates of ``sha256s`` and the links they change, after an edit outside a
+    load (a hash set's thresholds or non-pertinence changed: :mod:`graph.hashsets`).
+
+    The near-duplicates of the given media are recomputed through the saved index
+    (:func:`graph.neardup.update` without a load), then the links of the series holding a
+    medium whose near-duplicates changed. ``full_links``: recompute every link instead
+    (media became pertinent or non-pertinent: every kind of evidence and the rarity of
+    clues may change). The result equals a full rebuild (tested).
+    """
+    t0 = time.perf_counter()
+    shas = sorted(set(sha256s))
+    nd = neardup.update(driver, shas, None) if shas else None
+    full = full_links or (nd is not None and nd.full)
+    scope: set[str] = set()
+    if not full and nd is not None and nd.changed_media:
+        scope = series_of_media(driver, nd.changed_media)
+    rep = LinkReport(full=full, series=None if full else len(scope), neardup=nd)
+    rep.seconds["near_duplicates"] = time.perf_counter() - t0
+    if full or scope:
+        _run(driver, None if full else sorted(scope), rep)
+    rep.seconds["total"] = time.perf_counter() - t0
+    log.info("links refreshed for %d media: %s", len(shas), rep.summary())
+    return rep
+
+
 def affected_series(driver: neo4j.Driver, load_id: str, w: Weights | None = None) -> set[str]:
     """Series whose links a load may have changed.
 

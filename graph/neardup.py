@@ -98,6 +98,9 @@ class MediaCodes:
     tags: list[int]
     variants: list[str] = field(default_factory=list)
     phash: str | None = None
+    #: The strictest radii of the hash sets listing the image (None: the defaults).
+    pdq_radius: int | None = None
+    phash_radius: int | None = None
 
     def whole(self) -> list[str]:
         """Hashes of the whole picture: the PDQ and, if any, the trimmed PDQ."""
@@ -129,6 +132,8 @@ class MediaCodes:
             tags=tags,
             variants=variants,
             phash=_hex(row.get("phash"), 16),
+            pdq_radius=row.get("pdqRadius"),
+            phash_radius=row.get("phashRadius"),
         )
 
     @classmethod
@@ -179,6 +184,8 @@ class _Packed:
     tags: np.ndarray  # (k,)
     variants: np.ndarray  # (v, words)
     phash: int | None
+    pdq_radius: int | None = None
+    phash_radius: int | None = None
 
     @classmethod
     def of(cls, codes: MediaCodes) -> _Packed:
@@ -197,6 +204,8 @@ class _Packed:
             tags=np.asarray(codes.tags, dtype=np.int8),
             variants=variants,
             phash=int(codes.phash, 16) if codes.phash else None,
+            pdq_radius=codes.pdq_radius,
+            phash_radius=codes.phash_radius,
         )
 
 
@@ -231,6 +240,22 @@ class Thresholds:
     def of(cls, s: Settings | None = None) -> Thresholds:
         s = s or get_settings()
         return cls(s.pdq_radius, s.phash_radius, s.phash_confirm_pdq, s.pdq_min_quality)
+
+    def for_pair(self, a: _Packed, b: _Packed) -> Thresholds:
+        """The thresholds of one pair: the strictest of these and of the hash sets that
+        list either image (:mod:`graph.hashsets`). The pHash confirmation keeps its margin
+        above the PDQ radius: a set that lowers the PDQ radius by k bits lowers it by k.
+
+        >>> z = np.empty((0, 4), np.uint64)
+        >>> Thresholds().for_pair(_Packed(z, z, z, None, 10), _Packed(z, z, z, None, None, 4))
+        Thresholds(pdq_radius=10, phash_radius=4, phash_confirm_pdq=35, min_quality=50)
+        """
+        pdq = min(r for r in (self.pdq_radius, a.pdq_radius, b.pdq_radius) if r is not None)
+        ph = min(r for r in (self.phash_radius, a.phash_radius, b.phash_radius) if r is not None)
+        if pdq == self.pdq_radius and ph == self.phash_radius:
+            return self
+        confirm = min(self.phash_confirm_pdq, self.phash_confirm_pdq - (self.pdq_radius - pdq))
+        return Thresholds(pdq, ph, confirm, self.min_quality)
 
 
 def _popcount(x: np.ndarray) -> np.ndarray:
@@ -268,8 +293,11 @@ def best_distance(a: MediaCodes, b: MediaCodes) -> int | None:
 def compare(a: _Packed, b: _Packed, t: Thresholds) -> tuple[int, int | None, str] | None:
     """``(pdqDistance, phashDistance, method)`` when two images are near-duplicates.
 
-    Symmetric: ``compare(a, b) == compare(b, a)``.
+    ``t`` are the default thresholds; a hash set listing either image may make them
+    stricter for this pair (:meth:`Thresholds.for_pair`). Symmetric:
+    ``compare(a, b) == compare(b, a)``.
     """
+    t = t.for_pair(a, b)
     phd = (a.phash ^ b.phash).bit_count() if a.phash is not None and b.phash is not None else None
     if a.stored.shape[0] == 0 or b.stored.shape[0] == 0:
         return None
@@ -505,10 +533,18 @@ def _graph_state(driver: neo4j.Driver, t: Thresholds) -> dict[str, Any]:
     }
 
 
-def _same_state(saved: dict[str, Any], current: dict[str, Any], ignore_load: str | None) -> bool:
-    """Same server, thresholds and loads (besides ``ignore_load``); with no load to
-    ignore, also the same eligible media (digest of sha256, PDQ and pHash)."""
-    keys = ("server", "database", "minQuality") + (("media", "digest") if not ignore_load else ())
+def _same_state(
+    saved: dict[str, Any],
+    current: dict[str, Any],
+    ignore_load: str | None,
+    *,
+    media: bool | None = None,
+) -> bool:
+    """Same server, thresholds and loads (besides ``ignore_load``); with ``media`` (by
+    default when there is no load to ignore), also the same eligible media (digest of
+    sha256, PDQ and pHash)."""
+    media = not ignore_load if media is None else media
+    keys = ("server", "database", "minQuality") + (("media", "digest") if media else ())
     if any(saved.get(k) != current.get(k) for k in keys):
         return False
     a = {k: v for k, v in saved.get("loads", {}).items() if k != ignore_load}
@@ -681,17 +717,19 @@ def rebuild(
     return rep
 
 
-def update(driver: neo4j.Driver, sha256s: Iterable[str], load_id: str) -> NearDupReport:
-    """Bring the index and ``NEAR_DUPLICATE`` up to date for media a load touched.
+def update(driver: neo4j.Driver, sha256s: Iterable[str], load_id: str | None) -> NearDupReport:
+    """Bring the index and ``NEAR_DUPLICATE`` up to date for media a load touched, or
+    (``load_id`` None) media an edit changed (a hash set's thresholds or non-pertinence).
 
     Falls back to :func:`rebuild` when the saved index does not reflect the graph as it
-    was before this load (a load it never saw, another database, other thresholds).
+    was before this load (a load it never saw, another database, other thresholds), or
+    before the edit (every load seen, and no other media than the given ones changed).
     """
     t = Thresholds.of()
     t0 = time.perf_counter()
     state = _graph_state(driver, t)
     loaded = NearDupIndex.load(index_dir())
-    if loaded is None or not _same_state(loaded[1], state, load_id):
+    if loaded is None or not _same_state(loaded[1], state, load_id, media=False):
         return rebuild(driver, t)
     idx, _saved = loaded
     touched = sorted(set(sha256s))
@@ -700,7 +738,7 @@ def update(driver: neo4j.Driver, sha256s: Iterable[str], load_id: str) -> NearDu
     idx.remove(touched)
     idx.add(codes.values())
     if sorted(idx.ids) != state["_ids"]:
-        log.info("near-duplicate index differs from the graph after load %s: rebuilding", load_id)
+        log.info("near-duplicate index differs from the graph after %s: rebuilding", load_id)
         return rebuild(driver, t)
     rep.media_indexed = len(codes)
     queries_ = list(codes.values())

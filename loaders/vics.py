@@ -1,6 +1,8 @@
 """Project VIC VICS JSON hash sets: load (streamed) and export (VICS 2.0).
 
-``cluegraph load vics FILE.json --hashset NAME [--category-non-pertinent 5]``
+``cluegraph load vics FILE.json --hashset NAME [--category-non-pertinent 5]
+[--pdq-radius N] [--phash-radius N] [--non-pertinent]`` (a set's own thresholds and a
+whole non-pertinent set: :mod:`graph.hashsets`)
 ``cluegraph export vics (--hashset NAME | --case ID | --series ID) --out FILE``
 
 Shapes read (all OData JSON; field names matched case-insensitively)
@@ -61,7 +63,7 @@ from typing import IO, Any
 import ijson  # type: ignore[import-untyped]
 import neo4j
 
-from graph import db
+from graph import db, hashsets
 from graph.errors import InvalidInput, NotFound
 from loaders import fields
 from loaders.base import (
@@ -419,10 +421,15 @@ def validate_item(item: VicsItem, file: str, non_pertinent: frozenset[int]) -> d
 
 
 # ============================================================================ writing
+#: Options not given (null) keep the set's current radii; a load can mark a whole set
+#: non-pertinent but not clear that (``cluegraph hashsets set NAME --pertinent`` does).
 _BEGIN_HASHSET = """
 MERGE (hs:HashSet {id: $hashSetId})
 SET hs.name = $hashSetName, hs.format = $format,
-    hs.source = $source, hs.loadId = $loadId, hs.loadedAt = $loadedAt
+    hs.source = $source, hs.loadId = $loadId, hs.loadedAt = $loadedAt,
+    hs.pdqRadius = coalesce($pdqRadius, hs.pdqRadius),
+    hs.phashRadius = coalesce($phashRadius, hs.phashRadius),
+    hs.nonPertinent = CASE WHEN $setNonPertinent THEN true ELSE hs.nonPertinent END
 """
 
 #: Rows from :func:`validate_item`; a batch never holds two rows sharing a hash.
@@ -450,9 +457,10 @@ CALL (row, found) {
 SET m.sha256 = coalesce(m.sha256, row.sha256), m.md5 = coalesce(m.md5, row.md5),
     m.sha1 = coalesce(m.sha1, row.sha1), m.bytes = coalesce(m.bytes, row.bytes),
     m.photoDna = coalesce(row.photoDna, m.photoDna)
-FOREACH (_ IN CASE WHEN row.nonPertinent THEN [1] ELSE [] END | SET m.nonPertinent = true)
+FOREACH (_ IN CASE WHEN row.nonPertinent OR coalesce(hs.nonPertinent, false) THEN [1] ELSE []
+             END | SET m.nonPertinent = true)
 MERGE (hs)-[l:LISTS]->(m)
-SET l.category = row.category, l.series = row.series,
+SET l.category = row.category, l.series = row.series, l.nonPertinent = row.nonPertinent,
     l.victimIdentified = row.victimIdentified, l.offenderIdentified = row.offenderIdentified,
     l.isDistributed = row.isDistributed, l.tags = row.tags,
     l.source = $source, l.loadId = $loadId, l.loadedAt = $loadedAt
@@ -472,6 +480,9 @@ def load_vics(
     hashset: str,
     *,
     non_pertinent: Iterable[int] | None = None,
+    pdq_radius: int | None = None,
+    phash_radius: int | None = None,
+    set_non_pertinent: bool = False,
     strict: bool = False,
     dry_run: bool = False,
     batch_size: int = DEFAULT_BATCH,
@@ -479,7 +490,11 @@ def load_vics(
     progress: ProgressFn | None = None,
 ) -> LoadReport:
     """Validate the whole file (streamed), then write it (streamed again) in batches.
-    Never raises for bad input: the report says what was refused or skipped."""
+    Never raises for bad input: the report says what was refused or skipped.
+
+    ``pdq_radius``, ``phash_radius``: the set's own near-duplicate radii (at most the
+    defaults; None keeps the set's current ones), ``set_non_pertinent``: the whole set is
+    non-pertinent (a known-benign set). See :mod:`graph.hashsets`."""
     path = Path(path)
     report = LoadReport(kind="vics", source=path.name, dry_run=dry_run)
     report.started_at = now_iso()
@@ -490,12 +505,26 @@ def load_vics(
         report.refused, report.refusal = True, f"--hashset: {e}"
         return report
     try:
+        pdq_radius = hashsets.check_radius("pdq", pdq_radius)
+        phash_radius = hashsets.check_radius("phash", phash_radius)
+    except InvalidInput as e:
+        report.refused, report.refusal = True, str(e)
+        return report
+    try:
         report.sha256 = file_sha256(path)
         total = path.stat().st_size
     except OSError as e:
         report.refused, report.refusal = True, f"{path.name}: cannot read ({e.strerror})"
         return report
-    options = {"hashset": hs_id, "nonPertinent": sorted(npc)}
+    options: dict[str, Any] = {"hashset": hs_id, "nonPertinent": sorted(npc)}
+    # Only options given enter the load id, so that earlier loads keep theirs.
+    for key, value in (
+        ("pdqRadius", pdq_radius),
+        ("phashRadius", phash_radius),
+        ("setNonPertinent", set_non_pertinent or None),
+    ):
+        if value is not None:
+            options[key] = value
     report.load_id = make_load_id("vics", report.sha256, **options)
     meta: dict[str, str] = {}
 
@@ -541,6 +570,9 @@ def load_vics(
         "hashSetId": hs_id,
         "hashSetName": fields.text(hashset, 200),
         "format": meta.get("format", FORMAT_2),
+        "pdqRadius": pdq_radius,
+        "phashRadius": phash_radius,
+        "setNonPertinent": bool(set_non_pertinent),
     }
     db.write(driver, _BEGIN_HASHSET, params, name="load.vics.hashset")
     batch: list[dict[str, Any]] = []
@@ -573,6 +605,8 @@ def load_vics(
             if len(batch) >= batch_size:
                 flush()
     flush()
+    if set_non_pertinent:  # media listed by earlier loads of the set too
+        hashsets.flag_media(driver, hs_id)
     report.finished_at = now_iso()
     finish_load(driver, report)
     log.info(

@@ -5,6 +5,8 @@ CALL () {
   MATCH (m:Media) WHERE m.loadId = $loadId RETURN m
   UNION
   MATCH (m:Media)-[r]-() WHERE r.loadId = $loadId RETURN m
+  UNION
+  MATCH (h:HashSet)-[:LISTS]->(m:Media) WHERE h.loadId = $loadId RETURN m
 }
 WITH collect(m) AS media
 CALL (media) {

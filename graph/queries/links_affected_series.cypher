@@ -1,10 +1,12 @@
-// Series a load changed directly: written by it, with a relationship it wrote, holding a file it touched, or investigated by a case whose agency or country it changed.
+// Series a load changed directly: written by it, with a relationship it wrote, holding a file it touched (or that a hash set it rewrote lists), or investigated by a case whose agency or country it changed.
 // $loadId: string
 // Returns: seriesId
 CALL () {
   MATCH (m:Media) WHERE m.loadId = $loadId RETURN m
   UNION
   MATCH (m:Media)-[r]-() WHERE r.loadId = $loadId RETURN m
+  UNION
+  MATCH (h:HashSet)-[:LISTS]->(m:Media) WHERE h.loadId = $loadId RETURN m
 }
 WITH collect(m) AS media
 CALL (media) {

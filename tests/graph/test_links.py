@@ -276,6 +276,33 @@ class World:
             sha=media_sha,
         )
 
+    def hashset(
+        self,
+        hs: str,
+        media: tuple[str, ...] = (),
+        *,
+        pdq_radius: int | None = None,
+        phash_radius: int | None = None,
+        non_pertinent: bool = False,
+    ) -> None:
+        """A hash set written by this load (as the VICS loader does), listing ``media``."""
+        self.run(
+            """
+            MERGE (h:HashSet {id: $hs})
+            SET h.name = $hs, h.pdqRadius = $pdq, h.phashRadius = $ph,
+                h.nonPertinent = $np, h.loadId = $loadId
+            WITH h UNWIND $media AS sha MATCH (m:Media {sha256: sha})
+            MERGE (h)-[r:LISTS]->(m) SET r.category = 1, r.nonPertinent = false,
+                  r.loadId = $loadId
+            FOREACH (_ IN CASE WHEN $np THEN [1] ELSE [] END | SET m.nonPertinent = true)
+            """,
+            hs=hs,
+            pdq=pdq_radius,
+            ph=phash_radius,
+            np=non_pertinent,
+            media=list(media),
+        )
+
 
 def stored_links(driver) -> dict[tuple[str, str], dict]:
     rows = db.records(
@@ -408,6 +435,219 @@ def test_near_duplicate_evidence_gives_distance_and_method(world, driver):
     links.rebuild(driver)
     ev = link(driver, "S-FR", "S-NL")["evidence"][0]
     assert (ev["pdqDistance"], ev["method"]) == (12, "pdq")
+
+
+# ----------------------------------------------------------------------------- hash sets
+
+
+def _pair_at(world: World, d: int, *, phash_d: int | None = None) -> tuple[str, str]:
+    """Two images in series of two countries, ``d`` PDQ bits apart (and pHashes
+    ``phash_d`` bits apart, when given)."""
+    rng = random.Random(d)
+    world.series("S-FR", "FR")
+    world.series("S-NL", "NL")
+    ph = "00ff00ff00ff00ff"
+    a = world.media("a", "S-FR", pdq=A_PDQ, phash=ph if phash_d is not None else None)
+    b = world.media(
+        "b",
+        "S-NL",
+        pdq=flip(A_PDQ, d, rng),
+        phash=flip(ph, phash_d, rng) if phash_d is not None else None,
+    )
+    return a, b
+
+
+def test_a_hash_set_with_a_stricter_pdq_radius_drops_a_pair_beyond_it(world, driver):
+    a, _ = _pair_at(world, 20)
+    world.hashset("HS-strict", (a,), pdq_radius=10)
+    links.rebuild(driver)
+    assert stored_neardups(driver) == {}
+
+
+def test_a_hash_set_radius_keeps_a_pair_within_it(world, driver):
+    a, _ = _pair_at(world, 8)
+    world.hashset("HS-strict", (a,), pdq_radius=10)
+    links.rebuild(driver)
+    assert [p["pdqDistance"] for p in stored_neardups(driver).values()] == [8]
+
+
+def test_media_outside_the_hash_set_keep_the_default_radius(world, driver):
+    rng = random.Random(3)
+    _pair_at(world, 20)
+    c = world.media("c", "S-FR", pdq=B_PDQ)
+    world.media("d", "S-NL", pdq=flip(B_PDQ, 20, rng))
+    world.media("e", "S-NL", pdq=rand_hex(rng))
+    world.hashset("HS-strict", (c,), pdq_radius=10)
+    links.rebuild(driver)
+    assert sorted(p["pdqDistance"] for p in stored_neardups(driver).values()) == [20]
+
+
+def test_the_stricter_of_two_hash_sets_applies(world, driver):
+    a, b = _pair_at(world, 20)
+    world.hashset("HS-loose", (a,), pdq_radius=25)
+    world.hashset("HS-strict", (b,), pdq_radius=15)
+    links.rebuild(driver)
+    assert stored_neardups(driver) == {}
+
+
+def test_a_hash_set_cannot_loosen_the_default_radius(world, driver):
+    a, _ = _pair_at(world, 34)
+    world.hashset("HS-loose", (a,), pdq_radius=40)  # written behind the CLI's back
+    links.rebuild(driver)
+    assert stored_neardups(driver) == {}
+
+
+def test_the_phash_confirmation_moves_with_a_hash_set_pdq_radius(world, driver):
+    a, _ = _pair_at(world, 45, phash_d=3)  # default: pHash 3 <= 8 and PDQ 45 <= 56
+    world.hashset("HS-strict", (a,), pdq_radius=16)  # confirmation now 56 - 15 = 41
+    links.rebuild(driver)
+    assert stored_neardups(driver) == {}
+
+
+def test_without_a_hash_set_the_phash_route_confirms_that_pair(world, driver):
+    _pair_at(world, 45, phash_d=3)
+    links.rebuild(driver)
+    assert [p["method"] for p in stored_neardups(driver).values()] == ["phash"]
+
+
+def test_a_hash_set_phash_radius_drops_a_phash_candidate_beyond_it(world, driver):
+    a, _ = _pair_at(world, 45, phash_d=3)
+    world.hashset("HS-strict", (a,), phash_radius=2)
+    links.rebuild(driver)
+    assert stored_neardups(driver) == {}
+
+
+def test_a_non_pertinent_hash_set_creates_no_link(world, driver):
+    a, _ = _pair_at(world, 8)
+    world.hashset("HS-benign", (a,), non_pertinent=True)
+    links.rebuild(driver)
+    assert stored_links(driver) == {}
+
+
+def test_changing_a_hash_set_radius_equals_a_full_rebuild(world, driver):
+    from graph import hashsets
+
+    a, _ = _pair_at(world, 20)
+    world.media("c", "S-FR", pdq=B_PDQ)
+    world.media("d", "S-NL", pdq=flip(B_PDQ, 12, random.Random(5)))
+    world.hashset("HS", (a,))
+    world.finish_load()
+    links.rebuild(driver)
+    change = hashsets.configure(driver, "HS", by="ana", pdq_radius=10)
+    refreshed = (stored_links(driver), stored_neardups(driver))
+    links.rebuild(driver)
+    assert (change.links.neardup.deleted, (stored_links(driver), stored_neardups(driver))) == (
+        1,
+        refreshed,
+    )
+
+
+def test_marking_a_hash_set_non_pertinent_equals_a_full_rebuild(world, driver):
+    from graph import hashsets
+
+    a, _ = _pair_at(world, 8)
+    world.clue("rare poster", series=("S-FR", "S-NL"))
+    world.hashset("HS", (a,))
+    world.finish_load()
+    links.rebuild(driver)
+    hashsets.configure(driver, "HS", by="ana", non_pertinent=True)
+    refreshed = (stored_links(driver), stored_neardups(driver))
+    links.rebuild(driver)
+    assert (stored_links(driver), stored_neardups(driver)) == refreshed
+
+
+def test_marking_a_hash_set_non_pertinent_removes_its_near_duplicates(world, driver):
+    from graph import hashsets
+
+    a, _ = _pair_at(world, 8)
+    world.hashset("HS", (a,))
+    world.finish_load()
+    links.rebuild(driver)
+    hashsets.configure(driver, "HS", by="ana", non_pertinent=True)
+    assert stored_neardups(driver) == {}
+
+
+def test_unmarking_a_hash_set_brings_its_links_back(world, driver):
+    from graph import hashsets
+
+    a, _ = _pair_at(world, 8)
+    world.hashset("HS", (a,), non_pertinent=True)
+    world.finish_load()
+    links.rebuild(driver)
+    hashsets.configure(driver, "HS", by="ana", non_pertinent=False)
+    assert link(driver, "S-FR", "S-NL")["kinds"] == ["near_duplicate"]
+
+
+def test_a_legacy_non_pertinent_listing_stays_non_pertinent_when_its_set_is_unmarked(world, driver):
+    """A listing loaded before LISTS.nonPertinent existed keeps its medium's flag."""
+    from graph import hashsets
+
+    a, _ = _pair_at(world, 8)
+    world.mark_non_pertinent(a, "HS-old")  # no LISTS.nonPertinent
+    world.hashset("HS", (a,), non_pertinent=True)
+    world.finish_load()
+    links.rebuild(driver)
+    hashsets.configure(driver, "HS", by="ana", non_pertinent=False)
+    assert stored_links(driver) == {}
+
+
+def test_a_hash_set_change_is_audited(world, driver):
+    from graph import audit, hashsets
+
+    a, _ = _pair_at(world, 8)
+    world.hashset("HS", (a,))
+    world.finish_load()
+    links.rebuild(driver)
+    hashsets.configure(driver, "HS", by="ana", pdq_radius=4)
+    (ev,) = audit.events(driver, action="hashsets.set").rows
+    params = json.loads(ev["parameters"])
+    assert (ev["user"], params["before"]["pdqRadius"], params["after"]["pdqRadius"]) == (
+        "ana",
+        None,
+        4,
+    )
+
+
+def test_a_hash_set_change_is_recorded_on_the_set(world, driver):
+    from graph import hashsets
+
+    world.hashset("HS")
+    hashsets.configure(driver, "HS", by="ana", phash_radius=3)
+    row = next(r for r in hashsets.list_hashsets(driver) if r["id"] == "HS")
+    assert (row["phashRadius"], row["changedBy"]) == (3, "ana")
+
+
+def test_setting_the_same_thresholds_again_changes_nothing(world, driver):
+    from graph import hashsets
+
+    world.hashset("HS", pdq_radius=10)
+    assert hashsets.configure(driver, "HS", by="ana", pdq_radius=10).changed is False
+
+
+def test_a_hash_set_radius_above_the_default_is_refused(world, driver):
+    from graph import hashsets
+    from graph.errors import InvalidInput
+
+    world.hashset("HS")
+    with pytest.raises(InvalidInput, match="--pdq-radius"):
+        hashsets.configure(driver, "HS", by="ana", pdq_radius=40)
+
+
+def test_changing_an_unknown_hash_set_is_refused(world, driver):
+    from graph import hashsets
+    from graph.errors import NotFound
+
+    with pytest.raises(NotFound):
+        hashsets.configure(driver, "HS-nope", by="ana", pdq_radius=10)
+
+
+def test_a_hash_set_change_needs_a_name(world, driver):
+    from graph import hashsets
+    from graph.errors import InvalidInput
+
+    world.hashset("HS")
+    with pytest.raises(InvalidInput, match="--by"):
+        hashsets.configure(driver, "HS", by=" ", pdq_radius=10)
 
 
 def test_near_duplicate_of_non_pertinent_image_creates_no_link(world, driver):
@@ -721,6 +961,7 @@ def _second_load(world: World, h: dict[str, str]) -> None:
     world.clue("socket N", type="fixture", series=("S-US",))  # changes its rarity
     world.victim("V-1", ("S-US",))
     world.mark_non_pertinent(h["shared"])  # S-FR/S-DE lose same_media
+    world.hashset("HS-strict", (h["nd-b"],), pdq_radius=8)  # S-FR/S-NL lose near_duplicate
     world.add_case("S-AU", "DE")  # S-DE/S-AU stop being cross-country
     world.finish_load("2024-01-02T00:00:01Z")
 
@@ -836,6 +1077,29 @@ def test_cli_judge_then_show_lists_the_judgement(world, driver):
     out = runner.invoke(app, ["links", "show", "S-FR", "--format", "json"])
     row = json.loads(out.stdout)[0]
     assert (row["other"], row["judgement"], row["judgedBy"]) == ("S-DE", "confirmed", "ana")
+
+
+def test_cli_hashsets_set_then_list_shows_the_radius(world, driver):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    world.hashset("hs-one")
+    runner = CliRunner()
+    res = runner.invoke(app, ["hashsets", "set", "HS one", "--pdq-radius", "12", "--by", "ana"])
+    assert res.exit_code == 0, res.output
+    out = runner.invoke(app, ["hashsets", "list", "--format", "json"])
+    assert json.loads(out.stdout)[0]["pdqRadius"] == 12
+
+
+def test_cli_hashsets_set_refuses_a_radius_that_is_not_a_number(world, driver):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    world.hashset("hs-one")
+    res = CliRunner().invoke(app, ["hashsets", "set", "hs-one", "--pdq-radius", "x", "--by", "a"])
+    assert res.exit_code != 0
 
 
 def test_cli_show_of_an_unknown_series_fails(world, driver):

@@ -186,6 +186,83 @@ def test_non_pertinent_categories_are_configurable(driver, tmp_path):
     assert flags == {h("md5", 1): True, h("md5", 2): None}
 
 
+# ----------------------------------------------------------------------------- set options
+def hash_set(driver) -> dict:
+    return db.records(
+        driver,
+        "MATCH (hs:HashSet) RETURN hs.pdqRadius AS pdq, hs.phashRadius AS phash, "
+        "hs.nonPertinent AS np",
+        name="t",
+    )[0]
+
+
+def test_load_records_the_sets_own_radii(driver, tmp_path):
+    load_vics(driver, vics2(tmp_path / "b.json", [item(1)]), "S", pdq_radius=12, phash_radius=4)
+    assert hash_set(driver) == {"pdq": 12, "phash": 4, "np": None}
+
+
+def test_reload_without_radii_keeps_the_sets_radii(driver, tmp_path):
+    load_vics(driver, vics2(tmp_path / "b.json", [item(1)]), "S", pdq_radius=12)
+    load_vics(driver, vics2(tmp_path / "c.json", [item(2)]), "S")
+    assert hash_set(driver)["pdq"] == 12
+
+
+def test_a_radius_above_the_default_refuses_the_load(driver, tmp_path):
+    report = load_vics(driver, vics2(tmp_path / "b.json", [item(1)]), "S", pdq_radius=40)
+    n = count(driver, "MATCH (hs:HashSet) RETURN count(hs) AS c")
+    assert (report.refused, "--pdq-radius" in report.refusal, n) == (
+        True,
+        True,
+        0,
+    )
+
+
+def test_a_negative_phash_radius_refuses_the_load(driver, tmp_path):
+    report = load_vics(driver, vics2(tmp_path / "b.json", [item(1)]), "S", phash_radius=-1)
+    assert "--phash-radius" in report.refusal
+
+
+def test_a_non_pertinent_set_marks_every_item_whatever_its_category(driver, tmp_path):
+    p = vics2(tmp_path / "b.json", [item(1, Category=1), item(2, Category=5)])
+    load_vics(driver, p, "Known benign", set_non_pertinent=True)
+    assert {r["np"] for r in lists(driver)} == {True}
+
+
+def test_a_non_pertinent_set_marks_media_listed_by_its_earlier_loads(driver, tmp_path):
+    load_vics(driver, vics2(tmp_path / "b.json", [item(1)]), "Known benign")
+    load_vics(driver, vics2(tmp_path / "c.json", [item(2)]), "Known benign", set_non_pertinent=True)
+    assert {r["md5"]: r["np"] for r in lists(driver)} == {h("md5", 1): True, h("md5", 2): True}
+
+
+def test_the_listing_records_whether_its_category_is_non_pertinent(driver, tmp_path):
+    load_vics(driver, vics2(tmp_path / "b.json", [item(1, Category=5), item(2)]), "S")
+    rows = db.records(
+        driver,
+        "MATCH (:HashSet)-[l:LISTS]->(m) RETURN m.md5 AS md5, l.nonPertinent AS np",
+        name="t",
+    )
+    assert {r["md5"]: r["np"] for r in rows} == {h("md5", 1): True, h("md5", 2): False}
+
+
+def test_set_options_change_the_load_id(driver, tmp_path):
+    p = vics2(tmp_path / "b.json", [item(1)])
+    assert (
+        load_vics(None, p, "S", dry_run=True).load_id
+        != load_vics(None, p, "S", dry_run=True, pdq_radius=10).load_id
+    )
+
+
+def test_cli_load_vics_takes_the_set_options(driver, tmp_path):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    p = vics2(tmp_path / "b.json", [item(1)])
+    args = ["load", "vics", str(p), "--hashset", "S", "--pdq-radius", "9", "--non-pertinent"]
+    res = CliRunner().invoke(app, args)
+    assert (res.exit_code, hash_set(driver)) == (0, {"pdq": 9, "phash": None, "np": True})
+
+
 def test_parse_categories_accepts_repeats_and_commas():
     assert parse_categories(["0,5", "3"]) == frozenset({0, 3, 5})
 

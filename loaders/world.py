@@ -68,7 +68,7 @@ def load_world(
     links: bool = True,
 ) -> WorldLoad:
     """Load every input of ``world`` and rebuild the links; never raises for bad input."""
-    from loaders.media import MediaLoadOptions, load_media
+    from loaders.media import AnalysisPool, MediaLoadOptions, load_media
     from loaders.vics import load_vics
 
     world = Path(world)
@@ -82,15 +82,15 @@ def load_world(
         if rep:
             out.reports.append(rep)
     media_root = world / "media"
-    if media_root.is_dir():
-        cases = sorted(p for p in media_root.iterdir() if p.is_dir())
-        for i, case_dir in enumerate(cases, 1):
-            say(f"hashing media of case {case_dir.name} ({i}/{len(cases)})")
-            out.reports.append(
-                load_media(
-                    driver, case_dir, MediaLoadOptions(case_id=case_dir.name, workers=workers)
-                )
-            )
+    cases = sorted(p for p in media_root.iterdir() if p.is_dir()) if media_root.is_dir() else []
+    if cases:
+        # One pool of workers for every case folder: each started worker costs its
+        # imports and a warm-up analysis, which would otherwise be paid per folder.
+        with AnalysisPool(workers) as pool:
+            for i, case_dir in enumerate(cases, 1):
+                say(f"hashing media of case {case_dir.name} ({i}/{len(cases)})")
+                opts = MediaLoadOptions(case_id=case_dir.name, workers=workers)
+                out.reports.append(load_media(driver, case_dir, opts, pool=pool))
     for name, module, cls in AFTER_MEDIA:
         say(f"loading {name}")
         rep = _csv_step(driver, world, name, module, cls, batch)

@@ -538,3 +538,32 @@ def test_stock_picture_bytes_are_stable() -> None:
 
     data = rooms.encode_jpeg(rooms.stock_image("Have a nice day!"), 88, None)
     assert Image.open(io.BytesIO(data)).size == (1024, 768)
+
+
+# ---------------------------------------------------------------- loading a world
+
+
+@pytest.mark.neo4j
+def test_load_world_starts_one_pool_of_workers_for_all_case_folders(
+    world_dir: Path, driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loaders import media
+    from loaders.world import load_world
+
+    spawned: list[int] = []
+    spawn = media.AnalysisPool._spawn
+
+    def counted(pool: media.AnalysisPool):  # the real spawn, counted
+        spawned.append(1)
+        return spawn(pool)
+
+    monkeypatch.setattr(media.AnalysisPool, "_spawn", counted)
+    out = load_world(driver, world_dir, workers=1, links=False)
+    folders = [p for p in (world_dir / "media").iterdir() if p.is_dir()]
+    files = [f for p in folders for f in p.rglob("*") if f.is_file() and f.name != "media.csv"]
+    reports = [r for r in out.reports if r.kind == "media"]
+    assert (len(spawned), len(reports), sum(r.read for r in reports)) == (
+        1,
+        len(folders),
+        len(files),
+    )

@@ -304,22 +304,30 @@ def network(
 # ------------------------------------------------------------------ thumbnails
 @st.cache_data(ttl=120, max_entries=300, show_spinner=False)
 def _thumb(path: str, mtime: float, revealed: bool, size: int) -> bytes | None:
-    from PIL import Image, ImageFilter, ImageOps
+    from PIL import Image, ImageOps
 
     try:
         with Image.open(path) as src:  # Pillow's decompression-bomb guard stays on
             src.draft("RGB", (size * 2, size * 2))
             img: Image.Image = ImageOps.exif_transpose(src)
-            img.thumbnail((size, size))
-            if revealed:
-                img = img.convert("RGB")
-            else:
-                img = img.convert("L").filter(ImageFilter.GaussianBlur(radius=max(4, size // 14)))
-            buf = io.BytesIO()
-            img.save(buf, format="PNG")
-            return buf.getvalue()
+            return _veiled(img, revealed, size)
     except Exception:  # any unreadable file: no preview, the row still shows
         return None
+
+
+def _veiled(img: Any, revealed: bool, size: int) -> bytes:
+    """``img`` shrunk to ``size`` as PNG: blurred and grey unless ``revealed``."""
+    from PIL import ImageFilter
+
+    img = img.copy()
+    img.thumbnail((size, size))
+    if revealed:
+        img = img.convert("RGB")
+    else:
+        img = img.convert("L").filter(ImageFilter.GaussianBlur(radius=max(4, size // 14)))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def thumbnail(path: str | None, sha256: str, *, size: int = 160) -> None:
@@ -335,6 +343,14 @@ def thumbnail(path: str | None, sha256: str, *, size: int = 160) -> None:
         st.caption("no preview (not an image Pillow can read)")
         return
     st.image(data, width=size, caption=None)
+    _reveal_button(sha256)
+
+
+def _reveal_button(sha256: str, label: str = "Reveal", where: str = "") -> None:
+    """Reveal (checked and audited as ``thumbnail.reveal``) or blur again ``sha256``;
+    ``where`` tells apart two buttons of one media on a page."""
+    revealed_set: set[str] = st.session_state.setdefault(S.REVEALED, set())
+    revealed = sha256 in revealed_set
 
     def reveal() -> None:
         try:
@@ -348,13 +364,162 @@ def thumbnail(path: str | None, sha256: str, *, size: int = 160) -> None:
     if revealed:
         st.button(
             "Blur again",
-            key=f"hide-{sha256}",
+            key=f"hide-{sha256}{where}",
             type="tertiary",
             on_click=revealed_set.discard,
             args=(sha256,),
         )
     else:
-        st.button("Reveal", key=f"reveal-{sha256}", type="tertiary", on_click=reveal)
+        st.button(label, key=f"reveal-{sha256}{where}", type="tertiary", on_click=reveal)
+
+
+# ------------------------------------------------------------------ video frames
+#: Frames shown at most in a strip.
+STRIP_FRAMES = 8
+
+
+def strip_times(times: Sequence[float] | None, duration: float | None, n: int = STRIP_FRAMES):
+    """Up to ``n`` moments spread over a clip: from its sampled frame times, else its
+    duration.
+
+    >>> strip_times([0.0, 1.0, 2.0, 3.0, 4.0, 5.0], None, 3)
+    [0.0, 2.0, 5.0]
+    >>> strip_times(None, 10.0, 3)
+    [0.0, 5.0, 10.0]
+    """
+    ts = sorted(float(t) for t in times or [] if t is not None)
+    if not ts and duration:
+        ts = [duration * k / max(1, n - 1) for k in range(n)]
+    if len(ts) <= n:
+        return ts
+    return sorted({ts[round(k * (len(ts) - 1) / (n - 1))] for k in range(n)})
+
+
+def grab_frames(path: str, times: Sequence[float], size: int = 320) -> list[tuple[float, bytes]]:
+    """Colour frames of a video at the given seconds, as PNG of at most ``size`` pixels,
+    decoded in memory (nothing is written); ``[]`` when the file cannot be decoded."""
+    import av
+    from PIL import Image
+
+    out: list[tuple[float, bytes]] = []
+    try:
+        with av.open(str(path), timeout=10.0) as c:
+            stream = c.streams.video[0]
+            stream.thread_type = "AUTO"
+            base = stream.time_base
+            start = stream.start_time or 0
+            for t in sorted({max(0.0, float(x)) for x in times}):
+                c.seek(int(t / base) + start if base else 0, stream=stream, backward=True)
+                last = None
+                for k, fr in enumerate(c.decode(stream)):
+                    last = fr
+                    if fr.time is None or fr.time + 0.02 >= t or k > 600:
+                        break
+                if last is None:
+                    continue
+                img: Image.Image = last.to_image()
+                img.thumbnail((size, size))
+                buf = io.BytesIO()
+                img.save(buf, format="PNG")
+                out.append((t, buf.getvalue()))
+    except Exception:  # any undecodable file: no frames, the page still shows the rest
+        return out
+    return out
+
+
+def strip_of_file(path: str, n: int = STRIP_FRAMES, size: int = 320) -> list[tuple[float, bytes]]:
+    """Up to ``n`` frames spread over a video file (its duration from the container)."""
+    import av
+
+    try:
+        with av.open(str(path), timeout=10.0) as c:
+            stream = c.streams.video[0]
+            dur = None
+            if stream.duration and stream.time_base:
+                dur = float(stream.duration * stream.time_base)
+            elif c.duration:
+                dur = c.duration / 1_000_000
+    except Exception:  # not decodable: no strip
+        return []
+    when = strip_times(None, max(0.0, (dur or 0.0) - 0.05), n) or [0.0]
+    return grab_frames(path, when, size)
+
+
+@st.cache_data(ttl=120, max_entries=100, show_spinner=False)
+def _grab(path: str, mtime: float, times: tuple[float, ...], size: int):
+    return grab_frames(path, times, size)
+
+
+def seconds(t: float | None) -> str:
+    """A moment in a clip: ``12 s``, ``1:05.0``.
+
+    >>> seconds(12.0), seconds(65.0)
+    ('12 s', '1:05.0')
+    """
+    if t is None:
+        return "?"
+    t = float(t)
+    if t >= 60:
+        return f"{int(t // 60)}:{t % 60:04.1f}"
+    return f"{t:g} s"
+
+
+def frame_strip(
+    frames: Sequence[tuple[float, bytes]], sha256: str, *, size: int = 120, where: str = ""
+) -> None:
+    """Frames of a clip side by side with their moments: blurred and grey until the
+    analyst reveals them (one click for the strip, checked and audited as a thumbnail)."""
+    from PIL import Image
+
+    if not frames:
+        st.caption("no frame could be decoded")
+        return
+    revealed = sha256 in st.session_state.setdefault(S.REVEALED, set())
+    cols = st.columns(len(frames))
+    for col, (t, png) in zip(cols, frames, strict=True):
+        with Image.open(io.BytesIO(png)) as img:
+            col.image(_veiled(img, revealed, size), caption=seconds(t))
+    _reveal_button(sha256, "Reveal frames", where or "-strip")
+
+
+def video_strip(
+    path: str | None,
+    sha256: str,
+    times: Sequence[float] | None = None,
+    duration: float | None = None,
+    *,
+    size: int = 120,
+    where: str = "",
+) -> None:
+    """A strip of a clip's frames when its file is reachable from this machine."""
+    p = Path(path) if path else None
+    if p is None or not p.is_file():
+        st.caption("file not reachable: no frames")
+        return
+    when = tuple(strip_times(times, duration))
+    frame_strip(_grab(str(p), p.stat().st_mtime, when, size * 2), sha256, size=size, where=where)
+
+
+def picture(
+    path: str | None,
+    sha256: str,
+    kind: str | None,
+    at: float | None,
+    *,
+    size: int = 200,
+    where: str = "",
+) -> None:
+    """One picture of a media: the frame at ``at`` seconds of a clip, or the image itself;
+    blurred and grey until revealed."""
+    if kind == "video":
+        p = Path(path) if path else None
+        if p is None or not p.is_file():
+            st.caption("file not reachable")
+            return
+        frames = _grab(str(p), p.stat().st_mtime, (float(at or 0.0),), size * 2)
+        frame_strip(frames, sha256, size=size, where=where)
+    else:
+        thumbnail(path, sha256, size=size)
 
 
 # ------------------------------------------------------------------ maps

@@ -37,6 +37,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str], bool]] = {
         ["--seconds", "8", "--clips", "1", "--repeat", "2"],
         False,
     ),
+    "videomatch": ("bench_videomatch.py", [], ["--clips", "200", "--queries", "20"], False),
     "ingest": (
         "bench_ingest.py",
         ["--reset-db"],

@@ -264,16 +264,78 @@ def media(sid: str, total: int) -> None:
             f"{len(res.rows) - len(on_disk)} of these {len(res.rows)} files are not reachable "
             "from this machine: no thumbnail for them."
         )
-    if on_disk and st.toggle(
+    pictures = [r for r in on_disk if r.get("kind") != "video"]  # clips: videos() below
+    if pictures and st.toggle(
         "Show thumbnails (blurred and grey until you reveal one)",
         value=True,
         key=f"thumbs-{sid}",
     ):
         cols = st.columns(6)
-        for i, r in enumerate(on_disk):
+        for i, r in enumerate(pictures):
             with cols[i % 6]:
                 st.caption(C.md(r.get("fileName") or C.short_hash(r["sha256"])))
                 C.thumbnail(r.get("path"), r["sha256"])
+    videos(sid)
+
+
+#: Clips whose frame strips a series page decodes at most.
+STRIPS_MAX = 6
+
+
+def videos(sid: str) -> None:
+    """The series' clips: duration, codec, frame rate, size, sampled frames, and a strip
+    of frames for those whose file is reachable (blurred and grey until revealed)."""
+    res = S.load("series_videos", sid)
+    if res is None or not res.rows:
+        return
+    st.markdown(f"**Videos** ({len(res.rows)}{'+' if res.truncated else ''})")
+    rows = [
+        {
+            **r,
+            "duration": C.seconds(r["durationSeconds"])
+            if r.get("durationSeconds") is not None
+            else None,
+            "size": f"{r['width']}×{r['height']}" if r.get("width") and r.get("height") else None,
+            "fps": round(r["frameRate"], 2) if r.get("frameRate") else None,
+        }
+        for r in res.rows
+    ]
+    C.table(
+        rows,
+        [
+            "fileName",
+            "duration",
+            "videoCodec",
+            "fps",
+            "size",
+            "frameCount",
+            "nearDuplicates",
+            "sha256",
+        ],  # fmt: skip
+        key=f"videos-{C.stable_key(sid)}",
+        column_config={
+            "videoCodec": "codec",
+            "frameCount": "frames sampled",
+            "nearDuplicates": "near-duplicates",
+        },
+    )
+    reachable = [r for r in res.rows if r.get("path") and Path(r["path"]).is_file()]
+    if not reachable:
+        st.caption("None of these clips is reachable from this machine: no frames to show.")
+        return
+    if st.toggle(
+        "Show frame strips (blurred and grey until you reveal one)",
+        value=True,
+        key=f"strips-{sid}",
+    ):
+        for r in reachable[:STRIPS_MAX]:
+            st.caption(
+                f"{C.md(r.get('fileName') or C.short_hash(r['sha256']))} · "
+                f"{C.md(C.seconds(r.get('durationSeconds')))}"
+            )
+            C.video_strip(r["path"], r["sha256"], r.get("frameTimes"), r.get("durationSeconds"))
+        if len(reachable) > STRIPS_MAX:
+            st.caption(f"Frames of the first {STRIPS_MAX} reachable clips only.")
 
 
 def clues(sid: str) -> None:

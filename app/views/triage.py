@@ -7,6 +7,8 @@ a case.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 import tempfile
 from collections import Counter
@@ -23,6 +25,11 @@ from graph.config import get_settings
 from graph.errors import GraphError
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+#: Pictures of the uploads kept in memory for this session only (never on disk or in the
+#: graph): ``name -> {kind, sha256, strip, moments, thumb}``.
+UPLOAD_PICTURES = "triage_upload_pictures"
+#: Methods of matches that involve a video (graph/videomatch.py).
+VIDEO_METHODS = ("vpdq", "video_frame")
 
 
 def _lead_params() -> set[str]:
@@ -52,9 +59,49 @@ def _run(files, hashes: list[str], extra: dict | None = None, keep_in: Path | No
         )
     with tempfile.TemporaryDirectory(prefix="cluegraph-triage-") as tmp:
         paths = _save(files, Path(tmp))
-        return pages.triage(
+        res = pages.triage(
             S.driver(), hashes=hashes, files=paths, user=guard.current_user(), extra=extra
         )
+        _keep_pictures(files, paths, res.rows)
+        return res
+
+
+def _keep_pictures(files, paths: list[Path], rows: list[dict]) -> None:
+    """While the uploads still exist: a strip of each clip's frames, the frames at the
+    moments that matched, and a small copy of each image, all in memory for this
+    session (shown blurred and grey until revealed)."""
+    from loaders import mediafile
+
+    kept: dict[str, dict] = {}
+    for f, p in zip(files or [], paths, strict=False):
+        try:
+            kind = (mediafile.sniff(p) or ("", ""))[0]
+        except OSError:
+            continue
+        sha = hashlib.sha256(f.getbuffer()).hexdigest()  # already in memory
+        pic: dict = {"kind": kind, "sha256": sha}
+        if kind == "video":
+            moments = sorted(
+                {float(r["at_input"]) for r in rows
+                 if r.get("input") == str(p) and r.get("at_input") is not None}
+            )  # fmt: skip
+            pic["strip"] = C.strip_of_file(str(p))
+            pic["moments"] = dict(C.grab_frames(str(p), moments[:12]))
+        elif kind == "image":
+            try:
+                from PIL import Image
+
+                with Image.open(p) as img:
+                    img.draft("RGB", (640, 640))
+                    small = img.convert("RGB")
+                    small.thumbnail((320, 320))
+                    buf = io.BytesIO()
+                    small.save(buf, format="PNG")
+                    pic["thumb"] = buf.getvalue()
+            except Exception:  # not readable by Pillow: no picture, the rows still show
+                pass
+        kept[f.name] = pic
+    st.session_state[UPLOAD_PICTURES] = kept
 
 
 def _uploaded_names(rows: list[dict], files) -> None:
@@ -120,7 +167,67 @@ def render() -> None:
         summary(rows)
         C.table(rows, columns, truncated=truncated, key="triage-table")
         C.downloads(columns, rows, "triage")
+        moments(rows)
+    clips()
     add_to_case(files, hashes)
+
+
+def clips() -> None:
+    """A strip of sampled frames of each uploaded clip."""
+    pics = st.session_state.get(UPLOAD_PICTURES) or {}
+    videos = {n: p for n, p in pics.items() if p.get("kind") == "video"}
+    if not videos:
+        return
+    st.markdown("**Uploaded clips**")
+    for name, p in videos.items():
+        st.caption(C.md(name))
+        C.frame_strip(p.get("strip") or [], p["sha256"], size=110, where="-upload")
+
+
+def moments(rows: list[dict]) -> None:
+    """Matches that involve a video, side by side: the upload at its moment and the
+    matched file at its own (when the file is reachable from this machine)."""
+    hits = [r for r in rows if r.get("method") in VIDEO_METHODS and r.get("sha256")]
+    if not hits:
+        return
+    pics = st.session_state.get(UPLOAD_PICTURES) or {}
+    files = S.load("media_files", tuple(sorted({r["sha256"] for r in hits}))) or {}
+    st.markdown("**Matching moments**")
+    for k, r in enumerate(hits[:10]):
+        name = str(r.get("input") or "")
+        pic = pics.get(name) or {}
+        other = files.get(r["sha256"]) or {}
+        with st.container(border=True):
+            share = ""
+            if r.get("input_percent") is not None:
+                share = (
+                    f"; {r['input_percent']:g} % of the upload's sampled frames and "
+                    f"{r.get('match_percent') or 0:g} % of the match's match"
+                )
+            st.markdown(
+                f"{C.md(name)} {_when(r.get('at_input'))} ↔ "
+                f"{C.md(other.get('fileName') or C.short_hash(r['sha256']))} "
+                f"{_when(r.get('at_match'))} — PDQ distance {r.get('pdq_distance')} "
+                f"({C.md(r.get('method'))}){C.md(share)}"
+            )
+            left, right = st.columns(2)
+            with left:
+                if pic.get("kind") == "video":
+                    t = r.get("at_input")
+                    png = (pic.get("moments") or {}).get(float(t)) if t is not None else None
+                    C.frame_strip([(float(t), png)] if png else [], pic["sha256"], size=200,
+                                  where=f"-m{k}")  # fmt: skip
+                elif pic.get("thumb"):
+                    C.frame_strip([(0.0, pic["thumb"])], pic["sha256"], size=200, where=f"-m{k}")
+                else:
+                    st.caption("no picture of this input")
+            with right:
+                C.picture(other.get("path"), r["sha256"], other.get("kind"), r.get("at_match"),
+                          size=200, where=f"-m{k}")  # fmt: skip
+
+
+def _when(t) -> str:
+    return "(the image)" if t is None else f"at **{C.seconds(t)}**"
 
 
 def summary(rows: list[dict]) -> None:

@@ -425,9 +425,13 @@ def phash_study(n_rooms: int, views: int = 3) -> dict:
 
     Distances follow the graph's rule (:func:`graph.neardup.best_distance`).
     Unrelated: views of different rooms (their best PDQ distance when pHash <= 12).
-    Copies: each view re-shared with the demo's transforms and with corner and uneven
-    crops of 3-10 %; for each, how many PDQ (<= radius) finds, and how many a pHash
-    candidate confirmed by a PDQ distance <= 50/56/63/70 adds.
+    Copies: each view re-shared with the demo's transforms, with corner crops (two
+    adjacent sides) of 3-10 % and of unequal amounts (5/10, 10/5, 6/8 %), and with uneven
+    crops (four sides, each a random 0-x %); for each transform, how many PDQ (<= radius)
+    finds, how many a pHash candidate confirmed by a PDQ distance <= 50/56/63/70 adds,
+    the recall of the graph's decision (:func:`graph.neardup.compare_codes`, default
+    thresholds) and its false matches: pairs of the copy with a view of another room
+    that the graph would link.
     """
     import io
     import itertools
@@ -443,12 +447,12 @@ def phash_study(n_rooms: int, views: int = 3) -> dict:
         img.save(b, "JPEG", quality=q)
         return b.getvalue()
 
-    def crop(data, frac, seed, corner):
+    def crop(data, frac, seed, corner, frac_y=None):
         img = Image.open(io.BytesIO(data)).convert("RGB")
         w, h = img.size
         r = random.Random(seed)
         if corner:
-            cx, cy = int(w * frac), int(h * frac)
+            cx, cy = int(w * frac), int(h * (frac if frac_y is None else frac_y))
             x, y = r.choice([(0, 0), (1, 0), (0, 1), (1, 1)])
             box = (cx * x, cy * y, w - cx * (1 - x), h - cy * (1 - y))
         else:
@@ -495,14 +499,23 @@ def phash_study(n_rooms: int, views: int = 3) -> dict:
         k: (lambda d, s, k=k: rooms.near_duplicate(d, k, s, "shared")[0])
         for k in rooms.NEAR_DUP_TRANSFORMS
     }
-    for f in (0.03, 0.05, 0.08, 0.10):
-        transforms[f"corner_crop_{round(f * 100)}"] = lambda d, s, f=f: crop(d, f, s, True)
-        transforms[f"uneven_crop_{round(f * 100)}"] = lambda d, s, f=f: crop(d, f, s, False)
+    for f in (0.03, 0.05, 0.075, 0.08, 0.10):
+        pct = f"{f * 100:g}".replace(".", "_")
+        transforms[f"corner_crop_{pct}"] = lambda d, s, f=f: crop(d, f, s, True)
+        if f != 0.075:
+            transforms[f"uneven_crop_{pct}"] = lambda d, s, f=f: crop(d, f, s, False)
+    for fx, fy in ((0.05, 0.10), (0.10, 0.05), (0.06, 0.08)):
+        name = f"corner_crop_{fx * 100:g}x{fy * 100:g}"
+        transforms[name] = lambda d, s, fx=fx, fy=fy: crop(d, fx, s, True, fy)
     radius, bounds = get_settings().pdq_radius, (50, 56, 63, 70)
+    thresholds = neardup.Thresholds.of()
+    everyone = [(room, codes(f"v{k}", h)) for k, (room, h, _) in enumerate(shots)]
     copies = {}
     for name, fn in transforms.items():
         found = {"n": 0, "pdq": 0, **{f"phash_confirmed_{b}": 0 for b in bounds}}
-        for i, (_, h, data) in enumerate(shots[::2]):
+        found.update({"graph_recall": 0.0, "false_matches": 0, "false_pairs_checked": 0})
+        linked = 0
+        for i, (room, h, data) in enumerate(shots[::2]):
             if h.pdq_quality < 50:
                 continue
             hb = mf.image_hashes(Image.open(io.BytesIO(fn(data, i))))
@@ -514,6 +527,14 @@ def phash_study(n_rooms: int, views: int = 3) -> dict:
                 found[f"phash_confirmed_{b}"] += dist is not None and (
                     dist <= radius or (ph <= 8 and dist <= b)
                 )
+            copy = codes("copy", hb)
+            linked += neardup.compare_codes(codes("orig", h), copy, thresholds) is not None
+            for other_room, other in everyone:
+                if other_room == room:
+                    continue
+                found["false_pairs_checked"] += 1
+                found["false_matches"] += neardup.compare_codes(other, copy, thresholds) is not None
+        found["graph_recall"] = round(linked / found["n"], 3) if found["n"] else None
         copies[name] = found
     return {
         "rooms": n_rooms,
@@ -683,9 +704,23 @@ def markdown(report: dict) -> str:
             "drawn rooms, distances by the graph's rule; "
             f"{st['unrelated_pairs']:,} unrelated pairs, {st['unrelated_phash_le_8']} with "
             f"pHash <= 8; the unrelated pairs at pHash <= 12 have PDQ distances "
-            f"{st['unrelated_phash_le_12_pdq']}. Copies found (of n):",
+            f"{st['unrelated_phash_le_12_pdq']}. Copies found (of n); `graph_recall` is the "
+            "share the graph links (`neardup.compare_codes`, default thresholds), "
+            "`false_matches` the copy's links to views of other rooms (of "
+            "`false_pairs_checked`):",
             "",
-            table(rows, ["transform", "n", "pdq", *[c for c in rows[0] if c.startswith("phash")]]),
+            table(
+                rows,
+                [
+                    "transform",
+                    "n",
+                    "pdq",
+                    *[c for c in rows[0] if c.startswith("phash")],
+                    "graph_recall",
+                    "false_matches",
+                    "false_pairs_checked",
+                ],
+            ),
         ]
     return "\n".join(lines) + "\n"
 

@@ -800,6 +800,7 @@ class LinkReport:
             "near_duplicate_pairs": nd.matches if nd else None,
             "near_duplicate_written": nd.written if nd else None,
             "near_duplicate_deleted": nd.deleted if nd else None,
+            "video_pairs": self.videos.matches if self.videos else None,  # graph/videomatch.py
             "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
         }
 

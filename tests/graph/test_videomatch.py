@@ -352,6 +352,12 @@ def test_rebuild_twice_writes_no_video_pair(world, driver):
     assert links.rebuild(driver).videos.written == 0
 
 
+def test_rebuild_summary_counts_video_pairs(world, driver):
+    add_video(world, "orig", "S-FR", LONG)
+    add_video(world, "trim", "S-DE", LONG[3:9])
+    assert links.rebuild(driver).summary()["video_pairs"] == 1
+
+
 def test_image_rebuild_keeps_video_pairs(world, driver):
     a = add_video(world, "orig", "S-FR", LONG)
     b = add_video(world, "trim", "S-DE", LONG[3:9])

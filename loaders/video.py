@@ -626,12 +626,13 @@ def video_info(
             raise MediaError(
                 "unsupported_type", f"{p.name}: the file has no video stream FFmpeg can decode", p
             )
-        stream = max(
-            streams, key=lambda s: (s.codec_context.width or 0) * (s.codec_context.height or 0)
-        )
+        # FFmpeg's own choice (av_find_best_stream: cover art and thumbnails are passed
+        # over, the default and most-sampled stream preferred), else the first.
+        best = container.streams.best("video")
+        stream = best if best is not None and best in streams else streams[0]
         for other in container.streams:
             if other is not stream:
-                other.discard = "all"  # demux the chosen stream only
+                other.discard = av.stream.Discard.all  # demux the chosen stream only
         if getattr(stream.codec_context, "name", None) in (None, "", "none"):
             raise MediaError("unsupported_type", f"{p.name}: the video codec is not supported", p)
         info = read_metadata(container, stream)

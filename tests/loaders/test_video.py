@@ -188,7 +188,14 @@ def tagged(tmp_path_factory, clips) -> dict[str, Path]:
         )
         return out
 
+    sound = d / "sound.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(src), "-f", "lavfi", "-i", "sine=duration=5"]
+        + ["-map", "0:v", "-map", "1:a", "-c:v", "copy", str(sound)],
+        check=True,
+    )
     return {
+        "sound": sound,
         "iphone": ffmpeg(
             d / "iphone.mov",
             "-movflags",
@@ -261,6 +268,23 @@ def test_rotation_is_the_display_matrix_as_ffprobe_reports_it(tagged):
 def test_rotation_is_360_minus_exiftool_clockwise_rotation(tagged):
     ex = exiftool(tagged["rotated"])
     assert lv.video_info(tagged["rotated"]).rotation == (360 - ex["Rotation"]) % 360
+
+
+def test_a_clip_with_a_sound_track_is_sampled_like_one_without(clips, tagged):
+    assert lv.video_info(tagged["sound"]).frames == lv.video_info(clips["mp4_h264"]).frames
+
+
+@needs_ffmpeg
+def test_a_larger_cover_picture_stream_is_not_taken_for_the_video(clips, tmp_path):
+    cover = tmp_path / "cover.mkv"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(clips["mp4_h264"]), "-f", "lavfi", "-i"]
+        + ["color=c=red:s=1280x720:d=0.1", "-map", "0:v", "-map", "1:v", "-frames:v:1", "1"]
+        + ["-c:v:0", "copy", "-c:v:1", "png", str(cover)],
+        check=True,
+    )
+    info = lv.video_info(cover)
+    assert (info.codec, info.width, len(info.frames)) == ("h264", 320, 5)
 
 
 def test_untagged_clip_has_no_camera_time_or_place(clips):
@@ -542,6 +566,7 @@ def mixed(tmp_path, clips, tagged) -> Path:
     shutil.copy(clips["mp4_h264"], d / "clip.mp4")
     shutil.copy(clips["webm_vp9"], d / "sub" / "clip.webm")
     shutil.copy(tagged["android"], d / "lyon.mp4")
+    shutil.copy(tagged["sound"], d / "sub" / "sound.mov")  # with a sound track
     data = clips["mp4_h264"].read_bytes()
     (d / "cut.mp4").write_bytes(data[: len(data) // 2])
     (d / "empty.mov").write_bytes(b"")
@@ -571,6 +596,7 @@ def test_load_media_writes_videos_with_their_frames(driver, mixed):
         ("clip.mp4", [0.0, 1.0, 2.0, 3.0, 4.0], 5, 5, "h264"),
         ("clip.webm", [0.0, 1.0, 2.0, 3.0, 4.0], 5, 5, "vp9"),
         ("lyon.mp4", [0.0, 1.0, 2.0, 3.0, 4.0], 5, 5, "h264"),
+        ("sound.mov", [0.0, 1.0, 2.0, 3.0, 4.0], 5, 5, "h264"),
     ]
 
 
@@ -624,7 +650,7 @@ def test_hostile_videos_each_give_one_error_and_the_rest_loads(driver, mixed):
     assert (
         {e.file: e.message for e in report.errors},
         [(r["k"], r["n"]) for r in kinds],
-    ) == (MIXED_ERRORS, [("image", 2), ("video", 3)])
+    ) == (MIXED_ERRORS, [("image", 2), ("video", 4)])
 
 
 @pytest.mark.neo4j

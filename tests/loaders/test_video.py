@@ -63,6 +63,7 @@ def clip(path: Path, seed: int = 5, seconds: float = 5, fps: int = 10, **kw) -> 
 CLIPS = {
     "mp4_h264": ("a.mp4", "libx264", None, "video/mp4", "h264"),
     "mov_h264": ("b.mov", "libx264", None, "video/quicktime", "h264"),
+    "mov_hevc": ("h.mov", "libx265", None, "video/quicktime", "hevc"),  # iPhones' default
     "webm_vp8": ("c.webm", "libvpx", None, "video/webm", "vp8"),
     "webm_vp9": ("d.webm", "libvpx-vp9", None, "video/webm", "vp9"),
     "mkv_h264": ("e.mkv", "libx264", None, "video/x-matroska", "h264"),

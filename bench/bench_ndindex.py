@@ -253,7 +253,7 @@ def run(args: argparse.Namespace) -> dict:
         sub = HashIndex(bits)
         k = min(args.pairs_n, args.n)
         sub.add(ids[:k], codes[:k])
-        sub_plan = sub.plan(radius)
+        sub_plan = sub.join_plan(radius)  # pairs() runs the table join
         outputs = {}
         pair_methods: tuple[Method, ...] = ("flat", "mih", "auto")
         for method in pair_methods:

@@ -3,6 +3,8 @@ non-pertinence (see docs/links.md, "Hash sets")."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from cli.common import Format, console, fail, print_rows
@@ -29,7 +31,7 @@ def _hashsets() -> None:
     """Hash sets: their own near-duplicate thresholds and non-pertinence."""
 
 
-def _radius(option: str, value: str | None) -> object:
+def _radius(option: str, value: str | None) -> Any:
     """``None`` (option not given): keep; ``'default'``: clear; a whole number: set."""
     from graph.hashsets import KEEP
 

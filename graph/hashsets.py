@@ -152,7 +152,7 @@ def configure(
         if before["nonPertinent"] != after["nonPertinent"]:
             flag_media(driver, change.id)
         # One direction only (a set marked or unmarked), so the count difference is exact.
-        now = _get(driver, change.id, change.id)
+        now = _get(driver, change.id, change.id) or cur
         change.flag_changed = abs(now["nonPertinentMedia"] - cur["nonPertinentMedia"])
         tracked.count = len(media)
         tracked.params["flagChanged"] = change.flag_changed

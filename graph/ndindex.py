@@ -522,7 +522,7 @@ def _join_block(
                 ox = owner[x]
                 for y in range(b_start, b_end):
                     # No early exit: a data-dependent branch per word costs more than it saves.
-                    d = 0
+                    d = np.int64(0)
                     for w in range(n_words):
                         d += _popcount64(words[x, w] ^ words[y, w])
                     if d <= radius and owner[y] != ox:

@@ -694,12 +694,14 @@ def rebuild(
     idx, probes = build_index(driver, t)
     rep.media_indexed = len(idx)
     rep.seconds["read"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     say(f"searching {idx.n_codes:,} hashes of {len(idx):,} images")
     cand = idx.candidates(t, probes)
     del probes
     rep.candidates = len(cand)
     rep.seconds["search"] = time.perf_counter() - t1
+    # CPU seconds of every thread of this process: comparable on a busy shared machine.
+    rep.seconds["search_cpu"] = time.process_time() - c1
     t2 = time.perf_counter()
     codes = codes_of(driver, {x for pair in cand for x in pair}, t)
     new = decide(cand, codes, t)

@@ -4,7 +4,9 @@ Run: .venv/bin/python bench/bench_ingest_decode.py [--repeat N]
 
 Writes synthetic JPEGs (generated rooms, no real imagery) to a temporary folder and
 prints milliseconds per image for each stage of ``loaders.mediafile.analyse``, plus the
-PDQ distance that the reduced-scale JPEG decode costs against a full decode.
+PDQ distance that the reduced-scale JPEG decode costs against a full decode, and the
+pHash distance between the pHash of the 512x512 shrink (what ``image_hashes`` stores)
+and that of the full picture (what it stored before).
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ def main() -> None:
         print(f"{'stage (' + unit + ' ms per image)':34s} " + " ".join(f"{k:>9s}" for k in SIZES))
         rows: dict[str, list[float]] = {}
         drift: dict[str, list[int]] = {}
+        phash_drift: dict[str, list[int]] = {}
         for label, size in SIZES.items():
             path = Path(tmp) / f"room-{label.replace(' ', '')}.jpg"
             synthetic_room(1, size).save(path, quality=90)
@@ -91,7 +94,8 @@ def main() -> None:
                 "decode, reduced (draft)": lambda p=path: decode(p, True),
                 "  512 shrink": lambda r=reduced: mf._pdq_base(r),
                 "  PDQ + 8 dihedral": lambda b=base: pdqhash.compute_dihedral(b),
-                "  pHash": lambda r=reduced: imagehash.phash(r),
+                "  pHash (of the 512 shrink)": lambda b=base: imagehash.phash(Image.fromarray(b)),
+                "  pHash (of the full picture)": lambda p=path: imagehash.phash(decode(p, False)),
                 "  border search": lambda b=base: mf._uniform_border(b),
                 f"  {len(mf.CROP_BOXES)} crop hashes": lambda b=base: mf._crop_hashes(
                     b, mf.CROP_BOXES
@@ -102,19 +106,24 @@ def main() -> None:
             }
             for name, fn in stages.items():
                 rows.setdefault(name, []).append(timed(fn, args.repeat, clock))
-            distances = []
+            distances, phash_moves = [], []
             for seed in range(5):
                 p = Path(tmp) / f"drift-{seed}.jpg"
                 synthetic_room(seed, size).save(p, quality=90)
-                exact = mf.analyse(p, reduced_decode=False).hashes
-                fast = mf.analyse(p).hashes
+                exact = mf.analyse(p).hashes
+                fast = mf.analyse(p, reduced_decode=True).hashes
                 assert exact is not None and fast is not None
                 distances.append(mf.hamming_hex(exact.pdq, fast.pdq))
+                full_phash = str(imagehash.phash(decode(p, False)))
+                phash_moves.append(mf.hamming_hex(exact.phash, full_phash))
             drift[label] = distances
+            phash_drift[label] = phash_moves
         for name, values in rows.items():
             print(f"{name:34s} " + " ".join(f"{v:9.1f}" for v in values))
         for label, distances in drift.items():
             print(f"PDQ bits moved by the reduced decode at {label}: {distances}")
+        for label, moves in phash_drift.items():
+            print(f"pHash bits, 512 shrink vs full picture, at {label}: {moves}")
 
 
 if __name__ == "__main__":

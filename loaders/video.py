@@ -442,9 +442,10 @@ class _Sampler:
 
     def flush(self) -> None:
         # Held packets hold no target (none reached the next target's time): dropped.
-        self.held.clear()
-        if self.decoding:
-            self._decode(None)
+        # The decoder is drained either way: frames of packets fed before the holding
+        # began (B-frame reordering, frame threads) may still hold the next target.
+        self._drop_held()
+        self._decode(None)
 
     def _decode(self, packet: Any) -> None:
         try:

@@ -172,8 +172,13 @@ def add_clue(
     analyst = (analyst or "").strip()
     if not analyst:
         raise InvalidInput("the analyst's name is required")
-    if confidence is not None and not 0.0 <= float(confidence) <= 1.0:
-        raise InvalidInput("confidence is between 0 and 1")
+    if confidence is not None:
+        try:
+            confidence = float(confidence)
+        except (TypeError, ValueError, OverflowError):
+            raise InvalidInput("confidence is a number between 0 and 1") from None
+        if not 0.0 <= confidence <= 1.0:  # NaN fails too
+            raise InvalidInput("confidence is between 0 and 1")
     key, tgt = _target_key(target_kind, target)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     params: dict[str, Any] = {
@@ -199,7 +204,7 @@ def add_clue(
         with driver.session(database=db.database()) as ses:
             rows = ses.execute_write(work)
     except Exception as e:
-        raise db.translate(e) from e
+        raise db.translate(e, params) from e
     if not rows:
         what = "series" if key == "series" else f"media with {key}"
         raise NotFound(f"there is no {what} {tgt!r}")

@@ -121,10 +121,21 @@ def database(settings: Settings | None = None) -> str:
     return s.neo4j_database if s.neo4j_uri else "neo4j"
 
 
-def translate(e: Exception) -> GraphError:
-    """Turn a driver exception into one of ours, with a hint and no credentials."""
+def translate(e: Exception, params: Mapping[str, Any] | None = None) -> GraphError:
+    """Turn a driver exception into one of ours, with a hint and no credentials.
+
+    With ``params``, a value the driver could not send (text that is not valid Unicode,
+    an integer beyond 64 bits) becomes :class:`InvalidInput` naming the parameter:
+    nothing reached the server.
+    """
     if isinstance(e, GraphError):
         return e
+    if params is not None and isinstance(e, UnicodeError | OverflowError | TypeError):
+        bad = unsendable(params)
+        if bad:
+            return InvalidInput(bad)
+        if isinstance(e, UnicodeError):
+            return InvalidInput("the query text is not valid Unicode (a lone surrogate)")
     if isinstance(e, nx.AuthError):
         return AuthFailed(
             "Neo4j refused the credentials",
@@ -146,6 +157,53 @@ def translate(e: Exception) -> GraphError:
     if isinstance(e, nx.DriverError):
         return GraphError(f"Neo4j driver error: {type(e).__name__}")
     raise e
+
+
+#: Bolt integers are signed 64-bit.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
+def unsendable(params: Mapping[str, Any]) -> str | None:
+    """Why a parameter value cannot be sent to Neo4j (None when every one can).
+
+    >>> unsendable({"a": ["ok", "\\ud800"]})
+    'parameter a: the text is not valid Unicode (a lone surrogate)'
+    >>> unsendable({"n": 2**64}), unsendable({"x": 1, "y": {"z": [2.5, None]}})
+    ('parameter n: the number is out of range (64-bit integers)', None)
+    """
+
+    def why(v: Any, depth: int = 0) -> str | None:
+        if depth > 50:
+            return "nested too deeply"
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeError:
+                return "the text is not valid Unicode (a lone surrogate)"
+        elif isinstance(v, bool):
+            return None
+        elif isinstance(v, int):
+            if not INT_MIN <= v <= INT_MAX:
+                return "the number is out of range (64-bit integers)"
+        elif isinstance(v, Mapping):
+            for k, x in v.items():
+                if not isinstance(k, str):
+                    return "map keys must be text"
+                r = why(k, depth + 1) or why(x, depth + 1)
+                if r:
+                    return r
+        elif isinstance(v, list | tuple):
+            for x in v:
+                r = why(x, depth + 1)
+                if r:
+                    return r
+        return None
+
+    for name, value in params.items():
+        r = why(name) or why(value)
+        if r:
+            return f"parameter {str(name).encode('utf-8', 'backslashreplace').decode()}: {r}"
+    return None
 
 
 def _meta(name: str, user: str | None) -> dict[str, str]:
@@ -197,7 +255,7 @@ def read(
         with driver.session(database=database(), default_access_mode=neo4j.READ_ACCESS) as ses:
             return ses.execute_read(work)
     except Exception as e:
-        raise translate(e) from e
+        raise translate(e, params) from e
 
 
 def write(
@@ -229,7 +287,7 @@ def write(
         with driver.session(database=database()) as ses:
             return ses.execute_write(work)
     except Exception as e:
-        raise translate(e) from e
+        raise translate(e, params) from e
 
 
 def write_rows(
@@ -263,7 +321,7 @@ def records(
             routing_=RoutingControl.READ,
         )
     except Exception as e:
-        raise translate(e) from e
+        raise translate(e, params) from e
     return [dict(r.items()) for r in recs]
 
 
@@ -355,7 +413,7 @@ def ensure_read_only(driver: neo4j.Driver, query: str, params: Mapping[str, Any]
     except nx.Neo4jError as e:
         raise InvalidInput(f"Neo4j refused the query: {e.message}") from e
     except Exception as e:
-        raise translate(e) from e
+        raise translate(e, params) from e
     qtype = summary.query_type
     if qtype != "r":
         kind = {

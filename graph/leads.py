@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,12 @@ PARAM_TYPES = ("str", "int", "float", "bool", "list[str]")
 _NO_LIMIT = 1 << 62
 
 
+def _shown(value: Any) -> str:
+    """A value for an error message: quoted, cut short (a form field may hold 10k chars)."""
+    s = repr(value if isinstance(value, str) else str(value))
+    return s if len(s) <= 60 else s[:56] + "...'"
+
+
 @dataclass(frozen=True)
 class Param:
     """One parameter of a lead. ``default`` None with ``required`` False means optional."""
@@ -48,6 +55,9 @@ class Param:
     help: str = ""
     required: bool = False
     choices: tuple[str, ...] | None = None
+    #: Bounds of an ``int`` or ``float`` (inclusive; None: none beyond 64-bit, finite).
+    low: float | None = None
+    high: float | None = None
 
     def coerce(self, value: Any) -> Any:
         """``value`` as this parameter's type (strings from forms and CLIs accepted).
@@ -84,8 +94,10 @@ class Param:
                 else:
                     parts = [str(x) for x in value]
                 v = [p.strip() for p in parts if p and p.strip()]
-        except (TypeError, ValueError):
-            raise InvalidInput(f"{self.name}: {value!r} is not a valid {self.type}") from None
+        except (TypeError, ValueError, OverflowError):
+            raise InvalidInput(f"{self.name}: {_shown(value)} is not a valid {self.type}") from None
+        if self.type in ("int", "float") and v is not None:
+            self._check_range(v)
         if self.choices and v is not None:
             bad = [x for x in (v if isinstance(v, list) else [v]) if x not in self.choices]
             if bad:
@@ -93,6 +105,21 @@ class Param:
                     f"{self.name}: {bad[0]!r} is not one of {', '.join(self.choices)}"
                 )
         return v
+
+    def _check_range(self, v: float) -> None:
+        """Numbers must be finite, fit Neo4j's 64-bit integers, and lie within the bounds
+        (a NaN resolution would never let Louvain finish; a negative sample would crash).
+
+        >>> Param("seed", "int", low=0).coerce("-1")
+        Traceback (most recent call last):
+        graph.errors.InvalidInput: seed: -1 is below 0
+        """
+        if not db.INT_MIN <= v <= db.INT_MAX or not math.isfinite(v):
+            raise InvalidInput(f"{self.name}: {_shown(v)} is out of range")
+        if self.low is not None and v < self.low:
+            raise InvalidInput(f"{self.name}: {v:g} is below {self.low:g}")
+        if self.high is not None and v > self.high:
+            raise InvalidInput(f"{self.name}: {v:g} is above {self.high:g}")
 
 
 @dataclass(frozen=True)
@@ -763,6 +790,10 @@ def _p(name: str, type_: ParamType, default: Any = None, help: str = "", **kw: A
     return Param(name, type_, default, help, **kw)
 
 
+#: Random seeds: numpy's and networkx's generators take 0 to 2**32 - 1.
+_SEED = {"low": 0, "high": 2**32 - 1}
+
+
 def _registry() -> dict[str, Lead]:
     s = get_settings()
     min_score = _p(
@@ -841,8 +872,8 @@ def _registry() -> dict[str, Lead]:
                 _p("min_countries", "int", 2, "items whose series span this many countries"),
                 _p("include_common", "bool", False, "keep clues/places on very many series"),
                 _p("kinds", "list[str]", [], "item kinds", choices=analysis.ITEM_KINDS),
-                _p("seed", "int", 42, "random seed of the sampled betweenness"),
-                _p("sample", "int", None, "sources sampled for betweenness (default: auto)"),
+                _p("seed", "int", 42, "random seed of the sampled betweenness", **_SEED),
+                _p("sample", "int", None, "sources sampled for betweenness (default: auto)", low=1),
                 _p("limit", "int", 25, "at most this many items"),
             ],
             bridging_clues,
@@ -861,8 +892,8 @@ def _registry() -> dict[str, Lead]:
                     "communities or components",
                     choices=("communities", "components"),
                 ),
-                _p("seed", "int", 42, "random seed of Louvain"),
-                _p("resolution", "float", 1.0, "Louvain resolution (> 1: smaller groups)"),
+                _p("seed", "int", 42, "random seed of Louvain", **_SEED),
+                _p("resolution", "float", 1.0, "Louvain resolution (> 1: smaller groups)", low=0),
                 _p("limit", "int", 100, "at most this many groups"),
             ],
             clusters,

@@ -16,6 +16,7 @@ import datetime as dt
 import importlib
 import inspect
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -34,6 +35,8 @@ from graph.schema import JUDGEMENTS, LINK_KINDS, SERIES_STATUSES
 PAGE_SIZE = 50
 #: Links drawn at most in the link graph (the browser lays out every node it gets).
 GRAPH_LINKS_MAX = 2000
+#: The longest a console query may be allowed to run, in seconds.
+CONSOLE_TIMEOUT_MAX = 3600
 
 
 class NotAvailable(GraphError):
@@ -115,6 +118,31 @@ def _optional_module(name: str):
 def _blank(v: str | None) -> str | None:
     v = (v or "").strip()
     return v or None
+
+
+def _whole(v: Any, what: str, low: int = 0, high: int = db.INT_MAX) -> int:
+    """A row offset or count from a widget or a URL: a whole number in ``[low, high]``
+    (clamped), else InvalidInput.
+
+    >>> _whole("12", "skip"), _whole(-3, "skip"), _whole(10**30, "limit", 1, 50)
+    (12, 0, 50)
+    """
+    try:
+        n = int(v)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidInput(f"{what} must be a whole number") from None
+    return max(low, min(n, high))
+
+
+def _number(v: Any, what: str) -> float:
+    """A finite number from a widget, else InvalidInput."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidInput(f"{what} must be a number") from None
+    if not math.isfinite(x):
+        raise InvalidInput(f"{what} must be a finite number")
+    return x
 
 
 # ------------------------------------------------------------------ overview
@@ -238,10 +266,10 @@ def search_series(
         "text": (text or "").strip(),
         "country": _blank(country),
         "status": status,
-        "skip": max(0, int(skip)),
-        "limit": limit + 1,
+        "skip": _whole(skip, "skip"),
+        "limit": _whole(limit, "limit", 1, 10_000) + 1,
     }
-    return _read(driver, "page_series_search", params, cap=limit, user=user)
+    return _read(driver, "page_series_search", params, cap=params["limit"] - 1, user=user)
 
 
 def series_detail(driver: neo4j.Driver, series_id: str, *, user: User | None = None) -> dict:
@@ -264,7 +292,8 @@ def series_media(
     user: User | None = None,
 ) -> Result:
     """One page of the series' media (hashes, EXIF, camera, place); ``truncated`` = more."""
-    params = {"seriesId": series_id, "skip": max(0, int(skip)), "limit": limit + 1}
+    limit = _whole(limit, "limit", 1, 10_000)
+    params = {"seriesId": series_id, "skip": _whole(skip, "skip"), "limit": limit + 1}
     return _read(driver, "page_series_media", params, cap=limit, user=user)
 
 
@@ -340,13 +369,13 @@ class LinkFilter:
             raise InvalidInput("the start date is after the end date")
         return {
             "kinds": list(self.kinds),
-            "minScore": float(self.min_score),
+            "minScore": _number(self.min_score, "the minimum score"),
             "country": _blank(self.country),
             "crossOnly": bool(self.cross_only),
             "includeRejected": bool(self.include_rejected),
             "openedFrom": self.opened_from.isoformat() if self.opened_from else None,
             "openedTo": self.opened_to.isoformat() if self.opened_to else None,
-            "limit": max(1, min(int(self.limit), GRAPH_LINKS_MAX)),
+            "limit": _whole(self.limit, "the number of links", 1, GRAPH_LINKS_MAX),
         }
 
 
@@ -464,10 +493,10 @@ def clues(
     params = {
         "type": _blank(clue_type),
         "text": (text or "").strip(),
-        "skip": max(0, int(skip)),
-        "limit": limit + 1,
+        "skip": _whole(skip, "skip"),
+        "limit": _whole(limit, "limit", 1, 10_000) + 1,
     }
-    return _read(driver, "page_clues", params, cap=limit, user=user)
+    return _read(driver, "page_clues", params, cap=params["limit"] - 1, user=user)
 
 
 # ------------------------------------------------------------------ leads
@@ -475,6 +504,11 @@ def leads() -> dict[str, Any] | None:
     """``graph.leads.LEADS`` (name -> Lead), or None when the leads are not installed."""
     mod = _optional_module("graph.leads")
     return getattr(mod, "LEADS", None) if mod else None
+
+
+#: Parameters of the ``triage`` lead that reach the server's files or write: never from a
+#: form (:func:`run_lead`).
+SERVER_SIDE_TRIAGE = ("files", "add_to_case", "series")
 
 
 def coerce_param(ptype: str, value: Any) -> Any:
@@ -502,16 +536,29 @@ def coerce_param(ptype: str, value: Any) -> Any:
             return float(value)
         if ptype == "bool":
             return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{value!r} is not a valid {ptype}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidInput(f"{str(value)[:60]!r} is not a valid {ptype}") from None
     return str(value)
 
 
 def run_lead(
     driver: neo4j.Driver, name: str, params: Mapping[str, Any], *, user: User | None = None
 ) -> Result:
-    """Run lead ``name`` with form values ``params`` (coerced to the lead's types)."""
+    """Run lead ``name`` with form values ``params`` (coerced to the lead's types).
+
+    The ``triage`` lead needs the ``triage`` right, and takes hashes only here: its
+    ``files`` are paths on the server (a folder is listed and every file in it read) and
+    ``add_to_case`` loads them, so the app never passes either from a form; files are
+    uploaded on the Triage page (:func:`triage`), whose adding to a case needs ``load``."""
     allow(driver, user, Action.READ, {"lead": name})
+    if name == "triage":
+        allow(driver, user, Action.TRIAGE, {"lead": name})
+        given = [k for k in SERVER_SIDE_TRIAGE if params.get(k) not in (None, "", [], ())]
+        if given:
+            raise InvalidInput(
+                f"{', '.join(given)}: the Leads page takes hashes only; upload files (and add "
+                "them to a case) on the Triage page"
+            )
     catalog = leads()
     if catalog is None:
         raise NotAvailable("the leads are not installed (graph/leads.py)")
@@ -617,6 +664,16 @@ def console_query(
 ) -> Result:
     """Run one read-only statement from the console (refused unless EXPLAIN shows a read)."""
     allow(driver, user, Action.CONSOLE, {"query": text})
+    if limit is not None:
+        limit = _whole(limit, "the row limit", 1, db.INT_MAX)
+    if timeout is not None:
+        timeout = _number(timeout, "the timeout")
+        if not 0 < timeout <= CONSOLE_TIMEOUT_MAX:
+            raise InvalidInput(
+                f"the timeout is more than 0 and at most {CONSOLE_TIMEOUT_MAX} seconds"
+            )
+    if not isinstance(params or {}, Mapping):
+        raise InvalidInput("the parameters must be a JSON object")
     return db.run_read_only(
         driver,
         text,
@@ -735,7 +792,8 @@ def audit_events(
     """One page of ``(:AuditEvent)`` nodes, newest first; ``truncated`` = more.
 
     Needs ``view_audit``; the view is itself recorded (``audit.view``), so never cache it."""
-    skip = max(0, int(skip))
+    skip = _whole(skip, "skip", 0, 100_000)
+    limit = _whole(limit, "limit", 1, 10_000)
     res = audit.events(
         driver, user=_blank(user_filter), action=_blank(action), limit=skip + limit, viewer=user
     )

@@ -501,6 +501,7 @@ def load_vics(
     npc = frozenset(non_pertinent) if non_pertinent is not None else DEFAULT_NON_PERTINENT
     try:
         hs_id = slug(hashset)
+        hs_name = fields.text(hashset, 200)  # checked before anything is written
     except ValueError as e:
         report.refused, report.refusal = True, f"--hashset: {e}"
         return report
@@ -568,7 +569,7 @@ def load_vics(
         "source": report.source,
         "loadedAt": loaded_at,
         "hashSetId": hs_id,
-        "hashSetName": fields.text(hashset, 200),
+        "hashSetName": hs_name,
         "format": meta.get("format", FORMAT_2),
         "pdqRadius": pdq_radius,
         "phashRadius": phash_radius,

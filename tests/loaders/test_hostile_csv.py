@@ -522,3 +522,195 @@ def test_exif_reader_survives_malformed_files(tmp_path_factory, data):
         read_exif(p)
     except mediafile.MediaError:
         pass
+
+
+# ------------------------------------------------------------------ hostile VICS and media fields
+def _seeded(driver) -> dict:
+    db.write(driver, SEED, sha=SHA, md5="cd" * 16, sha1="ef" * 20, name="t.seed")
+    return _shape(driver)
+
+
+def _unchanged(start: dict, after: dict, *, grown_by: int, chain: int | None = 1) -> list[str]:
+    """Nothing executed: known labels and types only, the canary and the seeded chain
+    intact (``chain=None``: media may join it), and no more nodes than the input could
+    add."""
+    problems = []
+    if not set(after["labels"]) <= {lbl.value for lbl in Label}:
+        problems.append(f"new label: {after['labels']}")
+    if not set(after["types"]) <= {r.value for r in Rel}:
+        problems.append(f"new relationship type: {after['types']}")
+    if after["canary"] != start["canary"] or not after["chain"] >= 1:
+        problems.append("existing data changed")
+    if chain is not None and after["chain"] != chain:
+        problems.append(f"the seeded series holds {after['chain']} media")
+    if not 0 <= after["nodes"] - start["nodes"] <= grown_by:
+        problems.append(f"node count went from {start['nodes']} to {after['nodes']}")
+    return problems
+
+
+@pytest.mark.neo4j
+def test_hostile_vics_fields_are_stored_as_data_or_refused(driver, tmp_path):
+    """Series, Tags and PhotoDNA of every item, one hostile value each: stored (in the
+    loader's normal form) on the LISTS relationship and the Media, or the item refused
+    naming its index and field."""
+    import json
+
+    from loaders.vics import load_vics
+
+    start = _seeded(driver)
+    items = [
+        {"MD5": f"{i + 1:032x}", "Category": 1, "Series": v, "Tags": [v], "PhotoDNA": v}
+        for i, v in enumerate(HOSTILE)
+    ]
+    p = tmp_path / "hostile.json"
+    doc = {"@odata.context": "http://x/ProjectVic/DataModels/2.0.xml/US/$metadata#Media"}
+    p.write_text(json.dumps({**doc, "value": items}), encoding="utf-8")
+    rep = load_vics(driver, p, "hostile")
+    import re
+
+    refused = {int(re.search(r"\[(\d+)\]", e.field).group(1)): e for e in rep.errors}
+    rows = {
+        r["md5"]: r
+        for r in db.records(
+            driver,
+            "MATCH (:HashSet {id: 'hostile'})-[l:LISTS]->(m:Media) "
+            "RETURN m.md5 AS md5, l.series AS series, l.tags AS tags, m.photoDna AS dna",
+            name="t",
+        )
+    }
+    problems = _unchanged(start, _shape(driver), grown_by=len(HOSTILE) + 1)
+    for i, v in enumerate(HOSTILE):
+        tag = f"item {i} {v[:30]!r}"
+        if i in refused:
+            if refused[i].field.split(".")[-1] not in ("Series", "Tags", "PhotoDNA"):
+                problems.append(f"{tag}: refused without naming the field ({refused[i]})")
+            continue
+        r = rows.get(f"{i + 1:032x}")
+        if r is None:
+            problems.append(f"{tag}: neither loaded nor refused")
+            continue
+        want_text = fields.text(v, 10**6)
+        if r["series"] != (want_text or None):
+            problems.append(f"{tag}: series stored as {str(r['series'])[:30]!r}")
+        if (r["tags"] or []) != ([want_text] if want_text else []):
+            problems.append(f"{tag}: tags stored as {str(r['tags'])[:30]!r}")
+        if r["dna"] != (v.strip()[:4000] or None):
+            problems.append(f"{tag}: PhotoDNA stored as {str(r['dna'])[:30]!r}")
+    assert (rep.refused, problems) == (False, [])
+
+
+@pytest.mark.neo4j
+def test_hostile_hash_set_names_are_stored_as_data_or_refused(driver, tmp_path):
+    import json
+
+    from loaders.vics import load_vics, slug
+
+    start = _seeded(driver)
+    p = tmp_path / "one.json"
+    doc = {"@odata.context": "http://x/ProjectVic/DataModels/2.0.xml/US/$metadata#Media"}
+    p.write_text(json.dumps({**doc, "value": [{"MD5": "12" * 16}]}), encoding="utf-8")
+    problems = []
+    for v in HOSTILE:
+        tag = repr(v[:30])
+        try:
+            rep = load_vics(driver, p, v)
+        except Exception as e:  # the point: report every value, do not stop at one
+            problems.append(f"{tag}: {type(e).__name__}: {str(e)[:80]}")
+            continue
+        if rep.refused:
+            if not rep.refusal.startswith("--hashset"):
+                problems.append(f"{tag}: refused without naming --hashset ({rep.refusal})")
+            continue
+        got = db.records(
+            driver, "MATCH (h:HashSet {id: $id}) RETURN h.name AS n", id=slug(v), name="t"
+        )
+        if [r["n"] for r in got] != [fields.text(v, 10**6)]:
+            problems.append(f"{tag}: stored as {[str(r['n'])[:30] for r in got]}")
+    problems += _unchanged(start, _shape(driver), grown_by=2 * len(HOSTILE) + 1)
+    assert problems == []
+
+
+def _jpeg(path: Path, *, make: str = "", model: str = "", serial: str = "") -> Path:
+    import piexif
+    from PIL import Image
+
+    zeroth = {piexif.ImageIFD.Make: make.encode(), piexif.ImageIFD.Model: model.encode()}
+    exif = {piexif.ExifIFD.BodySerialNumber: serial.encode()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = Image.new("RGB", (64, 48), (len(path.name) * 7 % 255, 90, 160))
+    img.save(path, "JPEG", exif=piexif.dump({"0th": zeroth, "Exif": exif}))
+    return path
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("tag", ["make", "model", "serial"])
+def test_hostile_exif_strings_are_data(driver, tmp_path, tag):
+    """Camera make, model and serial from a file's EXIF: kept as text or dropped, never
+    run; every file still loads."""
+    from loaders.media import MediaLoadOptions, load_media
+
+    start = _seeded(driver)
+    folder = tmp_path / "exif"
+    vals = [v for v in HOSTILE if "\x00" not in v]  # EXIF ASCII ends at the first NUL
+    for i, v in enumerate(vals):
+        _jpeg(folder / f"f{i:02d}.jpg", **{"make": "Canon", "model": "EOS", "serial": "1", tag: v})
+    rep = load_media(driver, folder, MediaLoadOptions(case_id="C1", series_id="S1"))
+    loaded = db.records(
+        driver, "MATCH (m:Media) WHERE m.loadId = $id RETURN count(m) AS n", id=rep.load_id,
+        name="t",
+    )[0]["n"]  # fmt: skip
+    problems = _unchanged(start, _shape(driver), grown_by=2 * len(vals) + 2, chain=None)
+    assert (rep.refused, [str(e) for e in rep.errors], loaded, problems) == (
+        False,
+        [],
+        len(vals),
+        [],
+    )
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("column", ["file", "series_id"])
+def test_hostile_media_csv_fields_are_refused_by_line_and_field(driver, tmp_path, column):
+    from loaders.media import MediaLoadOptions, load_media
+
+    start = _seeded(driver)
+    folder = tmp_path / "case"
+    buf = io.StringIO()
+    w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    w.writerow(["file", "series_id"])
+    for i, v in enumerate(HOSTILE):
+        _jpeg(folder / f"f{i:02d}.jpg", make="Canon", model="EOS", serial=str(i))
+        w.writerow([v, "S1"] if column == "file" else [f"f{i:02d}.jpg", v])
+    (folder / "media.csv").write_text(buf.getvalue(), encoding="utf-8")
+    rep = load_media(driver, folder, MediaLoadOptions(case_id="C1", series_id="S1"))
+    problems = _unchanged(start, _shape(driver), grown_by=3 * len(HOSTILE), chain=None)
+    csv_errors = [str(e) for e in rep.errors if str(e).startswith("media.csv")]
+    unnamed = [e for e in csv_errors if "line " not in e]
+    assert (rep.refused, len(csv_errors) >= len(HOSTILE) - 2, unnamed, problems) == (
+        False,
+        True,
+        [],
+        [],
+    )
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("option", ["case_id", "series_id"])
+def test_hostile_media_load_options_are_refused(driver, tmp_path, option):
+    from loaders.media import MediaLoadOptions, load_media
+
+    start = _seeded(driver)
+    folder = tmp_path / "case"
+    _jpeg(folder / "one.jpg")
+    problems = []
+    for v in HOSTILE:
+        opts = {"case_id": "C1", "series_id": "S1", option: v}
+        try:
+            rep = load_media(driver, folder, MediaLoadOptions(**opts))
+        except Exception as e:  # the point: report every value, do not stop at one
+            problems.append(f"{v[:30]!r}: {type(e).__name__}: {str(e)[:80]}")
+            continue
+        if not rep.refused or not rep.refusal:
+            problems.append(f"{v[:30]!r}: not refused")
+    problems += _unchanged(start, _shape(driver), grown_by=0)
+    assert problems == []

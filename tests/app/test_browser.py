@@ -157,3 +157,56 @@ def test_link_graph_renders_in_a_browser(server, browser_page):
     page.screenshot(path=str(OUT / "app-link-graph.png"), full_page=True)
     box = frame.locator("canvas").first.bounding_box()
     assert box and box["width"] > 300 and box["height"] > 300
+
+
+def _node_centre(png: bytes, colour: str) -> tuple[float, float] | None:
+    """Where a node of ``colour`` (``#RRGGBB``) is drawn in a screenshot of the network's
+    canvas: the centre of the pixels of exactly that colour (anti-aliased edges aside)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    want = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+    ys, xs = np.nonzero(np.abs(rgb - want).max(axis=2) <= 8)
+    if len(xs) < 20:  # not a node: a few stray pixels
+        return None
+    return float(np.median(xs)), float(np.median(ys))
+
+
+def test_clicking_a_series_in_the_link_graph_opens_it(server, browser_page):
+    """The network is drawn on a canvas (vis-network inside streamlit-agraph's iframe), so
+    the test finds the node by its country colour in a screenshot of the canvas and clicks
+    there, as a user would; the component then reports the node and the page opens it."""
+    from app.components import country_colours
+
+    page = browser_page
+    page.goto(f"{server}/link_graph", wait_until="domcontentloaded")
+    _log_in(page)
+    page.get_by_text("3 series and 2 link(s)", exact=False).wait_for(timeout=60_000)
+    frame = page.frame_locator("iframe[title='streamlit_agraph.agraph']")
+    canvas = frame.locator("canvas").first
+    canvas.wait_for(timeout=60_000)
+    _wait_idle(page)
+    # Only S-GB-1 is British on the seed graph: its node is the only one in GB's colour.
+    colour = country_colours(["DE", "FR", "GB"])["GB"]
+    centre = None
+    for _ in range(20):  # until the physics layout has settled and the node is drawn
+        page.wait_for_timeout(1000)
+        first = _node_centre(canvas.screenshot(), colour)
+        page.wait_for_timeout(500)
+        centre = _node_centre(canvas.screenshot(), colour)
+        if first and centre and abs(first[0] - centre[0]) + abs(first[1] - centre[1]) < 2:
+            break
+    assert centre, "no node in GB's colour on the canvas"
+    box = canvas.bounding_box()
+    assert box
+    page.mouse.click(box["x"] + centre[0], box["y"] + centre[1])
+    page.wait_for_url("**/series?series=S-GB-1", timeout=60_000)
+    page.get_by_text("Garden shed", exact=False).first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.wait_for_timeout(1500)  # the tabs draw their content
+    OUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUT / "app-link-graph-click.png"), full_page=True)
+    assert page.get_by_role("heading", name="Series explorer").count() == 1

@@ -655,11 +655,13 @@ def update(
         return rebuild(driver, t)
     t0 = time.perf_counter()
     state = _graph_state(driver, t)
+    touched = sorted(set(sha256s))
+    if not touched and _note_load(state, load_id):
+        return _finish(VideoReport(full=False), {}, t0)
     loaded = FrameIndex.load(index_dir())
     if loaded is None or not _same_state(loaded[1], state, load_id):
         return rebuild(driver, t)
     fidx, _saved = loaded
-    touched = sorted(set(sha256s))
     rep = VideoReport(full=False)
     videos = codes_of(driver, touched, t)
     fidx.remove(touched)
@@ -687,6 +689,26 @@ def update(
     _save(fidx, state)
     _MEMO.clear()
     return _finish(rep, new, t0)
+
+
+def _note_load(state: dict[str, Any], load_id: str) -> bool:
+    """Record a load that touched no media in the saved state, without reading or writing
+    the frames (a CSV load of clues or cases). False when the saved state is not the
+    graph's as it was before this load (the caller then goes the long way)."""
+    path = index_dir() / "state.json"
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if saved.get("format") != _STATE_FORMAT or not _same_state(saved, state, load_id):
+        return False
+    if any(saved.get(k) != state[k] for k in ("media", "digest")):
+        return False
+    new = {**saved, **{k: v for k, v in state.items() if not k.startswith("_")}}
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(new, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+    return True
 
 
 # ----------------------------------------------------------------------------- triage

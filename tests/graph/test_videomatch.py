@@ -352,6 +352,20 @@ def test_rebuild_twice_writes_no_video_pair(world, driver):
     assert links.rebuild(driver).videos.written == 0
 
 
+def test_a_load_without_media_is_recorded_and_the_next_update_stays_incremental(world, driver):
+    h = _first_load(world)
+    links.rebuild(driver)
+    world.load = "L2"
+    world.clue("tram ticket", series=("S-FR",))
+    world.finish_load("2024-01-02T00:00:01Z")
+    links.update_for_load(driver, "L2")
+    world.load = "L3"
+    v = add_video(world, "late", "S-DE", reencode(LONG[:6], random.Random(3)))
+    world.finish_load("2024-01-03T00:00:01Z")
+    rep = links.update_for_load(driver, "L3")
+    assert (rep.videos.full, edge(driver, v, h["long"])["method"]) == (False, "vpdq")
+
+
 def test_rebuild_summary_counts_video_pairs(world, driver):
     add_video(world, "orig", "S-FR", LONG)
     add_video(world, "trim", "S-DE", LONG[3:9])

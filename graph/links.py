@@ -872,11 +872,15 @@ def refresh_media(
     t0 = time.perf_counter()
     shas = sorted(set(sha256s))
     nd = neardup.update(driver, shas, None) if shas else None
+    # pairs with a video (graph/videomatch.py), after the image side
+    vm = videomatch.update(driver, shas, None, full=bool(nd and nd.full)) if shas else None
     full = full_links or (nd is not None and nd.full)
     scope: set[str] = set()
     if not full and nd is not None and nd.changed_media:
         scope = series_of_media(driver, nd.changed_media)
-    rep = LinkReport(full=full, series=None if full else len(scope), neardup=nd)
+    if not full and vm is not None and vm.changed_media:
+        scope |= series_of_media(driver, vm.changed_media)
+    rep = LinkReport(full=full, series=None if full else len(scope), neardup=nd, videos=vm)
     rep.seconds["near_duplicates"] = time.perf_counter() - t0
     if full or scope:
         _run(driver, None if full else sorted(scope), rep)

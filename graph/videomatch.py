@@ -642,13 +642,15 @@ def rebuild(driver: neo4j.Driver, t: Thresholds | None = None) -> VideoReport:
 
 
 def update(
-    driver: neo4j.Driver, sha256s: Iterable[str], load_id: str, *, full: bool = False
+    driver: neo4j.Driver, sha256s: Iterable[str], load_id: str | None, *, full: bool = False
 ) -> VideoReport:
     """Bring the frame index and the video ``NEAR_DUPLICATE`` up to date after a load.
 
-    ``sha256s``: the media the load touched (videos and images alike). Rebuilds when
-    ``full`` (the image side was rebuilt) or when the saved index does not reflect the
-    graph as it stood before this load. With nothing touched, only records the load.
+    ``sha256s``: the media the load touched (videos and images alike); ``load_id`` None
+    for an edit outside a load (a hash set's radius changed: ``links.refresh_media``).
+    Rebuilds when ``full`` (the image side was rebuilt) or when the saved index does not
+    reflect the graph as it stood before (for an edit outside a load: the same eligible
+    videos). With nothing touched, only records the load.
     """
     t = Thresholds.of()
     if full:
@@ -691,7 +693,7 @@ def update(
     return _finish(rep, new, t0)
 
 
-def _note_load(state: dict[str, Any], load_id: str) -> bool:
+def _note_load(state: dict[str, Any], load_id: str | None) -> bool:
     """Record a load that touched no media in the saved state, without reading or writing
     the frames (a CSV load of clues or cases). False when the saved state is not the
     graph's as it was before this load (the caller then goes the long way)."""

@@ -417,6 +417,26 @@ def test_a_hash_set_with_a_stricter_radius_applies_to_clips(world, driver):
     assert stored_neardups(driver) == {}
 
 
+def test_changing_a_hash_sets_radius_refreshes_clip_pairs_as_a_rebuild_would(world, driver):
+    from graph import hashsets
+
+    v = add_video(world, "clip", "S-FR", LONG)
+    world.media("still", "S-DE", pdq=flip(LONG[12], 8, random.Random(1)))
+    world.run(
+        """
+        MERGE (h:HashSet {id: 'HS-strict'}) SET h.name = 'HS-strict'
+        WITH h MATCH (m:Media {sha256: $sha}) MERGE (h)-[r:LISTS]->(m) SET r.loadId = $loadId
+        """,
+        sha=v,
+    )
+    world.finish_load()
+    links.rebuild(driver)
+    hashsets.configure(driver, "HS-strict", by="tester", pdq_radius=5)
+    refreshed = (stored_links(driver), stored_neardups(driver))
+    links.rebuild(driver)
+    assert refreshed == (stored_links(driver), stored_neardups(driver)) == ({}, {})
+
+
 # ----------------------------------------------------------------------------- end to end
 
 

@@ -217,7 +217,11 @@ def run(args: argparse.Namespace) -> dict:
     flat = FrameIndex(HashIndex(256, method="flat"))
     flat.add(lib.values())
 
-    idx_times, bf_times, flat_times, mismatches, found_by_kind = [], [], [], 0, {}
+    idx_times: list[float] = []
+    bf_times: list[float] = []
+    flat_times: list[float] = []
+    mismatches = 0
+    found_by_kind: dict[str, dict[str, int]] = {}
     false_q = missed_q = 0
     n_brute = len(queries) if args.brute_queries is None else args.brute_queries
     for qi, (kind, q) in enumerate(queries):
@@ -279,7 +283,7 @@ def run(args: argparse.Namespace) -> dict:
     }
     if not args.no_self_join:
         mih, mih_s, mih_c = self_join(lib, t, "auto")
-        flat, flat_s, flat_c = self_join(lib, t, "flat")
+        by_flat, flat_s, flat_c = self_join(lib, t, "flat")
         report["self_join"] = {
             "index_s": round(mih_s, 2),
             "flat_s": round(flat_s, 2),
@@ -288,7 +292,7 @@ def run(args: argparse.Namespace) -> dict:
             "matching_pairs": len(mih),
             "planted_pairs": sum(1 for v in lib if "@" in v),
             "false_pairs": sum(1 for a, b in mih if _root(a) != _root(b)),
-            "answers_differ": int(mih != flat or mih_c != flat_c),
+            "answers_differ": int(mih != by_flat or mih_c != flat_c),
         }
     report["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return report

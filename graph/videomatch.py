@@ -743,22 +743,24 @@ def search(
             hits |= {i for _, i in frames_vs_images(img_idx, [v], t)}
         cand_v.append(hits)
     graph_videos = codes_of(
-        driver, {v for c in cand_i for v, _ in c} | {x for c in cand_v for x in c}, t
+        driver, {s for ci in cand_i for s, _ in ci} | {x for cv in cand_v for x in cv}, t
     )
-    graph_images = neardup.codes_of(driver, {x for c in cand_v for x in c} - set(graph_videos), nt)
-    for k, (q, c) in enumerate(zip(images, cand_i, strict=True)):
-        for v, _ in sorted(c):
-            if v in graph_videos and (m := match_video_image(graph_videos[v], q, t)):
-                out_i[k].append(m.flipped())
-    for k, (q, c) in enumerate(zip(videos, cand_v, strict=True)):
-        for x in sorted(c):
-            m = None
+    graph_images = neardup.codes_of(
+        driver, {x for cv in cand_v for x in cv} - set(graph_videos), nt
+    )
+    for k, (qi, ci) in enumerate(zip(images, cand_i, strict=True)):
+        for sha, _ in sorted(ci):
+            if sha in graph_videos and (mi := match_video_image(graph_videos[sha], qi, t)):
+                out_i[k].append(mi.flipped())
+    for k, (qv, cv) in enumerate(zip(videos, cand_v, strict=True)):
+        for x in sorted(cv):
+            mv: Match | None = None
             if x in graph_videos:
-                m = match_videos(q, graph_videos[x], t)
+                mv = match_videos(qv, graph_videos[x], t)
             elif x in graph_images:
-                m = match_video_image(q, graph_images[x], t)
-            if m is not None:
-                out_v[k].append(m)
+                mv = match_video_image(qv, graph_images[x], t)
+            if mv is not None:
+                out_v[k].append(mv)
     for res in out_i + out_v:
         res.sort(key=lambda m: (m.pdq_distance, -max(m.query_percent, m.target_percent), m.b))
     return out_i, out_v

@@ -214,8 +214,9 @@ def moments(rows: list[dict]) -> None:
             with left:
                 if pic.get("kind") == "video":
                     t = r.get("at_input")
-                    png = (pic.get("moments") or {}).get(float(t)) if t is not None else None
-                    C.frame_strip([(float(t), png)] if png else [], pic["sha256"], size=200,
+                    at = float(t) if t is not None else 0.0
+                    png = (pic.get("moments") or {}).get(at) if t is not None else None
+                    C.frame_strip([(at, png)] if png else [], pic["sha256"], size=200,
                                   where=f"-m{k}")  # fmt: skip
                 elif pic.get("thumb"):
                     C.frame_strip([(0.0, pic["thumb"])], pic["sha256"], size=200, where=f"-m{k}")

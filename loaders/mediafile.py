@@ -361,26 +361,34 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def _cimg_nearest(img: Image.Image, size: int = PDQ_DOWNSAMPLE) -> Image.Image:
+def _cimg_nearest(
+    img: Image.Image,
+    size: int = PDQ_DOWNSAMPLE,
+    box: tuple[int, int, int, int] | None = None,
+) -> Image.Image:
     """CImg's nearest-neighbour resize to size x size: source index floor(i * n / size).
 
     An affine transform with Pillow's nearest filter samples floor(a * (i + 0.5) + c);
     a = n / size and c = -a / 2 give exactly floor(i * n / size) (n / size is a dyadic
     fraction, so the arithmetic is exact; checked exhaustively for n up to 9000).
+    ``box`` (left, top, right, bottom): resize that region, as ``img.crop(box)`` would be,
+    without copying it first (an integer offset keeps the arithmetic exact).
     """
-    w, h = img.size
-    sx, sy = w / size, h / size
+    x0, y0, x1, y1 = box or (0, 0, *img.size)
+    sx, sy = (x1 - x0) / size, (y1 - y0) / size
     return img.transform(
-        (size, size), Image.Transform.AFFINE, (sx, 0, -0.5 * sx, 0, sy, -0.5 * sy),
+        (size, size), Image.Transform.AFFINE, (sx, 0, x0 - 0.5 * sx, 0, sy, y0 - 0.5 * sy),
         Image.Resampling.NEAREST,
     )  # fmt: skip
 
 
-def _pdq_base(rgb: Image.Image) -> np.ndarray:
-    """The RGB array the reference hasher hashes: the image, or its 512x512 shrink."""
-    if rgb.width > PDQ_DOWNSAMPLE or rgb.height > PDQ_DOWNSAMPLE:
-        rgb = _cimg_nearest(rgb)
-    return np.asarray(rgb)
+def _pdq_base(rgb: Image.Image, box: tuple[int, int, int, int] | None = None) -> np.ndarray:
+    """The RGB array the reference hasher hashes: the image (or the region ``box`` of
+    it), or its 512x512 shrink."""
+    x0, y0, x1, y1 = box or (0, 0, *rgb.size)
+    if x1 - x0 > PDQ_DOWNSAMPLE or y1 - y0 > PDQ_DOWNSAMPLE:
+        return np.asarray(_cimg_nearest(rgb, box=box))
+    return np.asarray(rgb if box is None else rgb.crop(box))
 
 
 def pdq_reference(img: Image.Image) -> tuple[str, int]:
@@ -532,7 +540,9 @@ def image_hashes(
         y1 = ((rows - bottom - 1) * rgb.height) // rows + 1
         x0 = (left * rgb.width + cols - 1) // cols
         x1 = ((cols - right - 1) * rgb.width) // cols + 1
-        trimmed, trimmed_quality = pdq_reference(rgb.crop((x0, y0, x1, y1)))
+        # The reference PDQ of rgb.crop(...), sampled from rgb without copying the crop.
+        bits, trimmed_quality = pdqhash.compute(_pdq_base(rgb, (x0, y0, x1, y1)))
+        trimmed, trimmed_quality = _bits_to_hex(bits), int(trimmed_quality)
 
     crop_hashes = _crop_hashes(base, crops) if quality >= PDQ_MIN_QUALITY and crops else []
     return ImageHashes(

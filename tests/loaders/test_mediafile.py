@@ -387,6 +387,35 @@ def test_screenshot_border_is_trimmed_back_to_the_original(originals, original_h
     assert hamming_hex(bordered.pdq_trimmed, original_hashes[0].pdq) <= MATCH
 
 
+@pytest.mark.parametrize(
+    "size, border",
+    [((1024, 768), (0, 70, 0, 50)), ((300, 200), (20, 0, 20, 0)), ((2400, 600), (0, 40, 0, 40))],
+)
+def test_trimmed_hash_is_the_reference_hash_of_the_trimmed_picture(size, border):
+    img = add_border(room(4, size), *border, colour=(0, 0, 0))
+    hashes = image_hashes(img)
+    base = mf._pdq_base(img)
+    top, bottom, left, right = mf._uniform_border(base)
+    rows, cols = base.shape[:2]
+    box = (
+        (left * img.width + cols - 1) // cols,
+        (top * img.height + rows - 1) // rows,
+        ((cols - right - 1) * img.width) // cols + 1,
+        ((rows - bottom - 1) * img.height) // rows + 1,
+    )
+    expected = pdq_reference(img.crop(box))
+    assert (hashes.pdq_trimmed, hashes.pdq_trimmed_quality) == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 3000), st.integers(1, 3000), st.integers(0, 400), st.integers(0, 400))
+def test_shrink_of_a_region_samples_what_the_shrink_of_its_crop_samples(w, h, dx, dy):
+    ramp = np.add.outer(np.arange(h + dy) % 251, np.arange(w + dx) % 241).astype(np.uint8)
+    img = Image.fromarray(np.dstack([ramp, ramp[::-1], 255 - ramp]))
+    box = (dx, dy, dx + w, dy + h)
+    assert np.array_equal(mf._pdq_base(img, box), mf._pdq_base(img.crop(box)))
+
+
 def test_photo_without_border_has_no_trimmed_hash():
     with Image.open(BRIDGE) as img:
         assert image_hashes(img).pdq_trimmed is None

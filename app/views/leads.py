@@ -74,6 +74,9 @@ def render() -> None:
     lead = catalog[name]
     st.markdown(f"**{C.md(name)}** — {C.md(getattr(lead, 'explanation', ''))}")
     params = list(getattr(lead, "params", []) or [])
+    if name == "triage":  # server paths and loads stay off this form (pages.run_lead)
+        params = [p for p in params if p.name not in pages.SERVER_SIDE_TRIAGE]
+        st.caption("Hashes only here: upload files, and add them to a case, on the Triage page.")
     with st.form(f"lead-form-{name}"):
         values = {}
         cols = st.columns(min(3, max(1, len(params))))

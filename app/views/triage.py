@@ -268,6 +268,11 @@ def summary(rows: list[dict]) -> None:
 
 def add_to_case(files, hashes: list[str]) -> None:
     if not guard.may(Action.LOAD):  # a load: the query layer checks the ``load`` right again
+        st.caption(
+            "Nothing above was stored. Adding these files to a case is a load, which needs "
+            "the admin role: ask an admin, or have them run "
+            "`cluegraph load media DIR --case CASE_ID`."
+        )
         return
     names = _lead_params()
     key = next((k for k in ("add_to_case", "case", "case_id") if k in names), None)

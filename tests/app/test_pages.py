@@ -316,6 +316,17 @@ def test_leads_offer_csv_and_json_downloads(seeded):
     assert labels == ["Download CSV", "Download JSON"]
 
 
+def test_the_triage_lead_form_takes_hashes_only(seeded):
+    # Its files are server paths and add_to_case loads: the form must not offer them.
+    at = run("views/leads.py")
+    at.selectbox(key="lead_name").select("triage")
+    at.run()
+    keys = {w.key for w in at.text_input} | {w.key for w in at.text_area}
+    assert "lead-triage-hashes" in keys
+    assert not keys & {f"lead-triage-{k}" for k in pages.SERVER_SIDE_TRIAGE}
+    assert "Triage page" in texts(at)
+
+
 # ------------------------------------------------------------------ triage
 def test_triage_finds_a_pasted_hash_or_says_it_is_not_available(seeded):
     at = run("views/triage.py")
@@ -325,6 +336,13 @@ def test_triage_finds_a_pasted_hash_or_says_it_is_not_available(seeded):
     at.text_area(key="triage_hashes").input(SHA[3])
     button(at, "Triage").click().run()
     assert not at.exception and "S-FR-1" in "\n".join(df.value.to_csv() for df in at.dataframe)
+
+
+def test_an_analyst_is_told_why_triage_cannot_add_to_a_case(seeded):
+    at = run("views/triage.py", name="dana")
+    at.text_area(key="triage_hashes").input(SHA[3])
+    button(at, "Triage").click().run()
+    assert "needs the admin role" in texts(at)
 
 
 # ------------------------------------------------------------------ clue board

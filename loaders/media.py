@@ -114,6 +114,7 @@ def _warm_up() -> None:
             mediafile.analyse(tmp)
         finally:
             os.unlink(tmp)
+        import av  # noqa: F401 - PyAV's import is the first video's largest fixed cost
     except Exception:  # noqa: BLE001 - only an optimisation
         pass
 

@@ -152,8 +152,9 @@ class MediaError(Exception):
     """A file that cannot be analysed. ``reason`` is a short machine code.
 
     Codes: ``not_found``, ``unreadable``, ``zero_bytes``, ``unsupported_type``,
-    ``too_large``, ``decompression_bomb``, ``truncated``, ``corrupt``. The message names
-    the file and the problem, never anything read from the file.
+    ``too_large``, ``decompression_bomb``, ``truncated``, ``corrupt``, ``timeout`` (a video
+    over its time limit). The message names the file and the problem, never anything read
+    from the file.
     """
 
     def __init__(self, reason: str, message: str, path: str | os.PathLike[str] | None = None):

@@ -390,7 +390,10 @@ def test_reading_is_streamed_not_whole(tmp_path):
     n = sum(1 for _ in iter_items(open(p, "rb"), meta))  # noqa: SIM115
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert (n, meta["format"], p.stat().st_size > 15_000_000, peak < 3_000_000) == (
+    # Reading the file whole would hold at least its 15 MB (and its parsed objects, several
+    # times that); the bound leaves room for what other threads of the test process
+    # allocate while tracing is on (it was flaky at 3 MB on a busy machine).
+    assert (n, meta["format"], p.stat().st_size > 15_000_000, peak < 8_000_000) == (
         60_000,
         FORMAT_2,
         True,

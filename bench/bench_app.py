@@ -116,9 +116,15 @@ def load_if_empty(drv, target: str | int, seed: int = 7, *, reset: bool = False)
             generate_world(world, seed=seed, size=target)
     else:
         world = ensure_world(target, seed)
+    from graph import links
+
+    say = lambda m: print(f"- {m}", flush=True)  # noqa: E731
     t0 = time.perf_counter()
-    res = load_world(drv, world, say=lambda m: print(f"- {m}", flush=True))
-    mark_world(drv, target, seed, res, res.links)
+    res = load_world(drv, world, say=say, links=False)
+    # Marked before the rebuild: a Load written after it would make the saved
+    # near-duplicate index stale (it records the loads it reflects).
+    mark_world(drv, target, seed, res, None)
+    res.links = links.rebuild(drv, progress=say).summary()
     info.update(
         loaded=True,
         world=str(world),

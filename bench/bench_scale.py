@@ -94,13 +94,15 @@ def run_size(srv: LocalServer, n: int, seed: int) -> dict[str, Any]:
     res = load_world(drv, world, say=say, links=False)
     load_s = time.perf_counter() - t0
     rss_load = peak_rss_mb()
+    # Marked before the rebuild: a Load written after it would make the saved
+    # near-duplicate index stale (it records the loads it reflects).
+    mark_world(drv, n, seed, res, None)
 
     reset_peak_rss()
     t0 = time.perf_counter()
     rep = links.rebuild(drv, progress=say)
     rebuild_s = time.perf_counter() - t0
     rss_rebuild = peak_rss_mb()
-    mark_world(drv, n, seed, res, rep.summary())
 
     size = graph_size(drv)
     pid = srv.pid()
@@ -131,6 +133,8 @@ def run_size(srv: LocalServer, n: int, seed: int) -> dict[str, Any]:
         "peak_rss_rebuild_mb": rss_rebuild,
         "neo4j_peak_rss_mb": neo4j_rss,
         "store_mb": round(store / 2**20, 1),
+        "neo4j_heap": srv.settings.heap,
+        "neo4j_pagecache": srv.settings.pagecache,
         "tx_logs_mb": round(txlogs / 2**20, 1),
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
     }
@@ -156,7 +160,6 @@ def markdown(out: dict[str, Any]) -> str:
         ("links", "links"),
         ("cross-country", "cross_country"),
         ("near-dup pairs", "near_duplicate_pairs"),
-        ("process peak RSS MB", "process_peak_rss_mb"),
         ("peak RSS load MB", "peak_rss_load_mb"),
         ("peak RSS rebuild MB", "peak_rss_rebuild_mb"),
         ("Neo4j peak RSS MB", "neo4j_peak_rss_mb"),
@@ -187,9 +190,9 @@ def markdown(out: dict[str, Any]) -> str:
         "Load: cases, series, media_records.csv, victims, accounts, clues and the VICS hash "
         "set through `loaders.world.load_world` (validation, batched MERGE, Load nodes). "
         "Rebuild: `links.rebuild` (near-duplicate index and pairs, then the evidence of "
-        "every link kind and the LINKED writes). Each size runs in its own Python process: "
-        "process peak RSS is its whole run; load and rebuild peaks are per phase (VmHWM "
-        "reset before each); Neo4j's since its start. Store: the database folder after a "
+        "every link kind and the LINKED writes). Each size runs in its own Python process; "
+        "its load and rebuild peak RSS are per phase (VmHWM reset before each); Neo4j's "
+        "since its start. Store: the database folder after a "
         "clean stop, which checkpoints (transaction logs apart). Load average: the "
         "1-minute figure when each size finished (2 cores shared with other work).",
     ]
@@ -210,6 +213,25 @@ def markdown(out: dict[str, Any]) -> str:
             + common.describe_code(r["code"])
         )
     lines += ["", "Each row's run:", "", *runs]
+    again = [(r["media_records"], r["rebuild_again"]) for r in out["sizes"] if "rebuild_again" in r]
+    if again:
+        lines += [
+            "",
+            "The links rebuilt once more on the same store by newer code (`--rebuild-again`; "
+            "the pairs and links were already there, so little is written):",
+            "",
+        ]
+        for n, a in again:
+            lines.append(
+                f"- {n:,}: {a['rebuild_s']} s (phases "
+                + ", ".join(f"{k} {v}" for k, v in a["rebuild_phases_s"].items())
+                + "; near-duplicates "
+                + ", ".join(f"{k} {v}" for k, v in a["near_dup_phases_s"].items())
+                + f"), {a['links']:,} links, {a['near_duplicate_pairs']} near-duplicate pairs, "
+                f"peak RSS {a['peak_rss_rebuild_mb']} MB; `{a['command']}` at "
+                f"{a['measured_at']}, load average {a['load_average_before']} before, "
+                f"{a['load_average_after']} after; " + common.describe_code(a["code"])
+            )
     errs = [f"{r['media_records']}: {r['load_errors']}" for r in out["sizes"] if r["load_errors"]]
     if errs:
         lines += ["", "Load errors: " + ", ".join(errs)]
@@ -219,7 +241,6 @@ def markdown(out: dict[str, Any]) -> str:
 def child(n: int, seed: int, row_out: Path) -> int:
     """One size, in its own process: its peak RSS is its own."""
     import json
-    import resource
 
     srv = LocalServer(get_settings())
     row = {
@@ -228,9 +249,40 @@ def child(n: int, seed: int, row_out: Path) -> int:
         "code": common.code_version(),
         **run_size(srv, n, seed),
     }
-    row["process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     row_out.write_text(json.dumps(row))
     return 0
+
+
+def rebuild_again(n: int, seed: int) -> dict[str, Any]:
+    """``links.rebuild`` once more on the world of ``n`` records already in the store (a
+    newer link engine measured on the same graph without loading it again)."""
+    from graph import links
+    from loaders.world import demo_loaded
+
+    srv = LocalServer(get_settings())
+    srv.start(echo=lambda m: print(f"  - {m}", flush=True))
+    drv = db.get_driver()
+    if not demo_loaded(drv, f"large-{n}", seed):
+        raise SystemExit(f"the store does not hold the large-{n} world (seed {seed})")
+    before = [round(x, 2) for x in os.getloadavg()]
+    reset_peak_rss()
+    t0 = time.perf_counter()
+    rep = links.rebuild(drv, progress=lambda m: print(f"  - {m}", flush=True))
+    secs = time.perf_counter() - t0
+    nd = rep.neardup
+    return {
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "code": common.code_version(),
+        "load_average_before": before,
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "rebuild_s": round(secs, 1),
+        "rebuild_phases_s": {k: round(v, 1) for k, v in rep.seconds.items()},
+        "near_dup_phases_s": {k: round(v, 1) for k, v in (nd.seconds if nd else {}).items()},
+        "peak_rss_rebuild_mb": peak_rss_mb(),
+        "links": rep.links,
+        "links_written": rep.written,
+        "near_duplicate_pairs": nd.matches if nd else None,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -241,6 +293,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=DEFAULT_SIZES)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--no-save", action="store_true")
+    ap.add_argument(
+        "--rebuild-again",
+        action="store_true",
+        help="only rebuild the links again on the size already loaded (one of --sizes)",
+    )
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child: one size
     ap.add_argument("--row-out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -283,6 +340,21 @@ def main(argv: list[str] | None = None) -> int:
             rows = {r["media_records"]: r for r in old if "command" in r and "code" in r}
         except (ValueError, KeyError):
             rows = {}
+    if args.rebuild_again:
+        for n in args.sizes:
+            if n not in rows:
+                print(f"no saved row for {n}: measure it first", file=sys.stderr)
+                return 2
+            again = rebuild_again(n, args.seed)
+            rows[n]["rebuild_again"] = {
+                "command": cmd.replace("--sizes", "--rebuild-again --sizes"),
+                **again,
+            }
+        out["sizes"] = [rows[k] for k in sorted(rows)]
+        if not args.no_save:
+            common.save("scale", out, markdown(out))
+        print(markdown(out))
+        return 0
     status = 0
     with tempfile.TemporaryDirectory(prefix="cluegraph-bench-scale-") as tmp:
         for n in args.sizes:

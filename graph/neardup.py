@@ -473,59 +473,86 @@ def index_dir(settings: Settings | None = None) -> Path:
     return (settings or get_settings()).home / "index"
 
 
-def iter_codes(driver: neo4j.Driver, t: Thresholds) -> Iterator[list[MediaCodes]]:
-    """Every eligible image's codes, a page at a time (keyset pagination on sha256)."""
+def read_pages(
+    driver: neo4j.Driver,
+    query: str,
+    name: str,
+    parse: Callable[..., Any],
+    min_quality: int,
+    *,
+    page: int = _PAGE,
+) -> Iterator[list[Any]]:
+    """``parse(row, min_quality)`` of every row of ``query`` (keyset pagination on
+    sha256, ``$after`` and ``$batch``), a page at a time; rows it returns None for are
+    left out. Shared by the image and the video indexes."""
     after = ""
     while True:
-        rows = db.records(
-            driver,
-            queries.neardup_media_codes(),
-            name="neardup.codes",
-            minQuality=t.min_quality,
-            after=after,
-            batch=_PAGE,
-        )
+        rows = db.records(driver, query, name=name, minQuality=min_quality, after=after, batch=page)
         if not rows:
             return
-        page = [c for r in rows if (c := MediaCodes.from_row(r, t.min_quality)) is not None]
-        yield page
+        yield [c for r in rows if (c := parse(r, min_quality)) is not None]
         after = rows[-1]["sha256"]
-        if len(rows) < _PAGE:
+        if len(rows) < page:
             return
 
 
-def codes_of(driver: neo4j.Driver, sha256s: Iterable[str], t: Thresholds) -> dict[str, MediaCodes]:
-    """Codes of the given media that are eligible (others are left out)."""
+def read_by_sha(
+    driver: neo4j.Driver,
+    query: str,
+    name: str,
+    parse: Callable[..., Any],
+    sha256s: Iterable[str],
+    min_quality: int,
+    *,
+    page: int = _PAGE,
+) -> dict[str, Any]:
+    """``parse(row, min_quality)`` of the given media by sha256 (``$sha256s``), a page
+    of them per query; media it returns None for are left out."""
     shas = sorted(set(sha256s))
-    out: dict[str, MediaCodes] = {}
-    for i in range(0, len(shas), _PAGE):
+    out: dict[str, Any] = {}
+    for i in range(0, len(shas), page):
         rows = db.records(
-            driver,
-            queries.neardup_media_codes_by_sha(),
-            name="neardup.codes_by_sha",
-            sha256s=shas[i : i + _PAGE],
-            minQuality=t.min_quality,
+            driver, query, name=name, sha256s=shas[i : i + page], minQuality=min_quality
         )
         for r in rows:
-            c = MediaCodes.from_row(r, t.min_quality)
+            c = parse(r, min_quality)
             if c is not None:
                 out[c.sha256] = c
     return out
 
 
-def _graph_state(driver: neo4j.Driver, t: Thresholds) -> dict[str, Any]:
-    """What the saved index must match: server, thresholds, loads and eligible media."""
-    s = get_settings()
-    loads = db.records(driver, queries.neardup_loads(), name="neardup.loads")
-    rows = db.records(
-        driver, queries.neardup_eligible_keys(), name="neardup.keys", minQuality=t.min_quality
+def iter_codes(driver: neo4j.Driver, t: Thresholds) -> Iterator[list[MediaCodes]]:
+    """Every eligible image's codes, a page at a time (keyset pagination on sha256)."""
+    yield from read_pages(
+        driver, queries.neardup_media_codes(), "neardup.codes", MediaCodes.from_row, t.min_quality
     )
+
+
+def codes_of(driver: neo4j.Driver, sha256s: Iterable[str], t: Thresholds) -> dict[str, MediaCodes]:
+    """Codes of the given media that are eligible (others are left out)."""
+    return read_by_sha(
+        driver,
+        queries.neardup_media_codes_by_sha(),
+        "neardup.codes_by_sha",
+        MediaCodes.from_row,
+        sha256s,
+        t.min_quality,
+    )
+
+
+def graph_state(driver: neo4j.Driver, keys_query: str, name: str, min_quality: int) -> dict:
+    """What a saved index must match: server, quality floor, loads and the eligible media
+    (``keys_query`` returns their keys ``sha256:...``). Shared by the image and video
+    indexes; keys starting with ``_`` are not saved."""
+    s = get_settings()
+    loads = db.records(driver, queries.neardup_loads(), name=f"{name}.loads")
+    rows = db.records(driver, keys_query, name=f"{name}.keys", minQuality=min_quality)
     keys = sorted(rows[0]["keys"]) if rows else []
     digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()
     return {
         "server": s.neo4j_uri or s.local_uri,
         "database": db.database(s),
-        "minQuality": t.min_quality,
+        "minQuality": min_quality,
         "loads": {r["id"]: str(r["finishedAt"]) for r in loads},
         "media": len(keys),
         "digest": digest,
@@ -533,7 +560,11 @@ def _graph_state(driver: neo4j.Driver, t: Thresholds) -> dict[str, Any]:
     }
 
 
-def _same_state(
+def _graph_state(driver: neo4j.Driver, t: Thresholds) -> dict[str, Any]:
+    return graph_state(driver, queries.neardup_eligible_keys(), "neardup", t.min_quality)
+
+
+def same_state(
     saved: dict[str, Any],
     current: dict[str, Any],
     ignore_load: str | None,
@@ -550,6 +581,14 @@ def _same_state(
     a = {k: v for k, v in saved.get("loads", {}).items() if k != ignore_load}
     b = {k: v for k, v in current.get("loads", {}).items() if k != ignore_load}
     return a == b
+
+
+def memo_key(directory: Path, state: dict[str, Any]) -> str:
+    """The in-process memo key of an index saved in ``directory`` for ``state``."""
+    return json.dumps(
+        [str(directory), {k: v for k, v in state.items() if not k.startswith("_")}],
+        sort_keys=True,
+    )
 
 
 def _save(idx: NearDupIndex, state: dict[str, Any]) -> None:
@@ -572,22 +611,15 @@ def build_index(driver: neo4j.Driver, t: Thresholds | None = None) -> tuple[Near
 _MEMO: dict[str, Any] = {}
 
 
-def _memo_key(state: dict[str, Any]) -> str:
-    return json.dumps(
-        [str(index_dir()), {k: v for k, v in state.items() if not k.startswith("_")}],
-        sort_keys=True,
-    )
-
-
 def ensure_index(driver: neo4j.Driver, t: Thresholds | None = None) -> NearDupIndex:
     """The saved index when it reflects the graph, else one rebuilt (and saved) from it."""
     t = t or Thresholds.of()
     state = _graph_state(driver, t)
-    key = _memo_key(state)
+    key = memo_key(index_dir(), state)
     if _MEMO.get("key") == key:
         return _MEMO["index"]
     loaded = NearDupIndex.load(index_dir())
-    if loaded is not None and _same_state(loaded[1], state, None):
+    if loaded is not None and same_state(loaded[1], state, None):
         idx = loaded[0]
     else:
         idx, _ = build_index(driver, t)
@@ -731,7 +763,7 @@ def update(driver: neo4j.Driver, sha256s: Iterable[str], load_id: str | None) ->
     t0 = time.perf_counter()
     state = _graph_state(driver, t)
     loaded = NearDupIndex.load(index_dir())
-    if loaded is None or not _same_state(loaded[1], state, load_id, media=False):
+    if loaded is None or not same_state(loaded[1], state, load_id, media=False):
         return rebuild(driver, t)
     idx, _saved = loaded
     touched = sorted(set(sha256s))
@@ -777,7 +809,7 @@ def note_load(driver: neo4j.Driver, load_id: str) -> NearDupReport | None:
     except (OSError, ValueError):
         return rebuild(driver, t)
     same_media = all(saved.get(k) == state[k] for k in ("media", "digest"))
-    if saved.get("format") != _STATE_FORMAT or not _same_state(saved, state, load_id):
+    if saved.get("format") != _STATE_FORMAT or not same_state(saved, state, load_id):
         return rebuild(driver, t)
     if not same_media:
         return rebuild(driver, t)

@@ -49,7 +49,6 @@ The index
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -260,6 +259,7 @@ def _min_dist(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
 def match_videos(a: VideoCodes, b: VideoCodes, t: Thresholds) -> Match | None:
     """vPDQ's two shares between two clips; a :class:`Match` ``a -> b`` when they link.
 
+    >>> import hashlib
     >>> f = [hashlib.sha256(bytes([i])).hexdigest() for i in range(5)]  # unrelated frames
     >>> long = VideoCodes("L", f, [0.0, 1.0, 2.0, 3.0, 4.0])
     >>> cut = VideoCodes("C", f[2:4], [0.0, 1.0])
@@ -422,68 +422,33 @@ def index_dir(settings: Settings | None = None) -> Path:
 
 def iter_codes(driver: neo4j.Driver, t: Thresholds) -> Iterator[list[VideoCodes]]:
     """Every eligible video's frames, a page at a time (keyset pagination on sha256)."""
-    after = ""
-    while True:
-        rows = db.records(
-            driver,
-            queries.videomatch_codes(),
-            name="videomatch.codes",
-            minQuality=t.min_quality,
-            after=after,
-            batch=_PAGE,
-        )
-        if not rows:
-            return
-        yield [v for r in rows if (v := VideoCodes.from_row(r, t.min_quality)) is not None]
-        after = rows[-1]["sha256"]
-        if len(rows) < _PAGE:
-            return
+    yield from neardup.read_pages(
+        driver,
+        queries.videomatch_codes(),
+        "videomatch.codes",
+        VideoCodes.from_row,
+        t.min_quality,
+        page=_PAGE,
+    )
 
 
 def codes_of(driver: neo4j.Driver, sha256s: Iterable[str], t: Thresholds) -> dict[str, VideoCodes]:
     """Frames of the given media that are eligible videos (others are left out)."""
-    shas = sorted(set(sha256s))
-    out: dict[str, VideoCodes] = {}
-    for i in range(0, len(shas), _PAGE):
-        rows = db.records(
-            driver,
-            queries.videomatch_codes_by_sha(),
-            name="videomatch.codes_by_sha",
-            sha256s=shas[i : i + _PAGE],
-            minQuality=t.min_quality,
-        )
-        for r in rows:
-            v = VideoCodes.from_row(r, t.min_quality)
-            if v is not None:
-                out[v.sha256] = v
-    return out
+    return neardup.read_by_sha(
+        driver,
+        queries.videomatch_codes_by_sha(),
+        "videomatch.codes_by_sha",
+        VideoCodes.from_row,
+        sha256s,
+        t.min_quality,
+        page=_PAGE,
+    )
 
 
 def _graph_state(driver: neo4j.Driver, t: Thresholds) -> dict[str, Any]:
-    s = get_settings()
-    loads = db.records(driver, queries.neardup_loads(), name="videomatch.loads")
-    rows = db.records(
-        driver, queries.videomatch_eligible_keys(), name="videomatch.keys", minQuality=t.min_quality
+    return neardup.graph_state(
+        driver, queries.videomatch_eligible_keys(), "videomatch", t.min_quality
     )
-    keys = sorted(rows[0]["keys"]) if rows else []
-    return {
-        "server": s.neo4j_uri or s.local_uri,
-        "database": db.database(s),
-        "minQuality": t.min_quality,
-        "loads": {r["id"]: str(r["finishedAt"]) for r in loads},
-        "media": len(keys),
-        "digest": hashlib.sha256("\n".join(keys).encode()).hexdigest(),
-        "_ids": [k.split(":", 1)[0] for k in keys],
-    }
-
-
-def _same_state(saved: dict[str, Any], current: dict[str, Any], ignore_load: str | None) -> bool:
-    keys = ("server", "database", "minQuality") + (("media", "digest") if not ignore_load else ())
-    if any(saved.get(k) != current.get(k) for k in keys):
-        return False
-    a = {k: v for k, v in saved.get("loads", {}).items() if k != ignore_load}
-    b = {k: v for k, v in current.get("loads", {}).items() if k != ignore_load}
-    return a == b
 
 
 def _save(idx: FrameIndex, state: dict[str, Any]) -> None:
@@ -506,12 +471,11 @@ def ensure_index(driver: neo4j.Driver, t: Thresholds | None = None) -> FrameInde
     """The saved frame index when it reflects the graph, else one rebuilt from it."""
     t = t or Thresholds.of()
     state = _graph_state(driver, t)
-    key = json.dumps([str(index_dir()), {k: v for k, v in state.items() if k[0] != "_"}],
-                     sort_keys=True)  # fmt: skip
+    key = neardup.memo_key(index_dir(), state)
     if _MEMO.get("key") == key:
         return _MEMO["index"]
     loaded = FrameIndex.load(index_dir())
-    if loaded is not None and _same_state(loaded[1], state, None):
+    if loaded is not None and neardup.same_state(loaded[1], state, None):
         idx = loaded[0]
     else:
         idx, _ = build_index(driver, t)
@@ -661,7 +625,7 @@ def update(
     if not touched and _note_load(state, load_id):
         return _finish(VideoReport(full=False), {}, t0)
     loaded = FrameIndex.load(index_dir())
-    if loaded is None or not _same_state(loaded[1], state, load_id):
+    if loaded is None or not neardup.same_state(loaded[1], state, load_id):
         return rebuild(driver, t)
     fidx, _saved = loaded
     rep = VideoReport(full=False)
@@ -702,7 +666,7 @@ def _note_load(state: dict[str, Any], load_id: str | None) -> bool:
         saved = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    if saved.get("format") != _STATE_FORMAT or not _same_state(saved, state, load_id):
+    if saved.get("format") != _STATE_FORMAT or not neardup.same_state(saved, state, load_id):
         return False
     if any(saved.get(k) != state[k] for k in ("media", "digest")):
         return False

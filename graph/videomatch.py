@@ -110,9 +110,9 @@ class Thresholds:
     def of(cls, s: Settings | None = None) -> Thresholds:
         s = s or get_settings()
         return cls(
-            frame_radius=int(getattr(s, "video_frame_radius", 31)),
-            match_percent=float(getattr(s, "video_match_percent", 50.0)),
-            match_frames=int(getattr(s, "video_match_frames", 10)),
+            frame_radius=s.video_frame_radius,
+            match_percent=s.video_match_percent,
+            match_frames=s.video_match_frames,
             image_radius=s.pdq_radius,
             min_quality=s.pdq_min_quality,
         )

@@ -265,13 +265,14 @@ def rebuild_again(n: int, seed: int) -> dict[str, Any]:
     if not demo_loaded(drv, f"large-{n}", seed):
         raise SystemExit(f"the store does not hold the large-{n} world (seed {seed})")
     before = [round(x, 2) for x in os.getloadavg()]
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     reset_peak_rss()
     t0 = time.perf_counter()
     rep = links.rebuild(drv, progress=lambda m: print(f"  - {m}", flush=True))
     secs = time.perf_counter() - t0
     nd = rep.neardup
     return {
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "measured_at": started,
         "code": common.code_version(),
         "load_average_before": before,
         "load_average_after": [round(x, 2) for x in os.getloadavg()],

@@ -36,9 +36,12 @@ pair, from the smaller sha256 to the larger.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -611,21 +614,65 @@ def build_index(driver: neo4j.Driver, t: Thresholds | None = None) -> tuple[Near
 _MEMO: dict[str, Any] = {}
 
 
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def index_lock(directory: Path) -> Iterator[None]:
+    """One builder at a time for the index saved in ``directory``: a lock for the
+    threads of this process (the app's sessions) and a file lock for other processes, so
+    that concurrent first triages wait for one rebuild instead of each doing it."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.setdefault(str(directory), threading.Lock())
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with lock, open(directory.parent / f"{directory.name}.lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def ensure_saved(
+    state: dict[str, Any],
+    directory: Path,
+    memo: dict[str, Any],
+    load: Callable[[Path], tuple[Any, dict[str, Any]] | None],
+    build: Callable[[], Any],
+    save: Callable[[Any], None],
+) -> Any:
+    """The index in ``memo`` or saved in ``directory`` when it matches ``state``, else
+    ``build()`` (then ``save``d); one builder at a time (:func:`index_lock`). Shared by
+    the image and the video indexes."""
+    key = memo_key(directory, state)
+    if memo.get("key") == key:
+        return memo["index"]
+    with index_lock(directory):
+        if memo.get("key") == key:  # another session built it while this one waited
+            return memo["index"]
+        loaded = load(directory)
+        if loaded is not None and same_state(loaded[1], state, None):
+            idx = loaded[0]
+        else:
+            idx = build()
+            save(idx)
+        memo.update(key=key, index=idx)
+    return idx
+
+
 def ensure_index(driver: neo4j.Driver, t: Thresholds | None = None) -> NearDupIndex:
     """The saved index when it reflects the graph, else one rebuilt (and saved) from it."""
     t = t or Thresholds.of()
     state = _graph_state(driver, t)
-    key = memo_key(index_dir(), state)
-    if _MEMO.get("key") == key:
-        return _MEMO["index"]
-    loaded = NearDupIndex.load(index_dir())
-    if loaded is not None and same_state(loaded[1], state, None):
-        idx = loaded[0]
-    else:
-        idx, _ = build_index(driver, t)
-        _save(idx, state)
-    _MEMO.update(key=key, index=idx)
-    return idx
+    return ensure_saved(
+        state,
+        index_dir(),
+        _MEMO,
+        NearDupIndex.load,
+        lambda: build_index(driver, t)[0],
+        lambda idx: _save(idx, state),
+    )
 
 
 # ----------------------------------------------------------------------------- matching

@@ -471,17 +471,14 @@ def ensure_index(driver: neo4j.Driver, t: Thresholds | None = None) -> FrameInde
     """The saved frame index when it reflects the graph, else one rebuilt from it."""
     t = t or Thresholds.of()
     state = _graph_state(driver, t)
-    key = neardup.memo_key(index_dir(), state)
-    if _MEMO.get("key") == key:
-        return _MEMO["index"]
-    loaded = FrameIndex.load(index_dir())
-    if loaded is not None and neardup.same_state(loaded[1], state, None):
-        idx = loaded[0]
-    else:
-        idx, _ = build_index(driver, t)
-        _save(idx, state)
-    _MEMO.update(key=key, index=idx)
-    return idx
+    return neardup.ensure_saved(
+        state,
+        index_dir(),
+        _MEMO,
+        FrameIndex.load,
+        lambda: build_index(driver, t)[0],
+        lambda idx: _save(idx, state),
+    )
 
 
 def decide(

@@ -177,6 +177,12 @@ def ensure_demo(
         },
         name="demo.mark",
     )
+    if result.links is not None:
+        # The mark is a load the near-duplicate indexes must know of, or the first triage
+        # would take the saved indexes for stale and rebuild them.
+        from graph import links as link_engine
+
+        link_engine.update_for_load(driver, f"world-{size}-{seed}")
     return world, result
 
 

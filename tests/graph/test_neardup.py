@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import random
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -253,6 +255,47 @@ def test_ensure_index_rebuilds_a_stale_index(world, driver):
     world.media("b", "S-DE", pdq=flip(P[0], 3, RNG))
     idx = neardup.ensure_index(driver)
     assert sorted(idx.ids) == sorted([sha("a"), sha("b")])
+
+
+@pytest.mark.neo4j
+def test_concurrent_first_searches_build_the_index_once(world, driver, monkeypatch):
+    # The app's sessions triage at once on a fresh index: one builds, the others wait.
+    two_series(world)
+    world.media("a", "S-FR", pdq=P[0])
+    neardup.rebuild(driver)
+    world.media("b", "S-DE", pdq=flip(P[0], 3, RNG))  # the saved index is now stale
+    neardup._MEMO.clear()
+    built: list[int] = []
+    real = neardup.build_index
+
+    def counting(*a, **kw):
+        built.append(1)
+        time.sleep(0.3)  # long enough for the other threads to arrive while it builds
+        return real(*a, **kw)
+
+    monkeypatch.setattr(neardup, "build_index", counting)
+    with ThreadPoolExecutor(4) as pool:
+        sizes = list(pool.map(lambda _: len(neardup.ensure_index(driver)), range(4)))
+    assert (len(built), sizes) == (1, [2, 2, 2, 2])
+
+
+@pytest.mark.neo4j
+def test_a_load_that_touched_no_media_does_not_make_the_index_stale(world, driver, monkeypatch):
+    # `demo up` marks the world with a Load after the rebuild (loaders.world.ensure_demo):
+    # once the link engine has seen it, the first triage must not rebuild the index.
+    from graph import db
+    from loaders.world import DEMO_MARK
+
+    two_series(world)
+    world.media("a", "S-FR", pdq=P[0])
+    neardup.rebuild(driver)
+    mark = {"id": "world-t", "source": "t", "status": "done", "at": "2026-01-01T00:00:00Z",
+            "errors": 0, "links": "{}"}  # fmt: skip
+    db.write(driver, DEMO_MARK, mark, name="t.mark")
+    links.update_for_load(driver, "world-t")
+    neardup._MEMO.clear()
+    monkeypatch.setattr(neardup, "build_index", lambda *a, **k: pytest.fail("rebuilt"))
+    assert len(neardup.ensure_index(driver)) == 1
 
 
 @pytest.mark.neo4j

@@ -10,7 +10,8 @@ for each size and left running (``cluegraph db stop`` with the same variables st
 
 The synthetic world (metadata only, written with ``UNWIND``): 10 files per series, 12
 countries, 2 agencies each; every image carries what the media loader writes: PDQ and
-quality (10 % flat, quality < 50), 8 dihedral variants, 22 crop hashes, pHash. Planted:
+quality (10 % flat, quality < 50), 8 dihedral variants, one hash per standard crop (34,
+``mediafile.CROP_BOXES``), pHash. Planted:
 3 % near-duplicate pairs across series (PDQ and crops 4-24 bits away), 2 % shared files,
 3 % shared cameras, 2 % shared victims, rare clues shared by two series, a white-wall clue
 on 10 % of series, national socket clues, clues pointing to places, GPS clusters, and
@@ -51,12 +52,13 @@ from graph import db, links, neardup  # noqa: E402  (after the environment is se
 from graph.config import get_settings  # noqa: E402
 from graph.ndindex import HashIndex  # noqa: E402
 from graph.server import LocalServer  # noqa: E402
+from loaders.mediafile import CROP_BOXES  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 COUNTRIES = ["FR", "DE", "NL", "BE", "GB", "US", "CA", "AU", "BR", "IT", "ES", "SE"]
 SOCKET = {c: "socket type " + "EFGIALNEFGIL"[i] for i, c in enumerate(COUNTRIES)}
 PER_SERIES = 10
-N_CROPS = 22
+N_CROPS = len(CROP_BOXES)  # what the media loader stores per image
 
 
 # ------------------------------------------------------------------------ world

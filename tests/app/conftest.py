@@ -7,9 +7,11 @@ synthetic and exist only in this file's tests).
 from __future__ import annotations
 
 import pytest
+import streamlit as st
 
 from graph import auth
 from graph.config import reset_settings
+from tests.app.seed import seed
 
 PASSWORD = "synthetic-test-password-1"
 #: name -> role. ``bob`` is one of the seed's audit users.
@@ -38,6 +40,21 @@ def _users(users_path, monkeypatch):
     reset_settings()
     yield users_path
     reset_settings()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Cached reads (and frames) must not leak from one test's graph into the next."""
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def seeded(driver):
+    """The seed graph (tests/app/seed.py), without picture files."""
+    seed(driver, None)
+    return driver
 
 
 def user(name: str) -> auth.User:

@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app import guard
@@ -17,24 +16,10 @@ from graph import audit, auth, db, pages
 from graph.config import get_settings, reset_settings
 from graph.errors import Forbidden
 from tests.app.conftest import PASSWORD, user
-from tests.app.seed import seed
 
 pytestmark = pytest.mark.neo4j
 
 MAIN = Path(__file__).resolve().parents[2] / "app" / "main.py"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
-
-@pytest.fixture
-def seeded(driver):
-    seed(driver, None)
-    return driver
 
 
 def app(page: str | None = None) -> AppTest:

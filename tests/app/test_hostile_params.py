@@ -23,14 +23,13 @@ import math
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app import guard
 from graph import auth, bundle, db, pages
 from graph.errors import GraphError, InvalidInput
 from tests.app.conftest import user
-from tests.app.seed import SHA, seed
+from tests.app.seed import SHA
 from tests.loaders.test_hostile_csv import HOSTILE as LOADER_HOSTILE
 
 pytestmark = pytest.mark.neo4j
@@ -76,19 +75,6 @@ CORPUS = list(
     )
 )
 NUMBERS = [math.nan, math.inf, -math.inf, -1, 0, 1e308, 10**30, -(10**30), "x", None]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
-
-@pytest.fixture
-def seeded(driver):
-    seed(driver, None)
-    return driver
 
 
 def state(driver) -> dict:

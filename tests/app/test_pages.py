@@ -38,14 +38,6 @@ PAGES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    """Cached reads must not leak from one test's graph into the next."""
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
-
 @pytest.fixture
 def image(tmp_path) -> Path:
     """A benign synthetic picture (a gradient and a square) for the thumbnail."""

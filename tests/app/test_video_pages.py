@@ -10,27 +10,11 @@ from __future__ import annotations
 import io
 
 import pytest
-import streamlit as st
 
 from graph import db, links
-from tests.app.seed import seed
 from tests.app.test_pages import button, run, texts
 
 pytestmark = pytest.mark.neo4j
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    """Cached reads and frames must not leak from one test's graph into the next."""
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
-
-@pytest.fixture
-def seeded(driver):
-    seed(driver)
-    return driver
 
 
 @pytest.fixture(scope="module")

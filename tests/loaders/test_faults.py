@@ -33,7 +33,7 @@ from tests.loaders.test_crash_safety_csv import (
     write_big_csv,
 )
 from tests.loaders.test_crash_safety_csv import load_cmd as csv_load_cmd
-from tests.loaders.test_media_loader import gps, graph_checksum, jpeg, world
+from tests.loaders.test_media_loader import graph_checksum, interrupt_folder, world
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 
@@ -206,27 +206,6 @@ def test_csv_load_node_ends_done(csv_scenario):
 
 
 # ------------------------------------------------------------------ the media load
-def _media_folder(d: Path) -> Path:
-    """JPEGs with cameras and GPS in seven sub-folders, a copy, and a media.csv (the
-    SIGKILL test's folder in tests/loaders/test_media_loader.py)."""
-    for i in range(MEDIA_FILES):
-        jpeg(
-            d / f"g{i % 7}" / f"f{i:03d}.jpg",
-            1000 + i,
-            size=(800, 600),
-            make="Canon",
-            model="EOS",
-            serial=f"S{i % 3}",
-            gps_ifd=gps(45.76 + i % 4, 4.83) if i % 2 else None,
-        )
-    (d / "g0" / "copy.jpg").write_bytes((d / "g3" / "f003.jpg").read_bytes())
-    (d / "media.csv").write_text(
-        "file,series_id\n" + "".join(f"g1/f{i:03d}.jpg,S2\n" for i in range(1, MEDIA_FILES, 7)),
-        encoding="utf-8",
-    )
-    return d
-
-
 def _media_count(drv) -> int:
     return db.records(drv, "MATCH (m:Media) RETURN count(m) AS c", name="t.media")[0]["c"]
 
@@ -234,7 +213,7 @@ def _media_count(drv) -> int:
 @pytest.fixture(scope="module")
 def media_scenario(fault_server, tmp_path_factory):
     srv = fault_server
-    folder = _media_folder(tmp_path_factory.mktemp("faults-media") / "seizure")
+    folder = interrupt_folder(tmp_path_factory.mktemp("faults-media") / "seizure", MEDIA_FILES)
     args = [sys.executable, "-m", "cli", "load", "media", str(folder), "--case", "C1"]
     args += ["--series", "S1", "--batch", "5"]
     out: dict = {}

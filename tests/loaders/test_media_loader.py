@@ -792,11 +792,9 @@ def test_cli_exits_zero_on_a_clean_folder(driver, cli_env, folder):
 
 
 @pytest.mark.slow
-def test_interrupted_load_rerun_ends_in_the_graph_of_an_uninterrupted_one(
-    driver, cli_env, tmp_path
-):
-    d = tmp_path / "big"
-    n = 160
+def interrupt_folder(d: Path, n: int) -> Path:
+    """``n`` JPEGs with cameras and GPS in seven sub-folders, a copy at a second path (so
+    that order could matter) and a media.csv: a load long enough to stop midway."""
     for i in range(n):
         jpeg(
             d / f"g{i % 7}" / f"f{i:03d}.jpg",
@@ -807,12 +805,19 @@ def test_interrupted_load_rerun_ends_in_the_graph_of_an_uninterrupted_one(
             serial=f"S{i % 3}",
             gps_ifd=gps(45.76 + i % 4, 4.83) if i % 2 else None,
         )
-    # Copies at two paths, so that order could matter.
     (d / "g0" / "copy.jpg").write_bytes((d / "g3" / "f003.jpg").read_bytes())
     (d / "media.csv").write_text(
         "file,series_id\n" + "".join(f"g1/f{i:03d}.jpg,S2\n" for i in range(1, n, 7)),
         encoding="utf-8",
     )
+    return d
+
+
+def test_interrupted_load_rerun_ends_in_the_graph_of_an_uninterrupted_one(
+    driver, cli_env, tmp_path
+):
+    n = 160
+    d = interrupt_folder(tmp_path / "big", n)
     world(driver)
     args = [sys.executable, "-m", "cli", "load", "media", str(d), "--case", "C1"]
     args += ["--series", "S1", "--batch", "5"]

@@ -34,6 +34,7 @@ import neo4j
 from graph import db
 from graph.config import Settings, get_settings
 from graph.errors import Forbidden, GraphError, InvalidInput
+from graph.rights import Action, refusal
 
 log = logging.getLogger("cluegraph.audit")
 
@@ -255,6 +256,25 @@ def record(
     return ev
 
 
+def refuse(
+    driver: neo4j.Driver | None,
+    user: Any,
+    action: str,
+    params: Mapping[str, Any] | None,
+    reason: str,
+) -> None:
+    """Record that ``user`` was refused ``action`` (outcome ``refused``), as best it can.
+
+    The caller raises :class:`graph.errors.Forbidden` with ``reason`` next; a trail that
+    cannot be written must not turn the refusal into another error, so failures are
+    logged and dropped here.
+    """
+    try:
+        record(driver, user, action, dict(params or {}), None, outcome="refused")
+    except Exception as e:  # the refusal stands whatever happened to its trace
+        log.warning("refusal of %s not recorded: %s (%s)", action, type(e).__name__, reason)
+
+
 class Tracker:
     """What :func:`track` hands the caller: set ``count`` (and extra ``params``)."""
 
@@ -384,9 +404,10 @@ def events(
     view is itself recorded. ``Result.truncated`` says when more than ``limit`` matched.
     """
     if viewer is not None:
-        from graph import auth
-
-        auth.require(viewer, auth.Action.VIEW_AUDIT, driver=driver, params={"view": "audit"})
+        msg = refusal(viewer, Action.VIEW_AUDIT)
+        if msg is not None:
+            refuse(driver, viewer, Action.VIEW_AUDIT, {"view": "audit"}, msg)
+            raise Forbidden(msg)
     limit = max(1, min(int(limit), 100_000))
     params = {
         "user": user or None,

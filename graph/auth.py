@@ -31,69 +31,26 @@ import time
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2 import exceptions as argon2_exc
 
+from graph import audit
 from graph.config import Settings, get_settings
 from graph.errors import Forbidden, InvalidInput
 
-
-class Role(StrEnum):
-    ANALYST = "analyst"
-    COORDINATOR = "coordinator"
-    TRAINER = "trainer"
-    ADMIN = "admin"
-
-
-class Action(StrEnum):
-    READ = "read"  # overview, series view, leads, map, clue board
-    TRIAGE = "triage"  # files or hashes in -> matches
-    CONSOLE = "console"  # read-only Cypher console
-    REVEAL = "reveal"  # reveal a blurred thumbnail
-    ADD_CLUE = "add_clue"
-    JUDGE_LINK = "judge_link"
-    EXPORT = "export"  # leads/CSV/VICS/bundle exports
-    VIEW_AUDIT = "view_audit"  # audit page and audit export
-    LOAD = "load"  # loaders, link rebuilds, bundle import
-    MANAGE_USERS = "manage_users"
-    DEMO_LOAD = "demo_load"
-    DEMO_RESET = "demo_reset"
-
-
-_ANALYST = frozenset(
-    {
-        Action.READ,
-        Action.TRIAGE,
-        Action.CONSOLE,
-        Action.REVEAL,
-        Action.ADD_CLUE,
-        Action.JUDGE_LINK,
-    }
-)
-
-#: What each role may do. Trainers' rights hold in the demo world only (see :func:`require`).
-PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.ANALYST: _ANALYST,
-    Role.COORDINATOR: _ANALYST | {Action.EXPORT, Action.VIEW_AUDIT},
-    Role.TRAINER: frozenset(
-        {
-            Action.READ,
-            Action.TRIAGE,
-            Action.CONSOLE,
-            Action.REVEAL,
-            Action.DEMO_LOAD,
-            Action.DEMO_RESET,
-        }
-    ),
-    Role.ADMIN: frozenset(Action),
-}
-
-#: Roles whose rights hold only in a demo deployment.
-DEMO_ONLY_ROLES = frozenset({Role.TRAINER})
+# The permission model lives in graph.rights, below auth and audit; ``auth.Action`` and
+# the rest stay importable from here (``X as X`` marks the re-export).
+from graph.rights import DEMO_ONLY_ROLES as DEMO_ONLY_ROLES
+from graph.rights import PERMISSIONS as PERMISSIONS
+from graph.rights import Action as Action
+from graph.rights import Role as Role
+from graph.rights import User as User
+from graph.rights import allowed as allowed
+from graph.rights import demo_mode as demo_mode
+from graph.rights import refusal as refusal
 
 #: Failed logins (per user name, known or not) before the name is locked ...
 MAX_FAILURES = 5
@@ -111,24 +68,6 @@ _hasher = PasswordHasher()  # argon2id, the library's current recommended parame
 
 
 # ------------------------------------------------------------------ users
-@dataclass(frozen=True)
-class User:
-    """A person using ClueGraph. ``role`` decides what they may do."""
-
-    name: str
-    role: str
-
-    @property
-    def permissions(self) -> frozenset[str]:
-        return PERMISSIONS.get(self.role, frozenset())
-
-    def can(self, action: str, *, demo: bool | None = None) -> bool:
-        return allowed(self, action, demo=demo)
-
-    def __str__(self) -> str:
-        return self.name
-
-
 @dataclass(frozen=True)
 class _Entry:
     role: str
@@ -493,23 +432,6 @@ def user_from_headers(
     return get_user(str(value), path=path or users_path(s))
 
 
-# ------------------------------------------------------------------ permissions
-def demo_mode(settings: Settings | None = None) -> bool:
-    """Whether this deployment serves the synthetic demo world (trainer rights apply)."""
-    s = settings or get_settings()
-    return bool(getattr(s, "demo", False))
-
-
-def allowed(user: User | None, action: str, *, demo: bool | None = None) -> bool:
-    """Whether ``user`` may do ``action``. Trainers only in the demo world: ``demo`` says
-    whether the graph at hand is the demo world (default: :func:`demo_mode`)."""
-    if user is None or action not in PERMISSIONS.get(user.role, frozenset()):
-        return False
-    if user.role in DEMO_ONLY_ROLES:
-        return demo_mode() if demo is None else bool(demo)
-    return True
-
-
 def require(
     user: User | None,
     action: str,
@@ -523,21 +445,11 @@ def require(
     Call it first in every query-layer function that acts for a person. With ``driver``,
     a refusal is written to the audit trail (outcome ``refused``).
     """
-    if action not in Action._value2member_map_:
-        raise ValueError(f"unknown action: {action!r}")
-    if allowed(user, action, demo=demo):
+    msg = refusal(user, action, demo=demo)
+    if msg is None:
         return
-    if user is None:
-        msg = "log in first"
-    elif user.role in DEMO_ONLY_ROLES and action in user.permissions:
-        msg = f"{user.name} ({user.role}) may {action} in the demo world only"
-    else:
-        msg = f"{user.name} ({user.role}) may not {action.replace('_', ' ')}"
     if driver is not None:
-        from graph import audit
-
-        with contextlib.suppress(Exception):
-            audit.record(driver, user, action, dict(params or {}), None, outcome="refused")
+        audit.refuse(driver, user, action, params, msg)
     raise Forbidden(msg)
 
 

@@ -7,6 +7,7 @@ it returns. :func:`header` gives the header, :func:`names` every query.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
@@ -44,7 +45,12 @@ def header(name: str) -> list[str]:
     return out
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Callable[[], str]:
+    """``queries.NAME()``: the text of ``NAME.cypher``; AttributeError for no such file.
+
+    The names the code uses are checked against the files by
+    ``tests/graph/test_queries_catalog.py``, which reads them from the source.
+    """
     if name.startswith("__") or name not in _files():
         raise AttributeError(name)
 

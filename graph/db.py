@@ -47,11 +47,6 @@ class Result:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def to_frame(self):
-        import pandas as pd
-
-        return pd.DataFrame(self.rows, columns=self.columns)
-
 
 def connection(settings: Settings | None = None) -> tuple[str, tuple[str, str], str]:
     """URI, auth and database to use: ``NEO4J_URI`` if set, else the local server."""
@@ -288,19 +283,6 @@ def write(
             return ses.execute_write(work)
     except Exception as e:
         raise translate(e, params) from e
-
-
-def write_rows(
-    driver: neo4j.Driver,
-    query: str,
-    rows: list[Mapping[str, Any]],
-    *,
-    name: str,
-    user: str | None = None,
-    **params: Any,
-) -> dict[str, int]:
-    """``UNWIND $rows AS row ...`` in one managed transaction (retried as a whole)."""
-    return write(driver, query, {**params, "rows": list(rows)}, name=name, user=user)
 
 
 def records(

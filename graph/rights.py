@@ -85,9 +85,6 @@ class User:
     def permissions(self) -> frozenset[str]:
         return PERMISSIONS.get(self.role, frozenset())
 
-    def can(self, action: str, *, demo: bool | None = None) -> bool:
-        return allowed(self, action, demo=demo)
-
     def __str__(self) -> str:
         return self.name
 

@@ -1,8 +1,8 @@
 """Every label, relationship type and key property of the graph model, spelled once.
 
 Labels and relationship types cannot be query parameters. Code that must vary one
-picks it from the allow-lists here through :func:`label` or :func:`rel_type`, which
-return it backticked and raise ``ValueError`` for anything else.
+picks it from the allow-lists here through :func:`label`, which returns it backticked and
+raises ``ValueError`` for anything else (no code varies a relationship type today).
 """
 
 from __future__ import annotations
@@ -80,12 +80,7 @@ INDEXES: list[tuple[Label, str]] = [
     (Label.AUDIT_EVENT, "user"),
 ]
 
-#: Provenance properties every loader writes on nodes and relationships.
-PROVENANCE = ("source", "loadId", "loadedAt")
-
 SERIES_STATUSES = ("unidentified", "victim_identified", "closed")
-CASE_STATUSES = ("open", "closed")
-MEDIA_KINDS = ("image", "video")
 CLUE_TYPES = (
     "object",
     "logo",
@@ -120,17 +115,6 @@ def label(name: str) -> str:
     """
     if name not in Label._value2member_map_:
         raise ValueError(f"unknown label: {name!r}")
-    return f"`{name}`"
-
-
-def rel_type(name: str) -> str:
-    """Return ``name`` backticked if it is a known relationship type.
-
-    >>> rel_type("CONTAINS")
-    '`CONTAINS`'
-    """
-    if name not in Rel._value2member_map_:
-        raise ValueError(f"unknown relationship type: {name!r}")
     return f"`{name}`"
 
 

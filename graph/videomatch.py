@@ -727,18 +727,6 @@ def search(
     return out_i, out_v
 
 
-def fingerprint_file(path: Path, min_quality: int | None = None) -> VideoCodes | None:
-    """Frames of a video file hashed in memory with the media loader's ``video_info``;
-    None when video fingerprinting is not installed."""
-    try:
-        from loaders import video as lv
-    except ModuleNotFoundError:
-        return None
-    info = lv.video_info(Path(path))
-    mq = Thresholds.of().min_quality if min_quality is None else min_quality
-    return VideoCodes.of_frames(str(path), frames_of(info), mq)
-
-
 def frames_of(info: Any) -> list[tuple[float, str, int]]:
     """``(t, pdq, quality)`` triples from a ``VideoInfo`` (a list of tuples or of objects)."""
     out = []

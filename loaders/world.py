@@ -109,15 +109,6 @@ def load_world(
     return out
 
 
-def world_marker(world: Path) -> dict[str, Any]:
-    """What identifies a generated world: its generator, seed, size (from truth.json)."""
-    truth = world / "truth.json"
-    if not truth.is_file():
-        return {}
-    data = json.loads(truth.read_text(encoding="utf-8"))
-    return {k: data.get(k) for k in ("generator", "seed", "size")}
-
-
 # ------------------------------------------------------------------ the demo world
 DEMO_MARK = """
 MERGE (l:Load {id: $id})

@@ -98,17 +98,23 @@ def _target(base: str, attr: str, known: dict[str, Path]) -> str:
     return sub if sub in known else base
 
 
-def imports(module: str) -> list[Import]:
+def imports(module: str, source: str | None = None) -> list[Import]:
     """Every import in ``module``: top level, inside functions, and module names in strings.
 
     A string constant that is exactly the dotted name of a project module (handed to
     ``importlib.import_module`` directly or through a helper) counts as a dynamic import.
+    ``source`` replaces the file's text (to test this scan).
+
+    >>> [(i.target, i.in_function) for i in imports("graph.x", "def f(): import neo4j")]
+    [('neo4j', True)]
     """
     known = project_modules()
-    path = known[module]
-    root = tree(path)
+    if source is None:
+        path = known[module]
+        root, is_package = tree(path), path.name == "__init__.py"
+    else:
+        root, is_package = ast.parse(source), False
     parents = _parents(root)
-    is_package = path.name == "__init__.py"
     out: list[Import] = []
     for node in ast.walk(root):
         inner = _inside_function(node, parents)
@@ -132,10 +138,10 @@ def imports(module: str) -> list[Import]:
     return out
 
 
-def all_imports() -> Iterator[Import]:
+@cache
+def all_imports() -> tuple[Import, ...]:
     """The imports of every project module."""
-    for module in project_modules():
-        yield from imports(module)
+    return tuple(i for module in project_modules() for i in imports(module))
 
 
 # ------------------------------------------------------------------ query catalog use

@@ -1,0 +1,167 @@
+"""The shape of the tree (issue 14, docs/architecture.md): imports point one way.
+
+media/ -> loaders/ -> graph/ -> service/ -> app/, cli/: a package imports only packages
+below it, app/ and cli/ never talk to the driver or hold Cypher, and no two modules need
+each other. Imports are read from the source (``tests/source_scan.py``): at the top, inside
+functions, and module names handed to ``importlib`` in strings.
+
+What still breaks the rules today is listed below with its reason. A new break fails the
+test; an entry that no longer happens fails too, so the lists only shrink.
+"""
+
+import ast
+import re
+
+import networkx as nx
+import pytest
+
+from tests.source_scan import all_imports, imports, project_modules, tree
+
+#: For each package, the packages (and outside libraries) it must never import.
+FORBIDDEN: dict[str, frozenset[str]] = {
+    "media": frozenset({"loaders", "graph", "service", "app", "cli", "neo4j"}),
+    "loaders": frozenset({"service", "app", "cli"}),
+    "graph": frozenset({"media", "loaders", "service", "app", "cli"}),
+    "service": frozenset({"app", "cli"}),
+    "app": frozenset({"neo4j"}),
+    "cli": frozenset({"neo4j"}),
+}
+
+#: Imports against the direction that are still there: (module, imported) -> why.
+ALLOWED_IMPORTS: dict[tuple[str, str], str] = {
+    # graph/ reaching back into loaders/ (issue 14: "graph/ never imports loaders/"):
+    ("graph.clues", "loaders.fields"): "clue normalising uses the loaders' fold(); "
+    "the text folding belongs below both (media/ or a shared text module)",
+    ("graph.clues", "loaders.geo"): "a clue pointing to a place resolves it with the "
+    "gazetteer; the gazetteer moves below graph/ or the call moves to service/clues",
+    ("graph.leads", "loaders.mediafile"): "triage analyses dropped files; the analysis "
+    "moves to media/ and triage to service/triage",
+    ("graph.leads", "loaders.media"): "triage's 'add to case' repeats the media load step "
+    "by step; it must call the media loader from service/triage instead",
+    ("graph.leads", "loaders.base"): "same: begin_load/finish_load of 'add to case'",
+    ("graph.pages", "loaders.mediafile"): "pages.analyse_file (through importlib); "
+    "moves with pages into service/",
+    ("graph.pages", "loaders.demo"): "the demo page loads the demo world (through "
+    "importlib); moves to service/demo",
+    ("graph.pages", "loaders.world"): "same, the generated world (through importlib)",
+    # the faces touching the driver:
+    ("app.state", "neo4j"): "the app builds its driver itself (st.cache_resource); the "
+    "driver factory moves behind the service layer",
+}
+
+#: Modules of app/ and cli/ that still hold a Cypher statement: module -> why.
+ALLOWED_CYPHER: dict[str, str] = {
+    "app.views.console": "the console's example query shown in its text box; moves to a "
+    "named query file read through service/console",
+}
+
+#: Import circles still there (each a set of modules that reach each other) -> why.
+ALLOWED_CIRCLES: dict[frozenset[str], str] = {
+    frozenset({"graph.links", "graph.videomatch"}): "the link engine calls video "
+    "matching and video matching reads link thresholds; the shared part becomes a module "
+    "below both when links.py is split (issue 14)",
+    frozenset({"loaders.mediafile", "loaders.video"}): "video frames are hashed with "
+    "mediafile's PDQ and mediafile sniffs videos; both move to media/ and split there",
+    frozenset({"app.guard", "app.state"}): "the login guard keeps its session in app "
+    "state and state checks the guard; a third module below both (UI's files tonight)",
+    frozenset({"cli.load", "cli.load_media", "cli.load_vics"}): "cli.load mounts the "
+    "media and VICS commands by name (importlib) and they reuse its report printing; "
+    "the shared printing goes to a module below all three",
+}
+
+#: A string constant that reads as a Cypher statement: two clauses at least.
+_CYPHER = re.compile(
+    r"\b(MATCH|MERGE|UNWIND|CREATE|DETACH DELETE|RETURN|SET|WITH|CALL \{)\s", re.MULTILINE
+)
+
+
+def _package(module: str) -> str:
+    return module.split(".")[0]
+
+
+def violations() -> set[tuple[str, str]]:
+    """(module, imported) pairs that import against the direction."""
+    return {
+        (i.module, _package(i.target) if _package(i.target) == "neo4j" else i.target)
+        for i in all_imports()
+        if _package(i.target) in FORBIDDEN.get(_package(i.module), ())
+    }
+
+
+def cypher_modules() -> set[str]:
+    """Modules of app/ and cli/ with a string constant that is a Cypher statement."""
+    out = set()
+    for module, path in project_modules().items():
+        if _package(module) not in ("app", "cli"):
+            continue
+        for node in ast.walk(tree(path)):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and len(set(_CYPHER.findall(node.value))) >= 2
+            ):
+                out.add(module)
+    return out
+
+
+def import_graph() -> nx.DiGraph:
+    """Modules of the project and the project modules each imports."""
+    known = project_modules()
+    g = nx.DiGraph()
+    g.add_nodes_from(known)
+    for i in all_imports():
+        if i.target in known and i.target != i.module:
+            g.add_edge(i.module, i.target)
+    return g
+
+
+def circles() -> set[frozenset[str]]:
+    """Every set of two or more modules that import each other, directly or around."""
+    return {frozenset(c) for c in nx.strongly_connected_components(import_graph()) if len(c) > 1}
+
+
+def test_the_packages_to_check_exist():
+    assert {"graph", "loaders", "app", "cli"} <= {_package(m) for m in project_modules()}
+
+
+def test_no_new_import_against_the_direction():
+    assert sorted(violations() - ALLOWED_IMPORTS.keys()) == []
+
+
+def test_every_allowed_import_is_still_there():
+    """An entry whose import was removed must leave the list (it only shrinks)."""
+    assert sorted(ALLOWED_IMPORTS.keys() - violations()) == []
+
+
+def test_no_new_cypher_in_app_or_cli():
+    assert sorted(cypher_modules() - ALLOWED_CYPHER.keys()) == []
+
+
+def test_every_allowed_cypher_module_still_holds_cypher():
+    assert sorted(ALLOWED_CYPHER.keys() - cypher_modules()) == []
+
+
+def test_no_new_import_circle():
+    assert [sorted(c) for c in circles() - ALLOWED_CIRCLES.keys()] == []
+
+
+def test_every_allowed_circle_is_still_there():
+    assert [sorted(c) for c in ALLOWED_CIRCLES.keys() - circles()] == []
+
+
+def test_audit_and_auth_no_longer_need_each_other():
+    g = import_graph()
+    assert not (g.has_edge("graph.audit", "graph.auth") and g.has_edge("graph.auth", "graph.audit"))
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("from loaders import media\n", "loaders.media"),
+        ("from ..loaders.base import begin_load\n", "loaders.base"),
+        ("def f():\n    import loaders.base\n", "loaders.base"),
+        ("import importlib\nm = importlib.import_module('loaders.world')\n", "loaders.world"),
+    ],
+)
+def test_the_scan_sees_an_import_at_the_top_in_a_function_or_in_a_string(source, target):
+    assert target in {i.target for i in imports("graph.x", source)}

@@ -296,8 +296,13 @@ def track(
     """Audit a block: ``ok`` with ``t.count``, ``refused`` on Forbidden, ``error`` on any
     other exception (which propagates).
 
-    >>> with track(None, "ana", "lead.run", {"name": "cross-country"}) as t:  # doctest: +SKIP
+    >>> import tempfile
+    >>> trail = Path(tempfile.mkdtemp()) / "audit.jsonl"
+    >>> rows = ["S-1", "S-2"]
+    >>> with track(None, "ana", "lead.run", {"name": "cross-country"}, path=trail) as t:
     ...     t.count = len(rows)
+    >>> t.event.outcome, t.event.resultCount, t.event.in_file
+    ('ok', 2, True)
     """
     t = Tracker(dict(params or {}))
     try:

@@ -230,6 +230,57 @@ def bench_media(folder: Path, files: list[Path], workers: int) -> dict:
     }
 
 
+def bench_exiftool(files: list[Path], workers: int) -> dict:
+    """The cost of the ExifTool step, back to back on the same files: the analysis with
+    ExifTool off (as before it was used), as shipped (``auto``: asked only when Python's
+    readers got no serial and the file has a maker note, XMP serial ...), and asked about
+    every file (``always``: the step's full cost, as on a set of camera photos whose
+    serial sits in a maker note). ``off`` runs first and last, so drift shows."""
+    from loaders.media import AnalysisPool, FileEntry
+
+    def run(mode: str) -> dict:
+        os.environ["CLUEGRAPH_EXIFTOOL"] = mode  # the workers inherit it
+        tasks = [FileEntry(p.name, str(p), 0, 0, None) for p in files]
+        with AnalysisPool(workers) as pool:  # started (and warmed) before the clock
+            t = time.perf_counter()
+            serials = sum(
+                bool(payload and (payload.get("exif") or {}).get("serial"))
+                for _t, status, payload in pool.run(iter(tasks))
+                if status == "ok"
+            )
+            s = time.perf_counter() - t
+        return {"mode": mode, "seconds": s, "files_per_s": len(files) / s, "serials": serials}
+
+    before = os.getloadavg()
+    runs = [run("off"), run("auto"), run("always"), run("off")]
+    os.environ.pop("CLUEGRAPH_EXIFTOOL", None)
+    off = (runs[0]["seconds"] + runs[3]["seconds"]) / 2
+    return {
+        "files": len(files),
+        "workers": workers,
+        "runs": runs,
+        "auto_cost": runs[1]["seconds"] / off - 1,
+        "always_cost": runs[2]["seconds"] / off - 1,
+        "always_ms_per_file": (runs[2]["seconds"] - off) * workers / len(files) * 1000,
+        "load_average": [before, os.getloadavg()],
+    }
+
+
+def exiftool_markdown(x: dict) -> list[str]:
+    r = {run["mode"] + str(i): run for i, run in enumerate(x["runs"])}
+    return [
+        f"| ExifTool step, {x['files']} files, {x['workers']} workers: off / auto / always / "
+        f"off again | {r['off0']['files_per_s']:.1f} / {r['auto1']['files_per_s']:.1f} / "
+        f"{r['always2']['files_per_s']:.1f} / {r['off3']['files_per_s']:.1f} files/s |",
+        f"| ExifTool cost as shipped (`auto`) / asked for every file (`always`) | "
+        f"{x['auto_cost']:+.0%} / {x['always_cost']:+.0%} "
+        f"({x['always_ms_per_file']:.1f} ms of worker time per file asked) |",
+        f"| load average before / after the ExifTool runs | "
+        f"{', '.join(f'{v:.1f}' for v in x['load_average'][0])} / "
+        f"{', '.join(f'{v:.1f}' for v in x['load_average'][1])} |",
+    ]
+
+
 def bench_world_pools(world: Path, workers: int) -> dict:
     """Analysis of every case folder of ``world`` (dry run: nothing written), with a pool
     per folder and with one shared pool, back to back."""
@@ -389,6 +440,8 @@ def markdown(res: dict) -> str:
         f"| default analysis incl. worker start-up ({d['startup_s']:.1f} s) | "
         f"{d['files_per_s_total']:.1f} files/s |",
     ]
+    if res.get("exiftool"):
+        lines += exiftool_markdown(res["exiftool"])
     wp = res.get("world_pools")
     if wp:
         lines.append(
@@ -422,6 +475,11 @@ def main() -> None:
     )
     ap.add_argument("--reset-db", action="store_true", help="Wipe the configured database first.")
     ap.add_argument("--keep", action="store_true", help="Keep what was loaded (default: wipe).")
+    ap.add_argument(
+        "--exiftool-only",
+        action="store_true",
+        help="Only the ExifTool step's cost (off / auto / always), saved as ingest_exiftool.",
+    )
     args = ap.parse_args()
 
     res: dict = {
@@ -439,6 +497,25 @@ def main() -> None:
             sizes = list(ex.map(make_image, [(p, i) for i, p in enumerate(files)], chunksize=4))
         print(f"made {len(files)} JPEGs in {time.perf_counter() - t:.1f} s", file=sys.stderr)
         res["mean_file_kib"] = sum(sizes) / len(sizes) / 1024
+        res["exiftool"] = bench_exiftool(files, args.workers)
+        print(json.dumps(res["exiftool"], indent=1), file=sys.stderr)
+        if args.exiftool_only:
+            md = "\n".join(
+                [
+                    f"# Ingestion benchmark: the ExifTool step ({res['date']})",
+                    "",
+                    f"Command: `{res['command']}`; {res['mean_file_kib']:.0f} KiB synthetic "
+                    "JPEGs (1-3 MP) with EXIF make/model, a third with a body serial, none "
+                    "with a maker note.",
+                    "",
+                    "| measure | value |",
+                    "|---|---|",
+                    *exiftool_markdown(res["exiftool"]),
+                ]
+            )
+            print(md)
+            common.save("ingest_exiftool", res, md + "\n")
+            return
         res["media"] = bench_media(folder, files, args.workers)
         print(json.dumps(res["media"], indent=1), file=sys.stderr)
         if args.world:

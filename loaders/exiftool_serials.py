@@ -27,7 +27,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-import exiftool
+import exiftool  # type: ignore[import-untyped]
 
 __all__ = ["ReferenceTags", "available", "close", "mode", "pick", "read"]
 

@@ -472,6 +472,7 @@ def describe(path: str | os.PathLike[str]) -> str:
                 return f"{img.format} (picture format not decoded)"
     except Exception:  # noqa: BLE001 - not a picture at all
         pass
+    text: str | None
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -9,6 +9,10 @@ PYTHON ?= python3
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
+	@command -v exiftool >/dev/null || { echo "installing exiftool (camera serials)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq libimage-exiftool-perl; \
+	  else sudo apt-get install -y -qq libimage-exiftool-perl; fi; } \
+	  || echo "exiftool missing: install libimage-exiftool-perl (serials in maker notes are missed without it)"
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q -U pip
 	$(VENV)/bin/pip install -q -e ".[dev]"

@@ -230,6 +230,71 @@ def bench_media(folder: Path, files: list[Path], workers: int) -> dict:
     }
 
 
+def bench_exiftool(files: list[Path], workers: int, rounds: int = 2) -> dict:
+    """The cost of the ExifTool step on the same files, modes interleaved: ExifTool off
+    (as before it was used), as shipped (``auto``: asked only when Python's readers got
+    no serial and the file has a maker note, XMP serial ...), and asked about every file
+    (``always``: the step's full cost, as on camera photos whose serial sits in a maker
+    note). Wall time is at the mercy of a shared machine; the figure is the CPU time of
+    the workers and their exiftool processes (``RUSAGE_CHILDREN``: reaped descendants),
+    less that of starting and warming up the workers (a pool run on no file)."""
+    import resource
+
+    from loaders.media import AnalysisPool, FileEntry
+
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+
+    def run(mode: str, subset: list[Path]) -> dict:
+        os.environ["CLUEGRAPH_EXIFTOOL"] = mode  # the workers inherit it
+        tasks = [FileEntry(p.name, str(p), 0, 0, None) for p in subset]
+        c0, t0 = cpu(), time.perf_counter()
+        with AnalysisPool(workers) as pool:
+            serials = sum(
+                bool(payload and (payload.get("exif") or {}).get("serial"))
+                for _t, status, payload in pool.run(iter(tasks))
+                if status == "ok"
+            )
+        return {"mode": mode, "cpu_s": cpu() - c0, "wall_s": time.perf_counter() - t0,
+                "serials": serials}  # fmt: skip
+
+    before = os.getloadavg()
+    startup = [run("off", [])["cpu_s"] for _ in range(2)]
+    base = sum(startup) / len(startup)
+    runs = [run(mode, files) for _ in range(rounds) for mode in ("off", "auto", "always")]
+    os.environ.pop("CLUEGRAPH_EXIFTOOL", None)
+    per_file = {
+        mode: sum(r["cpu_s"] - base for r in runs if r["mode"] == mode) / rounds / len(files)
+        for mode in ("off", "auto", "always")
+    }
+    return {
+        "files": len(files),
+        "workers": workers,
+        "rounds": rounds,
+        "startup_cpu_s": startup,
+        "runs": runs,
+        "cpu_ms_per_file": {k: v * 1000 for k, v in per_file.items()},
+        "auto_cost": per_file["auto"] / per_file["off"] - 1,
+        "always_cost": per_file["always"] / per_file["off"] - 1,
+        "load_average": [before, os.getloadavg()],
+    }
+
+
+def exiftool_markdown(x: dict) -> list[str]:
+    ms = x["cpu_ms_per_file"]
+    return [
+        f"| analysis CPU per file ({x['files']} files, {x['workers']} workers, "
+        f"{x['rounds']} interleaved rounds): ExifTool off / auto / always | "
+        f"{ms['off']:.1f} / {ms['auto']:.1f} / {ms['always']:.1f} ms |",
+        f"| ExifTool cost as shipped (`auto`) / asked for every file (`always`) | "
+        f"{x['auto_cost']:+.1%} / {x['always_cost']:+.1%} |",
+        f"| load average before / after the ExifTool runs | "
+        f"{', '.join(f'{v:.1f}' for v in x['load_average'][0])} / "
+        f"{', '.join(f'{v:.1f}' for v in x['load_average'][1])} |",
+    ]
+
+
 def bench_world_pools(world: Path, workers: int) -> dict:
     """Analysis of every case folder of ``world`` (dry run: nothing written), with a pool
     per folder and with one shared pool, back to back."""
@@ -389,6 +454,8 @@ def markdown(res: dict) -> str:
         f"| default analysis incl. worker start-up ({d['startup_s']:.1f} s) | "
         f"{d['files_per_s_total']:.1f} files/s |",
     ]
+    if res.get("exiftool"):
+        lines += exiftool_markdown(res["exiftool"])
     wp = res.get("world_pools")
     if wp:
         lines.append(
@@ -422,6 +489,11 @@ def main() -> None:
     )
     ap.add_argument("--reset-db", action="store_true", help="Wipe the configured database first.")
     ap.add_argument("--keep", action="store_true", help="Keep what was loaded (default: wipe).")
+    ap.add_argument(
+        "--exiftool-only",
+        action="store_true",
+        help="Only the ExifTool step's cost (off / auto / always), saved as ingest_exiftool.",
+    )
     args = ap.parse_args()
 
     res: dict = {
@@ -439,6 +511,25 @@ def main() -> None:
             sizes = list(ex.map(make_image, [(p, i) for i, p in enumerate(files)], chunksize=4))
         print(f"made {len(files)} JPEGs in {time.perf_counter() - t:.1f} s", file=sys.stderr)
         res["mean_file_kib"] = sum(sizes) / len(sizes) / 1024
+        res["exiftool"] = bench_exiftool(files, args.workers)
+        print(json.dumps(res["exiftool"], indent=1), file=sys.stderr)
+        if args.exiftool_only:
+            md = "\n".join(
+                [
+                    f"# Ingestion benchmark: the ExifTool step ({res['date']})",
+                    "",
+                    f"Command: `{res['command']}`; {res['mean_file_kib']:.0f} KiB synthetic "
+                    "JPEGs (1-3 MP) with EXIF make/model, a third with a body serial, none "
+                    "with a maker note.",
+                    "",
+                    "| measure | value |",
+                    "|---|---|",
+                    *exiftool_markdown(res["exiftool"]),
+                ]
+            )
+            print(md)
+            common.save("ingest_exiftool", res, md + "\n")
+            return
         res["media"] = bench_media(folder, files, args.workers)
         print(json.dumps(res["media"], indent=1), file=sys.stderr)
         if args.world:

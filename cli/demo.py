@@ -111,7 +111,7 @@ def up(
         for col in ("load", "source", "read", "written", "skipped", "status"):
             t.add_column(col)
         for r in result.reports:
-            status = "refused" if r.refused else ("partial" if r.errors else "ok")
+            status = "ok" if r.status == "done" else r.status
             t.add_row(r.kind, r.source, str(r.read), str(r.written), str(r.skipped), status)
         out.print(t)
         if result.links:

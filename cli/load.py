@@ -45,8 +45,10 @@ def print_report(report: LoadReport, *, max_errors_shown: int = 20) -> None:
         if report.refused
         else "[yellow]dry run[/]"
         if report.dry_run
+        else "[red]failed[/]"
+        if report.status == "failed"
         else "[yellow]partial[/]"
-        if report.errors
+        if report.status == "partial"
         else "[green]ok[/]"
     )
     t.add_row(

@@ -78,6 +78,10 @@ def register(app: typer.Typer) -> None:
         print_report(report)
         ignored = report.counters.get("ignored_files", 0)
         if ignored:
-            err_console.print(f"{ignored} file(s) ignored: not images or videos", style="dim")
+            err_console.print(f"{ignored} file(s) left out: not images or videos", style="dim")
+            for line in report.ignored:
+                err_console.print(f"  {line}", style="dim", markup=False, highlight=False)
+            if ignored > len(report.ignored):
+                err_console.print(f"  ... and {ignored - len(report.ignored)} more", style="dim")
         after_load(report)
         exit_for(report)

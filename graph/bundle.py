@@ -500,7 +500,10 @@ def verify_bundle(dir: Path) -> dict[str, Any]:
         raise InvalidInput(f"{mp}: not a ClueGraph bundle manifest")
     if m.get("formatVersion") != FORMAT_VERSION:
         raise InvalidInput(f"{mp}: bundle format {m.get('formatVersion')!r} is not supported")
-    if m.get("schemaVersion") != schema_version():
+    from graph import schema
+
+    version = m.get("schemaVersion")
+    if not (isinstance(version, int) and schema.MIN_SCHEMA_VERSION <= version <= schema_version()):
         raise InvalidInput(
             f"{mp}: schema version {m.get('schemaVersion')!r}, this ClueGraph has "
             f"{schema_version()}"
@@ -717,6 +720,8 @@ def import_bundle(
         rep.relationships += len(rows)
         if progress:
             progress("relationships", rep.relationships)
+    if manifest.get("schemaVersion") != schema_version():
+        db.migrate(driver)  # a bundle of an older schema: its data moves to this one
     if user is not None:
         audit.record(
             driver,

@@ -485,7 +485,8 @@ def run_read_only(
 
 # ------------------------------------------------------------------ schema and admin
 def apply_schema(driver: neo4j.Driver) -> int:
-    """Apply ``schema.cypher`` (idempotent); return the number of statements run."""
+    """Apply ``schema.cypher`` and migrate data of older schema versions (both
+    idempotent); return the number of schema statements run."""
     stmts = schema_statements()
     try:
         with driver.session(database=database()) as ses:
@@ -494,7 +495,19 @@ def apply_schema(driver: neo4j.Driver) -> int:
             ses.run("CALL db.awaitIndexes(300)").consume()
     except Exception as e:
         raise translate(e) from e
+    migrate(driver)
     return len(stmts)
+
+
+def migrate(driver: neo4j.Driver) -> dict[str, int]:
+    """Bring data written under an older schema to the current one (idempotent).
+
+    Schema 2: a Victim's ``ageBand`` moves onto its ``FEATURES`` relationships (the age
+    band belongs to the appearance in a series). Returns what each step changed."""
+    from graph import queries
+
+    c = write(driver, queries.migrate_victim_age_band(), name="migrate.victim_age_band")
+    return {"victimAgeBand": int(c.get("properties_set", 0))}
 
 
 def constraints(driver: neo4j.Driver) -> list[dict]:

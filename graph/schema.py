@@ -10,6 +10,12 @@ from __future__ import annotations
 from enum import StrEnum
 from importlib import resources
 
+#: Version of the graph model. 2: the estimated age band moved from the Victim to
+#: ``(:Series)-[:FEATURES {ageBand}]->(:Victim)`` (:func:`graph.db.migrate` moves it).
+SCHEMA_VERSION = 2
+#: Oldest schema version a bundle may have; older data is migrated after the import.
+MIN_SCHEMA_VERSION = 1
+
 
 class Label(StrEnum):
     COUNTRY = "Country"
@@ -136,7 +142,9 @@ MEDIA_EXTRA = {
     "orientation": "EXIF Orientation (1-8)",
     "lat": "EXIF GPS latitude, signed decimal degrees",
     "lon": "EXIF GPS longitude, signed decimal degrees",
-    "serial": "camera serial from EXIF (also on the Camera node)",
+    "serial": "camera serial from EXIF or a maker note, as ExifTool reads it (also on the Camera)",
+    "lensSerial": "lens serial number (EXIF LensSerialNumber or a maker note's)",
+    "ownerName": "camera owner name the camera writes (EXIF OwnerName or a maker note's)",
     "frames": "video only: PDQ hashes (64 hex) of the frames sampled at CLUEGRAPH_VIDEO_FPS",
     "frameQualities": "video only: PDQ quality (0-100) of each sampled frame, as frames",
     "frameTimes": "video only: seconds from the clip's start of each sampled frame, as frames",

@@ -58,6 +58,24 @@ class InvalidRecord(Exception):
         return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
 
 
+class InvalidFields(InvalidRecord):
+    """Several fields of one record are bad: one :class:`InvalidRecord` per field in
+    ``parts`` (reported one by one), so a row is fixed in one go, not one field a run."""
+
+    def __init__(self, parts: list[InvalidRecord]):
+        first = parts[0]
+        super().__init__(first.message, file=first.file, line=first.line, field=first.field)
+        self.parts = parts
+
+    def __str__(self) -> str:
+        return "; ".join(str(p) for p in self.parts)
+
+
+def error_parts(err: InvalidRecord) -> list[InvalidRecord]:
+    """The single errors of ``err`` (the fields of an :class:`InvalidFields`)."""
+    return list(err.parts) if isinstance(err, InvalidFields) else [err]
+
+
 class FileRefused(Exception):
     """The whole input was refused (encoding, header, --strict, too many errors)."""
 
@@ -88,6 +106,20 @@ class LoadReport:
     #: unreadable EXIF): reported and stored on the Load, but a load with warnings only
     #: is ``done`` and ``ok`` (exit status 0), as nothing was skipped.
     warnings: list[InvalidRecord] = field(default_factory=list)
+    #: Files of a folder that are neither pictures nor videos, by name with their type
+    #: ("notes.txt (text)"), capped (the count is ``counters['ignored_files']``): nothing
+    #: from a seizure is left out silently.
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """``refused``, ``failed`` (bad records and nothing written), ``partial`` (some
+        written, some skipped) or ``done`` (warnings alone leave a load ``done``)."""
+        if self.refused:
+            return "refused"
+        if self.errors or self.skipped:
+            return "failed" if self.written == 0 else "partial"
+        return "done"
 
     @property
     def ok(self) -> bool:
@@ -139,7 +171,8 @@ _FINISH_LOAD = """
 MATCH (l:Load {id: $id})
 SET l.finishedAt = $finishedAt, l.status = $status, l.read = $read,
     l.written = $written, l.skipped = $skipped, l.errors = $errors,
-    l.errorCount = $errorCount, l.warnings = $warnings, l.warningCount = $warningCount
+    l.errorCount = $errorCount, l.warnings = $warnings, l.warningCount = $warningCount,
+    l.ignored = $ignored, l.ignoredCount = $ignoredCount
 """
 
 MAX_STORED_ERRORS = 1000
@@ -170,7 +203,7 @@ def begin_load(driver: neo4j.Driver, report: LoadReport, options: Mapping[str, A
 
 
 def finish_load(driver: neo4j.Driver, report: LoadReport) -> None:
-    status = "refused" if report.refused else ("partial" if report.errors else "done")
+    status = report.status
     db.write(
         driver,
         _FINISH_LOAD,
@@ -185,6 +218,8 @@ def finish_load(driver: neo4j.Driver, report: LoadReport) -> None:
             "errorCount": len(report.errors),
             "warnings": report.warning_lines(MAX_STORED_ERRORS),
             "warningCount": len(report.warnings),
+            "ignored": report.ignored,
+            "ignoredCount": report.counters.get("ignored_files", 0),
         },
         name="load.finish",
     )
@@ -240,23 +275,31 @@ class CsvLoader:
     def validate(self, raw: dict[str, str], file: str, line: int) -> dict[str, Any]:
         """Turn one raw CSV row into the parameters of ``write_query`` or raise InvalidRecord.
 
-        The default validates with ``self.model`` (pydantic), mapping its first error to
-        the column it concerns.
+        The default validates with ``self.model`` (pydantic) and reports every bad field
+        of the row (:class:`InvalidFields`), each mapped to the column it concerns.
         """
         assert self.model is not None
         try:
             rec = self.model.model_validate(raw)
         except ValidationError as e:
-            err = e.errors()[0]
-            col = str(err["loc"][0]) if err.get("loc") else ""
-            msg = err.get("msg", "invalid").removeprefix("Value error, ")
-            value = raw.get(col, "")
-            raise InvalidRecord(
-                f"{msg} (got {shown(value)})" if value != "" else msg,
-                file=file,
-                line=line,
-                field=col,
-            ) from None
+            parts: list[InvalidRecord] = []
+            seen: set[str] = set()
+            for err in e.errors():
+                col = str(err["loc"][0]) if err.get("loc") else ""
+                if col in seen:
+                    continue  # one message per column
+                seen.add(col)
+                msg = err.get("msg", "invalid").removeprefix("Value error, ")
+                value = raw.get(col, "")
+                parts.append(
+                    InvalidRecord(
+                        f"{msg} (got {shown(value)})" if value != "" else msg,
+                        file=file,
+                        line=line,
+                        field=col,
+                    )
+                )
+            raise (parts[0] if len(parts) == 1 else InvalidFields(parts)) from None
         return self.to_row(rec)
 
     def to_row(self, rec: BaseModel) -> dict[str, Any]:
@@ -350,7 +393,8 @@ def run_csv(
         for _line, _row, err in loader.rows(path, lenient):
             report.read += 1
             if err is not None:
-                report.errors.append(err)
+                report.skipped += 1
+                report.errors.extend(error_parts(err))
                 if max_errors is not None and len(report.errors) > max_errors:
                     raise FileRefused(
                         f"{path.name}: more than {max_errors} bad records; nothing loaded"
@@ -359,10 +403,7 @@ def run_csv(
         report.refused, report.refusal = True, str(e)
     if not report.refused and strict and report.errors:
         report.refused = True
-        report.refusal = (
-            f"{path.name}: {len(report.errors)} bad record(s) and --strict; nothing loaded"
-        )
-    report.skipped = len(report.errors)
+        report.refusal = f"{path.name}: {report.skipped} bad record(s) and --strict; nothing loaded"
     if report.refused or dry_run or driver is None:
         report.finished_at = now_iso()
         if report.refused and driver is not None and not dry_run:

@@ -64,8 +64,12 @@ MEDIA_CSV = "media.csv"
 #: media is an error (``photo.jpg`` holding text); any other non-media file is ignored.
 MEDIA_EXTENSIONS = frozenset(
     ".jpg .jpeg .jpe .jfif .png .gif .bmp .dib .tif .tiff .webp .heic .heif .avif "
+    ".ico .cur .ppm .pgm .pbm .pnm .pam .tga .sgi .rgb .bw .jp2 .j2k .jpf .jpx .icns "
+    ".fli .flc .pcx .dcx .dds .qoi .psd .xbm .xpm .ras .blp .ftex .fits .im .msp .pcd "
     ".mp4 .m4v .mov .qt .avi .mkv .webm .3gp .3g2 .wmv .asf .flv .mpg .mpeg .ts".split()
 )
+#: Files left out (neither picture nor video) named in the report and on the Load node.
+MAX_LISTED_IGNORED = 200
 
 DEFAULT_BATCH = 500
 DEFAULT_TIMEOUT = 300.0
@@ -122,8 +126,9 @@ def _warm_up() -> None:
 def analyse_file(
     path: str, rel: str, max_pixels: int, reduced_decode: bool = False
 ) -> tuple[str, Any]:
-    """Analyse one file in a worker: ``('ok', info dict)``, ``('ignored', None)`` for a
-    non-media file, or ``('error', (reason, message))``. ``reduced_decode``: see
+    """Analyse one file in a worker: ``('ok', info dict)``, ``('ignored', type)`` for a
+    non-media file (``type`` names what it is: "PDF document", "text" ...), or
+    ``('error', (reason, message))``. ``reduced_decode``: see
     :func:`loaders.mediafile.analyse`."""
     from loaders import mediafile
 
@@ -136,7 +141,7 @@ def analyse_file(
         except OSError as e:
             return "error", ("unreadable", f"cannot be read ({e.strerror})")
         if kind is None and not claims_media:
-            return "ignored", None
+            return "ignored", mediafile.describe(path) if size else "empty file"
         info = mediafile.analyse(path, max_pixels=max_pixels, reduced_decode=reduced_decode)
     except mediafile.MediaError as e:
         msg = str(e)
@@ -203,7 +208,7 @@ import neo4j  # noqa: E402 - after the worker entry point
 
 from graph import db  # noqa: E402 - after the worker entry point
 from graph.schema import Rel  # noqa: E402 - after the worker entry point
-from loaders import fields, geo  # noqa: E402 - after the worker entry point
+from loaders import exiftool_serials, fields, geo  # noqa: E402 - after the worker entry point
 from loaders.base import (  # noqa: E402 - after the worker entry point
     FileRefused,
     InvalidRecord,
@@ -464,6 +469,8 @@ def media_props(info: dict[str, Any]) -> dict[str, Any]:
         "lat": ex.get("lat"),
         "lon": ex.get("lon"),
         "serial": ex.get("serial"),
+        "lensSerial": ex.get("lens_serial"),
+        "ownerName": ex.get("owner_name"),
         # Videos (loaders/video.py): sampled frames as parallel lists, the best frame's
         # PDQ as the video's own, container metadata.
         "frames": [f[1] for f in vf] or None,
@@ -1146,6 +1153,14 @@ def load_media(
         return refuse(str(e))
     report.sha256 = digest
     report.load_id = make_load_id("media", digest, case=case_id, series=default_series)
+    if not exiftool_serials.available():
+        report.warnings.append(
+            InvalidRecord(
+                "ExifTool (exiftool) is not installed or is switched off: camera serials "
+                "kept in maker notes may be missed (install libimage-exiftool-perl)",
+                file=name,
+            )
+        )
 
     missing_series: set[str] = set()
     if driver is not None and not opts.dry_run:
@@ -1231,6 +1246,8 @@ def load_media(
             done += 1
             if status == "ignored":
                 report.counters["ignored_files"] = report.counters.get("ignored_files", 0) + 1
+                if len(report.ignored) < MAX_LISTED_IGNORED:
+                    report.ignored.append(f"{task.rel} ({payload or 'unknown type'})")
             elif status == "error":
                 report.read += 1
                 reason, message = payload

@@ -68,6 +68,8 @@ import pdqhash
 import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
+from loaders import exiftool_serials
+
 pillow_heif.register_heif_opener()
 
 __all__ = [
@@ -186,6 +188,8 @@ class ExifInfo:
     captured_at: str | None = None
     lat: float | None = None
     lon: float | None = None
+    lens_serial: str | None = None
+    owner_name: str | None = None
 
 
 @dataclass
@@ -327,15 +331,160 @@ def _sniff_ftyp(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def sniff(path: str | os.PathLike[str]) -> tuple[str, str] | None:
-    """``(kind, mime)`` from the file's first bytes, or None for anything else.
+#: Still-picture formats Pillow decodes beyond the common ones, identified by content
+#: (magic bytes below, else Pillow's own header check). Left out: EPS (needs Ghostscript),
+#: WMF/EMF, BUFR, GRIB, HDF5 (Pillow only recognises them, it cannot decode them), MPEG.
+EXTRA_FORMATS = (
+    "BLP", "CUR", "DCX", "DDS", "FITS", "FLI", "FTEX", "GBR", "ICNS", "ICO", "IM",
+    "JPEG2000", "MCIDAS", "MSP", "PCD", "PCX", "PIXAR", "PPM", "PSD", "QOI", "SGI",
+    "SPIDER", "SUN", "TGA", "XBM", "XPM", "XVTHUMB",
+)  # fmt: skip
 
-    The extension is ignored. Images: JPEG, PNG, GIF, BMP, TIFF, WebP, HEIC/HEIF, AVIF.
+
+def extra_mime(fmt: str) -> str:
+    """The MIME type we record for a Pillow format of :data:`EXTRA_FORMATS`."""
+    return Image.MIME.get(fmt) or f"image/x-{fmt.lower()}"
+
+
+def _sniff_extra_bytes(head: bytes) -> str | None:
+    """Pillow format name of an extra still-picture format, from its magic bytes."""
+    if head[:4] == b"\x00\x00\x01\x00" and len(head) >= 6 and head[4:6] != b"\x00\x00":
+        return "ICO"
+    if head[:4] == b"\x00\x00\x02\x00" and len(head) >= 6 and head[4:6] != b"\x00\x00":
+        return "CUR"
+    if (
+        len(head) >= 3
+        and head[0:1] == b"P"
+        and head[1:2] in b"1234567f"
+        and head[2:3] in b" \t\r\n"
+    ):
+        return "PPM"
+    if head[:2] == b"\x01\xda" and len(head) >= 3 and head[2] in (0, 1):
+        return "SGI"
+    if head[:12] == b"\x00\x00\x00\x0cjP  \r\n\x87\n" or head[:4] == b"\xff\x4f\xff\x51":
+        return "JPEG2000"
+    if head[:4] == b"icns":
+        return "ICNS"
+    if len(head) >= 6 and head[4:6] in (b"\x11\xaf", b"\x12\xaf"):
+        return "FLI"
+    if head[:4] == b"DDS ":
+        return "DDS"
+    if head[:4] == b"qoif":
+        return "QOI"
+    if head[:4] == b"8BPS":
+        return "PSD"
+    if head[:4] == b"\x59\xa6\x6a\x95":
+        return "SUN"
+    if head[:4] in (b"BLP1", b"BLP2"):
+        return "BLP"
+    if head[:4] == b"\xb1\x68\xde\x3a":
+        return "DCX"
+    if head[:9] == b"/* XPM */":
+        return "XPM"
+    if head[:4] == b"FTEX":
+        return "FTEX"
+    if head[:30].startswith(b"SIMPLE  ="):
+        return "FITS"
+    if len(head) >= 4 and head[0] == 0x0A and head[1] in (0, 2, 3, 4, 5) and head[2] == 1:
+        return "PCX"
+    return None
+
+
+def _sniff_pillow(path: str | os.PathLike[str]) -> str | None:
+    """Pillow's own header check, restricted to :data:`EXTRA_FORMATS` (TGA, GBR, XBM ...
+    have no fixed magic). Reads the header only; never decodes pixels."""
+    Image.init()
+    formats = [f for f in EXTRA_FORMATS if f in Image.OPEN]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path, formats=formats) as img:
+                return img.format
+    except Exception:  # not one of them (or a hostile header): not a picture we know
+        return None
+
+
+def sniff(path: str | os.PathLike[str]) -> tuple[str, str] | None:
+    """``(kind, mime)`` from the file's content, or None for anything else.
+
+    The extension is ignored. Images: JPEG, PNG, GIF, BMP, TIFF, WebP, HEIC/HEIF, AVIF,
+    and every still format of :data:`EXTRA_FORMATS` (ICO, PPM/PGM/PBM, TGA, SGI,
+    JPEG 2000, ICNS, FLI, PCX, DDS, QOI, PSD ...).
     Videos: MP4, MOV, M4V, 3GP/3G2, AVI, MKV, WebM, and also ASF/WMV, FLV, MPEG-PS, MPEG-TS.
     """
     with open(path, "rb") as f:
         head = f.read(512)
-    return _sniff_bytes(head)
+    found = _sniff_bytes(head)
+    if found is not None or not head:
+        return found
+    fmt = _sniff_extra_bytes(head)
+    if fmt is None:
+        fmt = _sniff_pillow(path)
+    return ("image", extra_mime(fmt)) if fmt is not None else None
+
+
+_DESCRIPTIONS: tuple[tuple[bytes, int, str], ...] = (
+    (b"PK\x03\x04", 0, "ZIP archive (or Office/OpenDocument file)"),
+    (b"PK\x05\x06", 0, "ZIP archive (empty)"),
+    (b"%PDF", 0, "PDF document"),
+    (b"%!PS", 0, "PostScript/EPS document"),
+    (b"\xc5\xd0\xd3\xc6", 0, "EPS document (binary header)"),
+    (b"\x1f\x8b", 0, "gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", 0, "7-Zip archive"),
+    (b"Rar!", 0, "RAR archive"),
+    (b"BZh", 0, "bzip2 archive"),
+    (b"\xfd7zXZ\x00", 0, "xz archive"),
+    (b"ustar", 257, "tar archive"),
+    (b"SQLite format 3\x00", 0, "SQLite database"),
+    (b"\x7fELF", 0, "ELF executable"),
+    (b"MZ", 0, "Windows executable"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 0, "OLE2 document (old Office, Thumbs.db)"),
+    (b"ID3", 0, "MP3 audio"),
+    (b"fLaC", 0, "FLAC audio"),
+    (b"OggS", 0, "Ogg media"),
+    (b"ftypM4A", 4, "M4A audio"),
+    (b"ftypcrx", 4, "Canon CR3 raw"),
+    (b"WAVE", 8, "WAV audio"),
+    (b"FUJIFILMCCD-RAW", 0, "Fujifilm RAF raw"),
+    (b"IIRO", 0, "Olympus ORF raw"),
+    (b"IIU\x00", 0, "Panasonic RW2 raw"),
+)
+
+
+def describe(path: str | os.PathLike[str]) -> str:
+    """A short human name for the type of a file that is no picture or video (for the
+    load's list of files left out): from magic bytes, else text or binary data."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return "unreadable"
+    if not head:
+        return "empty file"
+    for magic, at, name in _DESCRIPTIONS:
+        if head[at : at + len(magic)] == magic:
+            return name
+    Image.init()
+    try:  # a picture format Pillow knows but cannot decode here (EPS, WMF, GRIB ...)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as img:
+                return f"{img.format} (picture format not decoded)"
+    except Exception:  # noqa: BLE001 - not a picture at all
+        pass
+    text: str | None
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        text = head[: e.start].decode("utf-8") if e.start > len(head) - 4 else None
+    if text is not None and not any(c in text for c in "\x00\x01\x02\x03\x04\x05\x06\x07"):
+        stripped = text.lstrip()
+        if stripped[:1] in "{[":
+            return "text (JSON?)"
+        if stripped[:1] == "<":
+            return "text (HTML/XML)"
+        return "text"
+    return "binary data"
 
 
 # ----------------------------------------------------------------------------- PDQ
@@ -699,6 +848,8 @@ def _exif_from_tags(tags: dict[str, Any]) -> ExifInfo:
         "EXIF BodySerialNumber",
         "EXIF SerialNumber",
         "Image SerialNumber",
+        "Image BodySerialNumber",
+        "Image CameraSerialNumber",
         "MakerNote SerialNumber",
         "MakerNote InternalSerialNumber",
     ):
@@ -717,6 +868,10 @@ def _exif_from_tags(tags: dict[str, Any]) -> ExifInfo:
         ),
         lat=lat,
         lon=lon,
+        lens_serial=_text(
+            _tag_values(tags, "EXIF LensSerialNumber", "Image LensSerialNumber"), allow_number=True
+        ),
+        owner_name=_text(_tag_values(tags, "EXIF CameraOwnerName")),
     )
 
 
@@ -744,7 +899,12 @@ _PILLOW_TAGS = [
     (None, 0x0131, "Image Software"),
     (None, 0x0112, "Image Orientation"),
     (None, 0xFDE9, "Image SerialNumber"),
+    (None, 0xC62F, "Image CameraSerialNumber"),
+    (None, 0xA431, "Image BodySerialNumber"),  # an editor may move EXIF tags to IFD0
+    (None, 0xA435, "Image LensSerialNumber"),
     (0x8769, 0xA431, "EXIF BodySerialNumber"),
+    (0x8769, 0xA435, "EXIF LensSerialNumber"),
+    (0x8769, 0xA430, "EXIF CameraOwnerName"),
     (0x8769, 0xFDE9, "EXIF SerialNumber"),
     (0x8769, 0x9003, "EXIF DateTimeOriginal"),
     (0x8769, 0x9011, "EXIF OffsetTimeOriginal"),
@@ -840,8 +1000,66 @@ def _exif_problem(exc: BaseException | None, caught: list[warnings.WarningMessag
     return None
 
 
-def _exif_of_image(img: Image.Image) -> tuple[ExifInfo, str | None]:
+def _garbled(text: str) -> bool:
+    """Text holding C1 control characters (bytes 0x80-0x9F read as Latin-1): no serial."""
+    return any(0x7F <= ord(c) <= 0x9F for c in text)
+
+
+def _exif_segment_unread(img: Image.Image) -> bool:
+    """A JPEG APP1 segment that says EXIF but that Pillow did not take as EXIF."""
+    return any(
+        marker == "APP1" and data[:4] == b"Exif" and data[:6] != b"Exif\x00\x00"
+        for marker, data in getattr(img, "applist", ()) or ()
+    )
+
+
+def _has_maker_note(exif: Image.Exif | None) -> bool:
+    if exif is None:
+        return False
+    try:
+        return bool(exif.get_ifd(0x8769).get(0x927C))
+    except Exception:  # a broken sub-IFD: ExifTool may still read it
+        return True
+
+
+def _reference_wanted(
+    img: Image.Image, exif: Image.Exif | None, info: ExifInfo, problem: str | None
+) -> bool:
+    """Whether ExifTool should be asked about this picture: only when Python's readers did
+    not get a serial from the standard EXIF tags and the file has somewhere else a serial
+    can sit (a maker note, XMP naming a serial, a FLIR segment, DNG private data), or
+    when its EXIF could not be read whole."""
+    wanted = exiftool_serials.mode()
+    if wanted == "always":
+        return True
+    if wanted == "off":
+        return False
+    if problem is not None:
+        return True
+    if info.serial is not None:
+        return False
+    if _has_maker_note(exif):
+        return True
+    xmp = img.info.get("xmp")
+    if isinstance(xmp, bytes | str) and "SerialNumber" in (
+        xmp.decode("latin-1") if isinstance(xmp, bytes) else xmp
+    ):
+        return True
+    for marker, data in getattr(img, "applist", ()) or ():
+        if marker == "APP1" and data[:4] == b"FLIR":
+            return True
+    if exif is not None and img.format == "TIFF":
+        try:
+            return 0xC634 in exif  # DNGPrivateData: the raw's maker note
+        except Exception:  # noqa: BLE001
+            return True
+    return False
+
+
+def _exif_of_image(img: Image.Image, path: str | None = None) -> tuple[ExifInfo, str | None]:
     raw = img.info.get("exif")
+    exif: Image.Exif | None = None
+    parsed = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # Pillow warns on corrupt EXIF: a reason to report
         try:
@@ -850,14 +1068,28 @@ def _exif_of_image(img: Image.Image) -> tuple[ExifInfo, str | None]:
                 exif.load(raw)
             elif img.format == "TIFF":
                 exif, raw = img.getexif(), None  # a TIFF's own IFDs, read without decoding
-            else:
-                return ExifInfo(), None  # e.g. a PNG whose eXIf chunk follows the pixels
-            info = _exif_from_tags(_pillow_tags(exif))
+            # else: no EXIF block (e.g. a PNG whose eXIf chunk follows the pixels)
+            info = _exif_from_tags(_pillow_tags(exif)) if exif is not None else ExifInfo()
+            problem = _exif_problem(None, caught)
+            parsed = True
+            if info.serial is not None and _garbled(info.serial):
+                info.serial = None  # bytes that are no text: ExifTool's reading decides
+                problem = problem or "camera serial is not text"
         except Exception as e:  # a hostile block must not stop a load
-            return ExifInfo(), _exif_problem(e, [])
-        problem = _exif_problem(None, caught)
-    if info.serial is None and raw:
-        try:
+            info, problem = ExifInfo(), _exif_problem(e, [])
+    if raw is None and exif is None and _exif_segment_unread(img):
+        problem = "EXIF segment header is malformed"  # e.g. "Exif\0\xff": Pillow skips it
+    if path is not None and _reference_wanted(img, exif, info, problem):
+        ref = exiftool_serials.read(path)
+        if ref is not None:
+            info.serial = info.serial or ref.serial
+            info.lens_serial = info.lens_serial or ref.lens_serial
+            info.owner_name = info.owner_name or ref.owner_name
+            if info.make is None and info.model is None:  # EXIF Python could not read
+                info.make, info.model = ref.make, ref.model
+            return info, problem
+    if parsed and info.serial is None and raw:
+        try:  # without ExifTool: exifread's maker-note decoding (fewer makers)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 info.serial = _maker_note_serial(raw)
@@ -873,12 +1105,12 @@ def read_exif_checked(
     it was read, or when there is none). The reason is in our words, never the file's."""
     try:
         if img is not None:
-            return _exif_of_image(img)
+            return _exif_of_image(img, os.fspath(path))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # recorded again while the block is parsed
             opened = Image.open(path, formats=list(_EXIF_FORMATS))
         with opened:
-            return _exif_of_image(opened)
+            return _exif_of_image(opened, os.fspath(path))
     except Exception as e:  # EXIF is best effort; hostile files must not stop a load
         return ExifInfo(), f"parse error ({type(e).__name__})"
 
@@ -940,7 +1172,8 @@ def _riff_truncated(path: Path, size: int) -> bool:
 
 def _pil_formats(mime: str) -> list[str] | None:
     Image.init()
-    names = [f for f in _PIL_FORMATS.get(mime, []) if f in Image.OPEN]
+    wanted = _PIL_FORMATS.get(mime) or [f for f in EXTRA_FORMATS if extra_mime(f) == mime]
+    names = [f for f in wanted if f in Image.OPEN]
     return names or None
 
 

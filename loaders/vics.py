@@ -50,6 +50,7 @@ Graph
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import math
@@ -133,15 +134,55 @@ class VicsItem:
 
 
 class _CountingReader:
-    """A binary file wrapper that counts bytes read (for progress)."""
+    """A binary file wrapper that hands ijson UTF-8 and counts the bytes read (progress).
+
+    Windows tools write JSON with a byte-order mark: a UTF-8 BOM is skipped, and UTF-16
+    (LE or BE, with its BOM) is transcoded to UTF-8 chunk by chunk with an incremental
+    decoder, so memory stays bounded by one chunk whatever the file's size. CRLF line
+    ends are JSON whitespace already."""
 
     def __init__(self, fh: IO[bytes]):
         self.fh, self.pos = fh, 0
+        head = fh.read(4)
+        self.pos += len(head)
+        self.encoding = "utf-8"
+        self._decoder: codecs.IncrementalDecoder | None = None
+        if head[:3] == b"\xef\xbb\xbf":
+            self._pending = head[3:]
+        elif head[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+            raise FileRefused("UTF-32 is not supported: save the file as UTF-8 (or UTF-16)")
+        elif head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            self.encoding = "utf-16-le" if head[:2] == b"\xff\xfe" else "utf-16-be"
+            self._decoder = codecs.getincrementaldecoder(self.encoding)(errors="strict")
+            self._pending = self._transcode(head[2:], final=False)
+        else:
+            self._pending = head
+
+    def _transcode(self, raw: bytes, final: bool) -> bytes:
+        assert self._decoder is not None
+        try:
+            return self._decoder.decode(raw, final).encode("utf-8")
+        except UnicodeError:
+            raise FileRefused(
+                f"not valid {self.encoding.upper()} near byte {self.pos}: "
+                "save the file as UTF-8 and load it again"
+            ) from None
 
     def read(self, n: int = -1) -> bytes:
-        b = self.fh.read(n)
-        self.pos += len(b)
-        return b
+        if n == 0:
+            return b""  # ijson probes the file's type with read(0)
+        size = 1 << 16 if n is None or n < 0 else max(n, 4)
+        out = self._pending
+        self._pending = b""
+        while not out:
+            raw = self.fh.read(size)
+            self.pos += len(raw)
+            if self._decoder is None:
+                return raw
+            out = self._transcode(raw, final=not raw)
+            if not raw:
+                return out
+        return out
 
 
 def format_of(key: str, url: str) -> str:
@@ -242,7 +283,9 @@ def iter_items(
                 continue
             if case_builder is not None:
                 case_builder.event(event, val)
-    except ijson.JSONError as e:
+    except (ijson.JSONError, UnicodeError, ValueError, OverflowError) as e:
+        if isinstance(e, FileRefused):
+            raise
         if not root_seen and reader.pos == 0:
             raise FileRefused("empty file: a VICS JSON document is needed") from None
         where = f" after item {n}" if n else ""

@@ -1,11 +1,15 @@
 """``victims.csv``: victim_id, series_id, identified, identified_by, identified_at,
 age_band, sex.
 
-Writes ``(:Series)-[:FEATURES]->(:Victim)``; the victim id is pseudonymous and the same
-id in two series is the ``same_victim`` link. The series must already be in the graph
-(load series first). A victim named on several rows keeps one set of attributes: rows
-that contradict an earlier row of the file are record errors, and a blank value leaves
-the value already known. ``identified`` is a boolean (blank: not given; true when only
+Writes ``(:Series)-[:FEATURES {ageBand}]->(:Victim)``; the victim id is pseudonymous and
+the same id in two series is the ``same_victim`` link. The series must already be in the
+graph (load series first). The estimated age band belongs to the appearance, on
+``FEATURES``: a child abused over years is seen at several ages, so one victim may have a
+different band in each series (two bands for the same victim *and* series contradict).
+Identification and sex belong to the victim: a victim named on several rows keeps one
+set of them, and rows that contradict an earlier row of the file are record errors
+naming both lines. A blank value leaves the value already known.
+``identified`` is a boolean (blank: not given; true when only
 ``identified_by`` or ``identified_at`` is given); an explicit ``false`` clears who and
 when. ``sex`` is ``F``, ``M`` or ``U``.
 """
@@ -91,19 +95,21 @@ SET v.identified = coalesce(row.identified, v.identified, false),
                           ELSE coalesce(row.identified_by, v.identifiedBy) END,
     v.identifiedAt = CASE WHEN row.identified = false THEN null
                           ELSE coalesce(date(row.identified_at), v.identifiedAt) END,
-    v.ageBand = coalesce(row.age_band, v.ageBand),
     v.sex = coalesce(row.sex, v.sex),
     v.source = $source, v.loadId = $loadId, v.loadedAt = $loadedAt
 MERGE (s)-[f:FEATURES]->(v)
-SET f.source = $source, f.loadId = $loadId, f.loadedAt = $loadedAt
+SET f.ageBand = coalesce(row.age_band, f.ageBand),
+    f.source = $source, f.loadId = $loadId, f.loadedAt = $loadedAt
 """
 
     def __init__(self) -> None:
         self.known_series: set[str] | None = None
         self._seen: dict[str, dict[str, tuple[Any, int]]] = {}
+        self._seen_in_series: dict[str, dict[str, tuple[Any, int]]] = {}
 
     def prepare(self, driver: neo4j.Driver | None, path: Path, lenient: bool) -> None:
         self._seen = {}
+        self._seen_in_series = {}
         self.known_series = None
         if driver is not None:
             ids = refs.column_values(path, {"series_id": fields.identifier})["series_id"]
@@ -130,7 +136,15 @@ SET f.source = $source, f.loadId = $loadId, f.loadedAt = $loadedAt
             self._seen,
             row["victim_id"],
             row,
-            ("identified", "identified_by", "identified_at", "age_band", "sex"),
+            ("identified", "identified_by", "identified_at", "sex"),
+            file,
+            line,
+        )
+        refs.check_consistent(  # one age band per appearance (victim in one series)
+            self._seen_in_series,
+            f"{row['victim_id']} in series {row['series_id']}",
+            row,
+            ("age_band",),
             file,
             line,
         )

@@ -99,12 +99,12 @@ MATCH (c:Clue {id: 'text:bristol'}), (l:Location {id: 'geo:bristol'})
 MERGE (c)-[:POINTS_TO {confidence: 0.6}]->(l);
 UNWIND $victims AS v
 MERGE (x:Victim {id: v.id})
-SET x.identified = v.identified, x.ageBand = v.ageBand, x.sex = v.sex,
+SET x.identified = v.identified, x.sex = v.sex,
     x.identifiedBy = v.identifiedBy
 WITH x, v
 UNWIND v.series AS sid
 MATCH (s:Series {id: sid})
-MERGE (s)-[:FEATURES]->(x);
+MERGE (s)-[f:FEATURES]->(x) SET f.ageBand = v.ageBand;
 UNWIND $links AS l
 MATCH (a:Series {id: l.a}), (b:Series {id: l.b})
 MERGE (a)-[r:LINKED]->(b)

@@ -56,8 +56,8 @@ CREATE (cl:Clue {id: 'logo:acme', type: 'logo', value: 'acme', label: 'ACME'})
 CREATE (m1)-[:SHOWS {analyst: 'ana', confidence: 0.8,
                      notedAt: datetime('2024-02-02T10:00:00Z')}]->(cl),
        (s2)-[:SHOWS {analyst: 'bo'}]->(cl), (cl)-[:POINTS_TO {confidence: 0.5}]->(loc)
-CREATE (v:Victim {id: 'V1', identified: false, ageBand: '6-9'})
-CREATE (s1)-[:FEATURES]->(v), (m1)-[:DEPICTS]->(v)
+CREATE (v:Victim {id: 'V1', identified: false})
+CREATE (s1)-[:FEATURES {ageBand: '6-9'}]->(v), (m1)-[:DEPICTS]->(v)
 CREATE (acc:Account {id: 'forum:x', platform: 'forum', handle: 'x'})
 CREATE (m2)-[:SHARED_BY {seenAt: date('2022-01-01')}]->(acc)
 CREATE (hs:HashSet {id: 'HS1', name: 'stock', format: 'vics'})
@@ -281,6 +281,40 @@ def test_case_bundle_imports_into_another_graph(seeded, tmp_path):
         name="t",
     )
     assert rows == [{"s": "S1", "m": 2}]
+
+
+def test_bundle_of_schema_1_is_migrated_on_import(seeded, tmp_path):
+    # Schema 1 kept the age band on the Victim: such a store exported before the change.
+    db.write(
+        seeded,
+        "MATCH (s1:Series {id: 'S1'}), (s2:Series {id: 'S2'}) "
+        "CREATE (v:Victim {id: 'VOLD', ageBand: '10-13'}), (s1)-[:FEATURES]->(v), "
+        "(s2)-[:FEATURES]->(v)",
+        name="t",
+    )
+    bundle.export_bundle(seeded, tmp_path / "old")
+    m = json.loads((tmp_path / "old" / bundle.MANIFEST).read_text())
+    assert m["schemaVersion"] == 2
+    m["schemaVersion"] = 1
+    (tmp_path / "old" / bundle.MANIFEST).write_text(json.dumps(m))
+    db.reset(seeded, keep_audit=False)
+    bundle.import_bundle(seeded, tmp_path / "old")
+    got = db.records(
+        seeded,
+        "MATCH (s:Series)-[f:FEATURES]->(v:Victim {id: 'VOLD'}) "
+        "RETURN s.id AS s, f.ageBand AS a, v.ageBand AS va ORDER BY s",
+        name="t",
+    )
+    assert got == [{"s": "S1", "a": "10-13", "va": None}, {"s": "S2", "a": "10-13", "va": None}]
+
+
+def test_bundle_of_a_newer_schema_is_refused(seeded, tmp_path):
+    bundle.export_bundle(seeded, tmp_path / "new")
+    m = json.loads((tmp_path / "new" / bundle.MANIFEST).read_text())
+    m["schemaVersion"] = 3
+    (tmp_path / "new" / bundle.MANIFEST).write_text(json.dumps(m))
+    with pytest.raises(InvalidInput, match="schema version 3"):
+        bundle.import_bundle(seeded, tmp_path / "new")
 
 
 def test_unknown_case_is_not_found(seeded, tmp_path):

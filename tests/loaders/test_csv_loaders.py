@@ -315,10 +315,105 @@ def test_victims_write_attributes_and_features(series, tmp_path):
     assert load(series, VictimsLoader(), p).ok
     got = one(
         series,
-        "MATCH (:Series {id: 'S1'})-[:FEATURES]->(v:Victim {id: 'V1'}) RETURN v.identified AS i, "
-        "v.identifiedBy AS b, toString(v.identifiedAt) AS at, v.ageBand AS age, v.sex AS sex",
+        "MATCH (:Series {id: 'S1'})-[f:FEATURES]->(v:Victim {id: 'V1'}) RETURN v.identified AS i, "
+        "v.identifiedBy AS b, toString(v.identifiedAt) AS at, f.ageBand AS age, v.sex AS sex, "
+        "v.ageBand AS victimAge",
     )
-    assert got == {"i": True, "b": "Agency FR", "at": "2024-05-02", "age": "6-9", "sex": "F"}
+    assert got == {
+        "i": True,
+        "b": "Agency FR",
+        "at": "2024-05-02",
+        "age": "6-9",
+        "sex": "F",
+        "victimAge": None,
+    }
+
+
+def test_victim_seen_at_two_ages_in_two_series_loads(series, tmp_path):
+    p = write_csv(
+        tmp_path / "v.csv",
+        VICTIM_COLS,
+        [["V1", "S1", "", "", "", "6-9", "F"], ["V1", "S2", "", "", "", "10-13", "F"]],
+    )
+    rep = load(series, VictimsLoader(), p)
+    assert (rep.ok, rep.errors) == (True, [])
+    got = db.records(
+        series,
+        "MATCH (s:Series)-[f:FEATURES]->(:Victim {id: 'V1'}) RETURN s.id AS s, f.ageBand AS a "
+        "ORDER BY s",
+        name="t",
+    )
+    assert got == [{"s": "S1", "a": "6-9"}, {"s": "S2", "a": "10-13"}]
+
+
+def test_victim_two_age_bands_in_one_series_is_an_error_naming_both_lines(series, tmp_path):
+    p = write_csv(
+        tmp_path / "v.csv",
+        VICTIM_COLS,
+        [["V1", "S1", "", "", "", "6-9", ""], ["V1", "S1", "", "", "", "10-13", ""]],
+    )
+    rep = load(series, VictimsLoader(), p)
+    assert [str(e) for e in rep.errors] == [
+        "v.csv line 3, field age_band: '10-13' contradicts '6-9' given for "
+        "'V1 in series S1' on line 2"
+    ]
+
+
+def test_victim_sex_contradiction_is_still_an_error_naming_both_lines(series, tmp_path):
+    p = write_csv(
+        tmp_path / "v.csv",
+        VICTIM_COLS,
+        [["V1", "S1", "", "", "", "6-9", "F"], ["V1", "S2", "", "", "", "10-13", "M"]],
+    )
+    rep = load(series, VictimsLoader(), p)
+    assert [str(e) for e in rep.errors] == [
+        "v.csv line 3, field sex: 'M' contradicts 'F' given for 'V1' on line 2"
+    ]
+
+
+def test_every_bad_field_of_a_row_is_reported(series, tmp_path):
+    p = write_csv(
+        tmp_path / "v.csv",
+        VICTIM_COLS,
+        [
+            ["V1", "S1", "perhaps", "", "02/05/2024", "", "girlish"],
+            ["V2", "S1", "", "", "", "", ""],
+        ],
+    )
+    rep = load(series, VictimsLoader(), p)
+    assert [(e.line, e.field) for e in rep.errors] == [
+        (2, "identified"),
+        (2, "identified_at"),
+        (2, "sex"),
+    ]
+    assert (rep.read, rep.skipped, rep.written, rep.status) == (2, 1, 1, "partial")
+
+
+def test_a_load_that_wrote_nothing_is_failed_not_partial(series, tmp_path):
+    p = write_csv(tmp_path / "v.csv", VICTIM_COLS, [["V1", "S404", "", "", "", "", ""]])
+    rep = load(series, VictimsLoader(), p)
+    assert (rep.written, rep.status) == (0, "failed")
+    got = one(series, "MATCH (l:Load {id: $id}) RETURN l.status AS s", id=rep.load_id)
+    assert got == {"s": "failed"}
+
+
+def test_db_init_moves_a_victims_age_band_onto_its_features(series):
+    db.write(
+        series,
+        "MATCH (s1:Series {id: 'S1'}), (s2:Series {id: 'S2'}) "
+        "CREATE (v:Victim {id: 'VOLD', ageBand: '6-9'}), (s1)-[:FEATURES]->(v), "
+        "(s2)-[:FEATURES {ageBand: '10-13'}]->(v)",
+        name="t",
+    )
+    db.apply_schema(series)  # what `cluegraph db init` runs
+    db.apply_schema(series)  # idempotent
+    got = db.records(
+        series,
+        "MATCH (s:Series)-[f:FEATURES]->(v:Victim {id: 'VOLD'}) "
+        "RETURN s.id AS s, f.ageBand AS a, v.ageBand AS va ORDER BY s",
+        name="t",
+    )
+    assert got == [{"s": "S1", "a": "6-9", "va": None}, {"s": "S2", "a": "10-13", "va": None}]
 
 
 def test_victim_in_two_series_is_one_node_featured_twice(series, tmp_path):

@@ -388,6 +388,20 @@ class NearDupIndex:
         self.variants.add(ids_v, hex_v)
         self.phash.add(ids_p, hex_p)
 
+    def prepare(self, t: Thresholds) -> NearDupIndex:
+        """Build the search tables now (a :class:`HashIndex` builds them lazily, which
+        concurrent searches of the app's sessions would race to do); returns self."""
+        for idx, radius in (
+            (self.stored, t.pdq_radius),
+            (self.variants, t.pdq_radius),
+            (self.phash, t.phash_radius),
+        ):
+            if idx.n_codes:
+                # the plan depends on the queries per call: one hash, or a file's ~40
+                for m in {idx.plan(radius, batch=b).m for b in (1, 64)}:
+                    idx.build(radius, m=m, method="mih")
+        return self
+
     def remove(self, sha256s: Sequence[str]) -> None:
         shas = list(sha256s)
         if shas:
@@ -692,12 +706,17 @@ def ensure_index(driver: neo4j.Driver, t: Thresholds | None = None) -> NearDupIn
     """The saved index when it reflects the graph, else one rebuilt (and saved) from it."""
     t = t or Thresholds.of()
     state = _graph_state(driver, t)
+
+    def load(directory: Path) -> tuple[NearDupIndex, dict[str, Any]] | None:
+        loaded = NearDupIndex.load(directory)
+        return (loaded[0].prepare(t), loaded[1]) if loaded else None
+
     return ensure_saved(
         state,
         index_dir(),
         _MEMO,
-        NearDupIndex.load,
-        lambda: build_index(driver, t)[0],
+        load,
+        lambda: build_index(driver, t)[0].prepare(t),
         lambda idx: _save(idx, state),
     )
 

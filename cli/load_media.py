@@ -1,4 +1,6 @@
-"""``cluegraph load media DIR --case ID [--series ID]``: a folder of images and videos."""
+"""``cluegraph load media DIR --case ID [--series ID]``: a folder of images and videos;
+``cluegraph load media --manifest FILE.csv``: several folders (``folder,case_id[,series_id]``)
+with one worker pool and one link update at the end (loaders/manifest.py)."""
 
 from __future__ import annotations
 
@@ -29,9 +31,9 @@ def register(app: typer.Typer) -> None:
     @app.command("media")
     def media(
         folder: Path = typer.Argument(
-            ..., exists=True, file_okay=False, dir_okay=True, readable=True, metavar="DIR"
+            None, exists=True, file_okay=False, dir_okay=True, readable=True, metavar="DIR"
         ),
-        case: str = typer.Option(..., "--case", help="Case that holds these files."),
+        case: str = typer.Option(None, "--case", help="Case that holds these files."),
         series: str = typer.Option(
             None, "--series", help="Default series (a media.csv beside the files overrides it)."
         ),
@@ -40,12 +42,27 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(None, "--workers", help="Analysis processes (default: CPUs)."),
         batch: int = typer.Option(None, "--batch", help="Files per write transaction."),
         timeout: float = typer.Option(300.0, "--timeout", help="Seconds allowed per file."),
+        manifest: Path = typer.Option(
+            None,
+            "--manifest",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="CSV folder,case_id[,series_id]: load every folder it lists, one link update.",
+        ),
     ) -> None:
         """Load every image and video below DIR (hashes and metadata, never pixels)."""
         from cli.load import after_load, exit_for, print_report
         from graph import db
         from loaders.media import DEFAULT_BATCH, MediaLoadOptions, load_media
 
+        if manifest is not None:
+            if folder is not None or case or series:
+                raise typer.BadParameter("--manifest names the folders, cases and series")
+            _load_manifest(manifest, strict, dry_run, workers, batch, timeout)
+            return
+        if folder is None or not case:
+            raise typer.BadParameter("give DIR and --case, or --manifest FILE.csv")
         drv = None
         if not dry_run:
             drv = db.get_driver()
@@ -85,3 +102,63 @@ def register(app: typer.Typer) -> None:
                 err_console.print(f"  ... and {ignored - len(report.ignored)} more", style="dim")
         after_load(report)
         exit_for(report)
+
+
+def _load_manifest(
+    manifest: Path,
+    strict: bool,
+    dry_run: bool,
+    workers: int | None,
+    batch: int | None,
+    timeout: float,
+) -> None:
+    from cli.load import print_report
+    from graph import db
+    from graph import links as link_engine
+    from loaders.base import FileRefused
+    from loaders.manifest import load_manifest
+
+    drv = None
+    if not dry_run:
+        drv = db.get_driver()
+        db.apply_schema(drv)
+    with Progress(
+        TextColumn("[bold]media"),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        FilesPerSecond(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as prog:
+        task = prog.add_task("", total=None)
+
+        def progress(done: int, total: int) -> None:
+            prog.update(task, completed=done, total=total)
+
+        try:
+            reports = load_manifest(
+                drv,
+                manifest,
+                strict=strict,
+                dry_run=dry_run,
+                workers=workers,
+                batch_size=batch,
+                timeout=timeout,
+                say=lambda m: prog.update(task, description=m),
+                progress=progress,
+            )
+        except FileRefused as e:
+            err_console.print(f"[red]refused:[/] {e}")
+            raise typer.Exit(2) from None
+    for r in reports:
+        print_report(r)
+    done = [r.load_id for r in reports if not (r.dry_run or r.refused) and r.written]
+    if drv is not None and done:
+        with err_console.status(f"updating links after {len(done)} load(s)"):
+            link_engine.update_for_loads(drv, done)
+    if any(r.refused for r in reports):
+        raise typer.Exit(2)
+    if any(r.errors or r.skipped for r in reports):
+        raise typer.Exit(1)

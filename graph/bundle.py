@@ -50,9 +50,9 @@ import neo4j.time as nt
 import pytz  # type: ignore[import-untyped]  # neo4j's own dependency; keeps DST folds
 from neo4j.spatial import CartesianPoint, Point, WGS84Point
 
-from graph import db
+from graph import db, indexversion
 from graph.errors import GraphError, InvalidInput, NotFound
-from graph.schema import KEYS, Label, Rel
+from graph.schema import BOOKKEEPING_LABELS, KEYS, Label, Rel
 
 FORMAT = "cluegraph-bundle"
 FORMAT_VERSION = 1
@@ -304,7 +304,7 @@ def _unknown_counts(driver: neo4j.Driver) -> dict[str, int]:
         "CALL () { MATCH (n) WHERE none(l IN labels(n) WHERE l IN $order) RETURN count(n) AS n }"
         " CALL () { MATCH ()-[r]->() WHERE NOT type(r) IN $types RETURN count(r) AS r }"
         " RETURN n, r",
-        order=ORDER,
+        order=[*ORDER, *BOOKKEEPING_LABELS],  # bookkeeping, not exported
         types=REL_TYPES,
         name="bundle.unknown",
     )
@@ -703,6 +703,9 @@ def import_bundle(
     manifest = validate_bundle(d)  # a refused bundle writes nothing
     db.apply_schema(driver)
     rep = ImportReport(str(d))
+    # Media may change: the media indexes' version moves before and after the writes
+    # (graph/indexversion.py), so no saved index is taken for fresh during or after.
+    indexversion.bump(driver)
     for (lbl, keyed, extra), rows in _batched(_node_rows(d / NODES), batch):
         rep.add(
             db.write(driver, _node_query(lbl, keyed, extra), {"rows": rows}, name="bundle.nodes")
@@ -722,6 +725,7 @@ def import_bundle(
             progress("relationships", rep.relationships)
     if manifest.get("schemaVersion") != schema_version():
         db.migrate(driver)  # a bundle of an older schema: its data moves to this one
+    indexversion.bump(driver)
     if user is not None:
         audit.record(
             driver,

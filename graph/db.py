@@ -18,6 +18,7 @@ import neo4j
 from neo4j import GraphDatabase, Query, RoutingControl
 from neo4j import exceptions as nx
 
+from graph import queries
 from graph.config import Settings, get_settings
 from graph.errors import (
     AuthFailed,
@@ -493,6 +494,9 @@ def apply_schema(driver: neo4j.Driver) -> int:
             for st in stmts:
                 ses.run(st).consume()
             ses.run("CALL db.awaitIndexes(300)").consume()
+            # The media indexes' version node (graph/indexversion.py), so that an index
+            # saved on a fresh store already names its epoch.
+            ses.run(queries.index_version_init()).consume()
     except Exception as e:
         raise translate(e) from e
     migrate(driver)
@@ -520,10 +524,21 @@ def constraints(driver: neo4j.Driver) -> list[dict]:
 
 
 def counts(driver: neo4j.Driver) -> tuple[int, int]:
+    """Nodes and relationships of the model: bookkeeping nodes (``BOOKKEEPING_LABELS``,
+    no relationships) are left out. Every count comes from Neo4j's count store."""
+    from graph.schema import BOOKKEEPING_LABELS
+
+    minus = " ".join(
+        f"CALL () {{ MATCH (n:`{lbl}`) RETURN count(n) AS k{i} }}"
+        for i, lbl in enumerate(BOOKKEEPING_LABELS)
+    )
+    less = " - ".join(f"k{i}" for i in range(len(BOOKKEEPING_LABELS)))
     rows = records(
         driver,
         "CALL () { MATCH (n) RETURN count(n) AS nodes } "
-        "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } RETURN nodes, rels",
+        f"{minus} "
+        "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } "
+        f"RETURN nodes - {less} AS nodes, rels",
         name="count_all",
     )
     return rows[0]["nodes"], rows[0]["rels"]
@@ -556,8 +571,14 @@ def reset(
         ("nodes", f"MATCH (n) {keep} WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS c"),
     )
     total = 0
+    from graph.schema import BOOKKEEPING_LABELS
+
     try:
         with driver.session(database=database()) as ses:
+            # Derived bookkeeping (the index version, stored clusters) first, not counted:
+            # the count is of the model's nodes. The next version bump starts a new epoch.
+            for lbl in BOOKKEEPING_LABELS:
+                ses.run(f"MATCH (n:`{lbl}`) DETACH DELETE n").consume()
             for what, stmt in steps:
                 while True:
                     rec = ses.run(stmt, batch=batch).single()

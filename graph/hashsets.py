@@ -26,7 +26,7 @@ from typing import Any
 
 import neo4j
 
-from graph import audit, db, links, queries
+from graph import audit, db, indexversion, links, queries
 from graph.config import Settings, get_settings
 from graph.errors import InvalidInput, NotFound
 
@@ -133,6 +133,7 @@ def configure(
     if not change.changed:
         return change
     params = {"hashset": change.id, "before": before, "after": after, "media": len(media)}
+    _epoch, v0 = indexversion.current(driver)
     with audit.track(driver, by, "hashsets.set", params) as tracked:
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         db.write(
@@ -156,8 +157,10 @@ def configure(
         change.flag_changed = abs(now["nonPertinentMedia"] - cur["nonPertinentMedia"])
         tracked.count = len(media)
         tracked.params["flagChanged"] = change.flag_changed
+    # The versions this edit's statements produced (graph/indexversion.py).
+    own = indexversion.between(v0, indexversion.current(driver)[1])
     change.links = links.refresh_media(
-        driver, media, full_links=before["nonPertinent"] != after["nonPertinent"]
+        driver, media, full_links=before["nonPertinent"] != after["nonPertinent"], own=own
     )
     return change
 

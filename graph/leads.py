@@ -28,6 +28,7 @@ from typing import Any, Literal
 import neo4j
 
 from graph import analysis, db, neardup, queries, videomatch
+from graph import clusters as stored_clusters
 from graph.config import get_settings
 from graph.errors import InvalidInput, NotFound
 from graph.schema import LINK_KINDS
@@ -375,10 +376,7 @@ def clusters(
     resolution: float = 1.0,
     limit: int | None = 100,
 ) -> db.Result:
-    g = analysis.fetch_series_graph(driver, _min_score(min_score))
-    rows = analysis.clusters(
-        g, seed=seed, resolution=resolution, min_countries=min_countries, level=level
-    )
+    ms = _min_score(min_score)
     cols = [
         "cluster",
         "component",
@@ -390,6 +388,25 @@ def clusters(
         "total_score",
         "component_series_count",
     ]
+    if level not in ("communities", "components"):
+        raise InvalidInput(f"level must be 'communities' or 'components', not {level!r}")
+    # Stored at every link rebuild or update for the default parameters (graph/clusters.py).
+    found = stored_clusters.stored(
+        driver,
+        min_score=ms,
+        seed=seed,
+        resolution=resolution,
+        level=level,
+        min_countries=min_countries,
+        limit=_limit(limit),
+    )
+    if found is not None:
+        rows, size = found
+        return _result(cols, rows, **size)
+    g = analysis.fetch_series_graph(driver, ms)
+    rows = analysis.clusters(
+        g, seed=seed, resolution=resolution, min_countries=min_countries, level=level
+    )
     return _result(
         cols, rows[: _limit(limit)], series=g.number_of_nodes(), links=g.number_of_edges()
     )
@@ -424,12 +441,49 @@ def duplicate_effort(
     return _result(cols, rows[:n])
 
 
-def path(driver: neo4j.Driver, series_a: str, series_b: str, min_score: float = 0.0) -> db.Result:
+#: At most this many hops in a path (the bound of ``lead_path.cypher``'s pattern).
+MAX_PATH_HOPS = 10
+#: Seconds a path search may take before it is stopped with an error.
+PATH_TIMEOUT = 20.0
+
+
+def path(
+    driver: neo4j.Driver,
+    series_a: str,
+    series_b: str,
+    min_score: float | None = None,
+    max_hops: int = MAX_PATH_HOPS,
+) -> db.Result:
+    """Cypher's shortest path over the stored links (no graph loaded per request)."""
     if series_a == series_b:
         raise InvalidInput("series_a and series_b are the same series")
+    if not 1 <= int(max_hops) <= MAX_PATH_HOPS:
+        raise InvalidInput(f"max_hops must be between 1 and {MAX_PATH_HOPS}, not {max_hops}")
     _series_exist(driver, series_a, series_b)
-    g = analysis.fetch_series_graph(driver, float(min_score))
-    rows = analysis.evidence_path(g, series_a, series_b)
+    res = db.read(
+        driver,
+        queries.lead_path(),
+        name="leads.path",
+        limit=0,
+        timeout=PATH_TIMEOUT,
+        a=series_a,
+        b=series_b,
+        minScore=_min_score(min_score),
+        maxHops=int(max_hops),
+    )
+    rows = []
+    for r in res.rows:
+        ev = json.loads(r["evidence"]) if isinstance(r["evidence"], str) else r["evidence"]
+        rows.append(
+            {
+                **r,
+                "from_countries": sorted(r["from_countries"]),
+                "to_countries": sorted(r["to_countries"]),
+                "score": float(r["score"]),
+                "kinds": list(r["kinds"]),
+                "evidence": [{"kind": e.get("kind"), "detail": e.get("detail")} for e in ev or []],
+            }
+        )
     cols = [
         "hop",
         "from_series",
@@ -916,7 +970,15 @@ def _registry() -> dict[str, Lead]:
             [
                 _p("series_a", "str", None, "first series", required=True),
                 _p("series_b", "str", None, "second series", required=True),
-                _p("min_score", "float", 0.0, "ignore links below this score"),
+                min_score,
+                _p(
+                    "max_hops",
+                    "int",
+                    MAX_PATH_HOPS,
+                    "at most this many links",
+                    low=1,
+                    high=MAX_PATH_HOPS,
+                ),
             ],
             path,
         ),

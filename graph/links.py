@@ -45,7 +45,7 @@ from typing import Any
 
 import neo4j
 
-from graph import db, neardup, queries, videomatch
+from graph import clusters, db, indexversion, neardup, queries, videomatch
 from graph.config import Settings, get_settings
 from graph.errors import InvalidInput, NotFound
 from graph.schema import JUDGEMENTS, LINK_KINDS
@@ -817,6 +817,10 @@ def _run(
     rep.seconds["write_links"] = time.perf_counter() - t1
     rep.links = len(new)
     rep.cross_country = sum(1 for link in new.values() if link.cross_country)
+    # The clusters lead reads what is stored here instead of computing per request.
+    t2 = time.perf_counter()
+    clusters.store(driver)
+    rep.seconds["clusters"] = time.perf_counter() - t2
     return rep
 
 
@@ -858,7 +862,11 @@ def refresh(driver: neo4j.Driver, series_ids: Iterable[str]) -> LinkReport:
 
 
 def refresh_media(
-    driver: neo4j.Driver, sha256s: Iterable[str], *, full_links: bool = False
+    driver: neo4j.Driver,
+    sha256s: Iterable[str],
+    *,
+    full_links: bool = False,
+    own: frozenset[int] = frozenset(),
 ) -> LinkReport:
     """Near-duplicates of ``sha256s`` and the links they change, after an edit outside a
     load (a hash set's thresholds or non-pertinence changed: :mod:`graph.hashsets`).
@@ -867,13 +875,14 @@ def refresh_media(
     (:func:`graph.neardup.update` without a load), then the links of the series holding a
     medium whose near-duplicates changed. ``full_links``: recompute every link instead
     (media became pertinent or non-pertinent: every kind of evidence and the rarity of
-    clues may change). The result equals a full rebuild (tested).
+    clues may change). ``own``: the index versions the edit produced (:mod:`graph.indexversion`).
+    The result equals a full rebuild (tested).
     """
     t0 = time.perf_counter()
     shas = sorted(set(sha256s))
-    nd = neardup.update(driver, shas, None) if shas else None
+    nd = neardup.update(driver, shas, None, own=own) if shas else None
     # pairs with a video (graph/videomatch.py), after the image side
-    vm = videomatch.update(driver, shas, None, full=bool(nd and nd.full)) if shas else None
+    vm = videomatch.update(driver, shas, None, full=bool(nd and nd.full), own=own) if shas else None
     full = full_links or (nd is not None and nd.full)
     scope: set[str] = set()
     if not full and nd is not None and nd.changed_media:
@@ -960,6 +969,42 @@ def update_for_load(driver: neo4j.Driver, load_id: str) -> LinkReport:
     return rep
 
 
+def update_for_loads(driver: neo4j.Driver, load_ids: Sequence[str]) -> LinkReport:
+    """One update after several loads (``load media --manifest``): the near-duplicates of
+    every medium they touched, then the links of every series they may have changed.
+    Equals :func:`update_for_load` after each (tested), at the cost of one."""
+    ids = list(dict.fromkeys(i for i in load_ids if i))
+    if len(ids) == 1:
+        return update_for_load(driver, ids[0])
+    t0 = time.perf_counter()
+    touched = sorted({m for i in ids for m in neardup.touched_media(driver, i)})
+    own: set[int] = set()
+    for i in ids:
+        own |= indexversion.of_load(driver, i)
+    nd = neardup.update(driver, touched, None, own=own)
+    vm = videomatch.update(driver, touched, None, full=nd.full, own=own)
+    if nd.full:
+        rep = LinkReport(full=True, neardup=nd, videos=vm)
+        rep.seconds["near_duplicates"] = time.perf_counter() - t0
+        _run(driver, None, rep)
+        rep.seconds["total"] = time.perf_counter() - t0
+        return rep
+    scope: set[str] = set()
+    for i in ids:
+        scope |= affected_series(driver, i)
+    if nd.changed_media:
+        scope |= series_of_media(driver, nd.changed_media)
+    if vm.changed_media:
+        scope |= series_of_media(driver, vm.changed_media)
+    rep = LinkReport(full=False, series=len(scope), neardup=nd, videos=vm)
+    rep.seconds["near_duplicates"] = time.perf_counter() - t0
+    if scope:
+        _run(driver, sorted(scope), rep)
+    rep.seconds["total"] = time.perf_counter() - t0
+    log.info("links updated after %d loads: %s", len(ids), rep.summary())
+    return rep
+
+
 def after_load(driver: neo4j.Driver, report: Any) -> LinkReport | None:
     """Hook run by ``cluegraph load``: keep near-duplicates and links current.
 
@@ -1025,6 +1070,7 @@ def judge(
         name="links.judge",
         user=by,
     )
+    clusters.store(driver)  # a rejected or confirmed link moves the clusters
     linked = bool(
         db.records(
             driver,

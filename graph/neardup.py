@@ -26,8 +26,9 @@ The index
     the dihedral variants and the pHashes, keyed by sha256. Candidates come from the
     self-join of the stored hashes, from each PDQ searched among the variants and from
     the pHash self-join; each candidate is then decided by :func:`compare` on the full set
-    of hashes. The index is saved under ``<home>/index/`` with its fingerprints, the loads
-    it reflects and a digest of the eligible media; it is rebuilt from the graph when
+    of hashes. The index is saved under ``<home>/index/`` with its fingerprints and the
+    epoch and version of the graph it reflects (:mod:`graph.indexversion`: a search
+    compares one number, it never scans the media); it is rebuilt from the graph when
     missing or stale and updated in place after a load.
 
 ``NEAR_DUPLICATE {pdqDistance, phashDistance, method}`` is written once per unordered
@@ -37,8 +38,8 @@ pair, from the smaller sha256 to the larger.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
-import hashlib
 import json
 import logging
 import threading
@@ -51,7 +52,7 @@ from typing import Any
 import neo4j
 import numpy as np
 
-from graph import db, queries
+from graph import db, indexversion, queries
 from graph.config import Settings, get_settings
 from graph.errors import GraphError, InvalidInput
 from graph.ndindex import HashIndex, StaleIndex, parse_hashes
@@ -65,7 +66,7 @@ VIDEO_METHODS = ("vpdq", "video_frame")
 #: Tags of the stored hashes.
 TAG_PDQ, TAG_TRIMMED, TAG_CROP = 0, 1, 2
 
-_STATE_FORMAT = "cluegraph-neardup/3"
+_STATE_FORMAT = "cluegraph-neardup/4"
 _PAGE = 5000
 _WRITE_BATCH = 5000
 
@@ -387,6 +388,20 @@ class NearDupIndex:
         self.variants.add(ids_v, hex_v)
         self.phash.add(ids_p, hex_p)
 
+    def prepare(self, t: Thresholds) -> NearDupIndex:
+        """Build the search tables now (a :class:`HashIndex` builds them lazily, which
+        concurrent searches of the app's sessions would race to do); returns self."""
+        for idx, radius in (
+            (self.stored, t.pdq_radius),
+            (self.variants, t.pdq_radius),
+            (self.phash, t.phash_radius),
+        ):
+            if idx.n_codes:
+                # the plan depends on the queries per call: one hash, or a file's ~40
+                for m in {idx.plan(radius, batch=b).m for b in (1, 64)}:
+                    idx.build(radius, m=m, method="mih")
+        return self
+
     def remove(self, sha256s: Sequence[str]) -> None:
         shas = list(sha256s)
         if shas:
@@ -543,47 +558,36 @@ def codes_of(driver: neo4j.Driver, sha256s: Iterable[str], t: Thresholds) -> dic
     )
 
 
-def graph_state(driver: neo4j.Driver, keys_query: str, name: str, min_quality: int) -> dict:
-    """What a saved index must match: server, quality floor, loads and the eligible media
-    (``keys_query`` returns their keys ``sha256:...``). Shared by the image and video
-    indexes; keys starting with ``_`` are not saved."""
+def graph_state(driver: neo4j.Driver, name: str, min_quality: int) -> dict:
+    """What a saved index must match: server, quality floor and the media indexes'
+    version (:mod:`graph.indexversion`: one indexed read, no scan of the media). Shared
+    by the image and video indexes; keys starting with ``_`` are not saved."""
     s = get_settings()
-    loads = db.records(driver, queries.neardup_loads(), name=f"{name}.loads")
-    rows = db.records(driver, keys_query, name=f"{name}.keys", minQuality=min_quality)
-    keys = sorted(rows[0]["keys"]) if rows else []
-    digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()
+    epoch, version = indexversion.current(driver)
     return {
         "server": s.neo4j_uri or s.local_uri,
         "database": db.database(s),
         "minQuality": min_quality,
-        "loads": {r["id"]: str(r["finishedAt"]) for r in loads},
-        "media": len(keys),
-        "digest": digest,
-        "_ids": [k.split(":", 1)[0] for k in keys],
+        "epoch": epoch,
+        "version": version,
     }
 
 
 def _graph_state(driver: neo4j.Driver, t: Thresholds) -> dict[str, Any]:
-    return graph_state(driver, queries.neardup_eligible_keys(), "neardup", t.min_quality)
+    return graph_state(driver, "neardup", t.min_quality)
 
 
-def same_state(
-    saved: dict[str, Any],
-    current: dict[str, Any],
-    ignore_load: str | None,
-    *,
-    media: bool | None = None,
-) -> bool:
-    """Same server, thresholds and loads (besides ``ignore_load``); with ``media`` (by
-    default when there is no load to ignore), also the same eligible media (digest of
-    sha256, PDQ and pHash)."""
-    media = not ignore_load if media is None else media
-    keys = ("server", "database", "minQuality") + (("media", "digest") if media else ())
+def same_state(saved: dict[str, Any], current: dict[str, Any], own: Iterable[int] = ()) -> bool:
+    """Same server, quality floor and epoch, and every version after the saved one is
+    one of ``own`` (a load's or an edit's, whose media the caller re-applies); with no
+    ``own``, the same version."""
+    keys = ("server", "database", "minQuality", "epoch")
     if any(saved.get(k) != current.get(k) for k in keys):
         return False
-    a = {k: v for k, v in saved.get("loads", {}).items() if k != ignore_load}
-    b = {k: v for k, v in current.get("loads", {}).items() if k != ignore_load}
-    return a == b
+    sv, cv = saved.get("version"), current.get("version")
+    if not isinstance(sv, int) or not isinstance(cv, int):
+        return False
+    return indexversion.accounted(sv, cv, own)
 
 
 def memo_key(directory: Path, state: dict[str, Any]) -> str:
@@ -594,8 +598,45 @@ def memo_key(directory: Path, state: dict[str, Any]) -> str:
     )
 
 
-def _save(idx: NearDupIndex, state: dict[str, Any]) -> None:
-    idx.save(index_dir(), {k: v for k, v in state.items() if not k.startswith("_")})
+_MATCHES = "pairs.json"
+
+
+def _save(
+    idx: NearDupIndex,
+    state: dict[str, Any],
+    pairs: dict[tuple[str, str], Match] | None = None,
+    t: Thresholds | None = None,
+) -> None:
+    """Save the index with ``state``; with ``pairs``, also every pair it yields (what
+    :func:`rebuild` starts from). Pairs saved for another state are never used: they
+    carry the epoch and version they reflect, checked by :func:`_load_matches`."""
+    d = index_dir()
+    if pairs is not None and t is not None:
+        d.mkdir(parents=True, exist_ok=True)
+        body = {
+            "epoch": state.get("epoch"),
+            "version": state.get("version"),
+            "thresholds": list(dataclasses.astuple(t)),
+            "pairs": [
+                [m.a, m.b, m.pdq_distance, m.phash_distance, m.method] for m in pairs.values()
+            ],
+        }
+        tmp = d / f"{_MATCHES}.tmp"
+        tmp.write_text(json.dumps(body), encoding="utf-8")
+        tmp.replace(d / _MATCHES)
+    idx.save(d, {k: v for k, v in state.items() if not k.startswith("_")})
+
+
+def _load_matches(saved: dict[str, Any], t: Thresholds) -> dict[tuple[str, str], Match] | None:
+    """The pairs saved with the index whose state is ``saved``, or None."""
+    try:
+        body = json.loads((index_dir() / _MATCHES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    same = (body.get("epoch"), body.get("version")) == (saved.get("epoch"), saved.get("version"))
+    if not same or body.get("thresholds") != list(dataclasses.astuple(t)):
+        return None
+    return {(a, b): Match(a, b, d, p, m) for a, b, d, p, m in body.get("pairs", [])}
 
 
 def build_index(driver: neo4j.Driver, t: Thresholds | None = None) -> tuple[NearDupIndex, Probes]:
@@ -652,7 +693,7 @@ def ensure_saved(
         if memo.get("key") == key:  # another session built it while this one waited
             return memo["index"]
         loaded = load(directory)
-        if loaded is not None and same_state(loaded[1], state, None):
+        if loaded is not None and same_state(loaded[1], state):
             idx = loaded[0]
         else:
             idx = build()
@@ -665,12 +706,17 @@ def ensure_index(driver: neo4j.Driver, t: Thresholds | None = None) -> NearDupIn
     """The saved index when it reflects the graph, else one rebuilt (and saved) from it."""
     t = t or Thresholds.of()
     state = _graph_state(driver, t)
+
+    def load(directory: Path) -> tuple[NearDupIndex, dict[str, Any]] | None:
+        loaded = NearDupIndex.load(directory)
+        return (loaded[0].prepare(t), loaded[1]) if loaded else None
+
     return ensure_saved(
         state,
         index_dir(),
         _MEMO,
-        NearDupIndex.load,
-        lambda: build_index(driver, t)[0],
+        load,
+        lambda: build_index(driver, t)[0].prepare(t),
         lambda idx: _save(idx, state),
     )
 
@@ -762,55 +808,135 @@ def rebuild(
     t: Thresholds | None = None,
     *,
     progress: Callable[[str], None] | None = None,
+    from_scratch: bool = False,
 ) -> NearDupReport:
-    """Rebuild the index from the graph, recompute every pair, write what changed."""
+    """Recompute every pair and write what changed.
+
+    When the saved index and its pairs reflect the graph at a version from which only
+    loads led to the current one, the index is brought forward with the media those
+    loads touched (read from Neo4j) and only their pairs are searched again; the other
+    pairs come from the saved ones. Otherwise (or ``from_scratch``) the index is read
+    from the graph and every pair searched. Either way every ``NEAR_DUPLICATE`` edge is
+    compared with the result, so edges that drifted are repaired.
+    """
     t = t or Thresholds.of()
     rep = NearDupReport(full=True)
     say = progress or (lambda _m: None)
     t0 = time.perf_counter()
     state = _graph_state(driver, t)
-    say("reading hashes")
-    idx, probes = build_index(driver, t)
-    rep.media_indexed = len(idx)
-    rep.seconds["read"] = time.perf_counter() - t0
-    t1, c1 = time.perf_counter(), time.process_time()
-    say(f"searching {idx.n_codes:,} hashes of {len(idx):,} images")
-    cand = idx.candidates(t, probes)
-    del probes
-    rep.candidates = len(cand)
-    rep.seconds["search"] = time.perf_counter() - t1
-    # CPU seconds of every thread of this process: comparable on a busy shared machine.
-    rep.seconds["search_cpu"] = time.process_time() - c1
-    t2 = time.perf_counter()
-    codes = codes_of(driver, {x for pair in cand for x in pair}, t)
-    new = decide(cand, codes, t)
+    new = None if from_scratch else _rebuild_from_saved(driver, t, state, rep, say)
+    idx: NearDupIndex | None = None
+    if new is None:
+        say("reading hashes")
+        idx, probes = build_index(driver, t)
+        rep.media_indexed = len(idx)
+        rep.seconds["read"] = time.perf_counter() - t0
+        t1, c1 = time.perf_counter(), time.process_time()
+        say(f"searching {idx.n_codes:,} hashes of {len(idx):,} images")
+        cand = idx.candidates(t, probes)
+        del probes
+        rep.candidates = len(cand)
+        rep.seconds["search"] = time.perf_counter() - t1
+        # CPU seconds of every thread of this process: comparable on a busy shared machine.
+        rep.seconds["search_cpu"] = time.process_time() - c1
+        t2 = time.perf_counter()
+        codes = codes_of(driver, {x for pair in cand for x in pair}, t)
+        new = decide(cand, codes, t)
+        rep.seconds["decide"] = time.perf_counter() - t2
+    else:
+        idx = new[1]
+        new = new[0]
     rep.matches = len(new)
-    rep.seconds["decide"] = time.perf_counter() - t2
     t3 = time.perf_counter()
     say(f"writing {len(new):,} near-duplicate pairs")
     old = _existing_edges(driver, None)
     rep.written, rep.deleted, rep.changed_media = _write_diff(driver, new, old)
     rep.seconds["write"] = time.perf_counter() - t3
-    _save(idx, state)
+    _save(idx, state, new, t)
     rep.seconds["total"] = time.perf_counter() - t0
     for m in new.values():
         rep.by_method[m.method] = rep.by_method.get(m.method, 0) + 1
     return rep
 
 
-def update(driver: neo4j.Driver, sha256s: Iterable[str], load_id: str | None) -> NearDupReport:
+def _rebuild_from_saved(
+    driver: neo4j.Driver,
+    t: Thresholds,
+    state: dict[str, Any],
+    rep: NearDupReport,
+    say: Callable[[str], None],
+) -> tuple[dict[tuple[str, str], Match], NearDupIndex] | None:
+    """The pairs from the saved index and pairs, brought forward over the loads since
+    (``None`` when they cannot be: no saved pairs, other thresholds, another write)."""
+    t0 = time.perf_counter()
+    loaded = NearDupIndex.load(index_dir())
+    if loaded is None:
+        return None
+    idx, saved = loaded
+    pairs = _load_matches(saved, t)
+    if pairs is None or not isinstance(saved.get("version"), int):
+        return None
+    rows = db.records(
+        driver, queries.neardup_loads_since(), name="neardup.since", version=saved["version"]
+    )
+    own: set[int] = set()
+    for r in rows:
+        own |= set(range(int(r["begin"]), int(r["finish"] or r["begin"]) + 1))
+    if not same_state(saved, state, own):
+        return None
+    touched = sorted({m for r in rows for m in touched_media(driver, r["id"])})
+    say(f"saved index: {len(idx):,} images, {len(touched):,} touched since by {len(rows)} load(s)")
+    codes = codes_of(driver, touched, t)
+    idx.remove(touched)
+    idx.add(codes.values())
+    if len(idx) != eligible_count(driver, t):
+        log.info("saved near-duplicate index differs from the graph: reading it again")
+        return None
+    rep.media_indexed = len(idx)
+    rep.seconds["read"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    queries_ = list(codes.values())
+    found = idx.search(queries_, t) if queries_ and len(idx) else [set() for _ in queries_]
+    cand = {
+        (a, b) if a < b else (b, a)
+        for q, hits in zip(queries_, found, strict=True)
+        for a, b in ((q.sha256, h) for h in hits)
+    }
+    rep.candidates = len(cand)
+    rep.seconds["search"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    others = {x for pair in cand for x in pair} - set(codes)
+    new = decide(cand, {**codes, **codes_of(driver, others, t)}, t)
+    gone = set(touched)
+    for k, m in pairs.items():
+        if k[0] not in gone and k[1] not in gone:
+            new[k] = m
+    rep.seconds["decide"] = time.perf_counter() - t2
+    return new, idx
+
+
+def update(
+    driver: neo4j.Driver,
+    sha256s: Iterable[str],
+    load_id: str | None,
+    *,
+    own: Iterable[int] = (),
+) -> NearDupReport:
     """Bring the index and ``NEAR_DUPLICATE`` up to date for media a load touched, or
-    (``load_id`` None) media an edit changed (a hash set's thresholds or non-pertinence).
+    (``load_id`` None) media an edit changed (a hash set's thresholds or non-pertinence;
+    ``own``: the index versions the edit produced).
 
     Falls back to :func:`rebuild` when the saved index does not reflect the graph as it
-    was before this load (a load it never saw, another database, other thresholds), or
-    before the edit (every load seen, and no other media than the given ones changed).
+    was before this load or edit: another database or quality floor, or a version
+    produced by some other write since it was saved (:mod:`graph.indexversion`), or when
+    the index does not hold as many media as the graph after the update.
     """
     t = Thresholds.of()
     t0 = time.perf_counter()
     state = _graph_state(driver, t)
+    mine = set(own) | indexversion.of_load(driver, load_id)
     loaded = NearDupIndex.load(index_dir())
-    if loaded is None or not same_state(loaded[1], state, load_id, media=False):
+    if loaded is None or not same_state(loaded[1], state, mine):
         return rebuild(driver, t)
     idx, _saved = loaded
     touched = sorted(set(sha256s))
@@ -818,7 +944,7 @@ def update(driver: neo4j.Driver, sha256s: Iterable[str], load_id: str | None) ->
     codes = codes_of(driver, touched, t)
     idx.remove(touched)
     idx.add(codes.values())
-    if sorted(idx.ids) != state["_ids"]:
+    if len(idx) != eligible_count(driver, t):
         log.info("near-duplicate index differs from the graph after %s: rebuilding", load_id)
         return rebuild(driver, t)
     rep.media_indexed = len(codes)
@@ -836,17 +962,31 @@ def update(driver: neo4j.Driver, sha256s: Iterable[str], load_id: str | None) ->
     rep.matches = len(new)
     old = _existing_edges(driver, touched)
     rep.written, rep.deleted, rep.changed_media = _write_diff(driver, new, old)
-    _save(idx, state)
+    # The saved pairs follow: those of untouched media stay, the touched media's are new.
+    pairs = _load_matches(_saved, t)
+    if pairs is not None:
+        gone = set(touched)
+        pairs = {k: m for k, m in pairs.items() if k[0] not in gone and k[1] not in gone}
+        pairs.update(new)
+    _save(idx, state, pairs, t)
     rep.seconds["total"] = time.perf_counter() - t0
     return rep
+
+
+def eligible_count(driver: neo4j.Driver, t: Thresholds) -> int:
+    """How many media the index must hold (a check after an incremental update)."""
+    rows = db.records(
+        driver, queries.neardup_eligible_count(), name="neardup.count", minQuality=t.min_quality
+    )
+    return int(rows[0]["n"]) if rows else 0
 
 
 def note_load(driver: neo4j.Driver, load_id: str) -> NearDupReport | None:
     """Record in the saved state a load that touched no media (clues, victims, cases).
 
-    Nothing to search; only the state learns of the load, so that the next update does
-    not take it for a load the engine never saw. Rebuilds when the saved index is stale.
-    Returns None when nothing had to be rebuilt.
+    Nothing to search; only the state learns the versions the load produced, so that the
+    next search does not take the index for stale. Rebuilds when the saved index is stale
+    for another reason. Returns None when nothing had to be rebuilt.
     """
     t = Thresholds.of()
     state = _graph_state(driver, t)
@@ -855,10 +995,8 @@ def note_load(driver: neo4j.Driver, load_id: str) -> NearDupReport | None:
         saved = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return rebuild(driver, t)
-    same_media = all(saved.get(k) == state[k] for k in ("media", "digest"))
-    if saved.get("format") != _STATE_FORMAT or not same_state(saved, state, load_id):
-        return rebuild(driver, t)
-    if not same_media:
+    mine = indexversion.of_load(driver, load_id)
+    if saved.get("format") != _STATE_FORMAT or not same_state(saved, state, mine):
         return rebuild(driver, t)
     new = {**saved, **{k: v for k, v in state.items() if not k.startswith("_")}}
     tmp = path.with_suffix(".json.tmp")

@@ -15,6 +15,9 @@ CREATE CONSTRAINT hashset_id IF NOT EXISTS FOR (n:HashSet) REQUIRE n.id IS UNIQU
 CREATE CONSTRAINT load_id IF NOT EXISTS FOR (n:Load) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT auditevent_id IF NOT EXISTS FOR (n:AuditEvent) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT judgement_id IF NOT EXISTS FOR (n:Judgement) REQUIRE n.id IS UNIQUE;
+// The media indexes' version (graph/indexversion.py): one node, MERGEd by concurrent loads.
+CREATE CONSTRAINT indexversion_name IF NOT EXISTS FOR (n:IndexVersion) REQUIRE n.name IS UNIQUE;
+CREATE CONSTRAINT clusterrun_name IF NOT EXISTS FOR (n:ClusterRun) REQUIRE n.name IS UNIQUE;
 
 CREATE INDEX media_md5 IF NOT EXISTS FOR (n:Media) ON (n.md5);
 CREATE INDEX media_sha1 IF NOT EXISTS FOR (n:Media) ON (n.sha1);
@@ -24,6 +27,8 @@ CREATE INDEX media_kind IF NOT EXISTS FOR (n:Media) ON (n.kind);
 CREATE INDEX clue_type IF NOT EXISTS FOR (n:Clue) ON (n.type);
 CREATE INDEX location_countrycode IF NOT EXISTS FOR (n:Location) ON (n.countryCode);
 CREATE INDEX series_status IF NOT EXISTS FOR (n:Series) ON (n.status);
+CREATE INDEX series_community IF NOT EXISTS FOR (n:Series) ON (n.community);
+CREATE INDEX cluster_level IF NOT EXISTS FOR (n:Cluster) ON (n.level, n.rank);
 CREATE INDEX case_status IF NOT EXISTS FOR (n:Case) ON (n.status);
 CREATE INDEX load_startedat IF NOT EXISTS FOR (n:Load) ON (n.startedAt);
 CREATE INDEX auditevent_at IF NOT EXISTS FOR (n:AuditEvent) ON (n.at);

@@ -70,6 +70,18 @@ KEYS: dict[Label, str] = {
     Label.JUDGEMENT: "id",
 }
 
+#: Bookkeeping labels: derived state the engine keeps in the graph (the media indexes'
+#: version, graph/indexversion.py; the stored clusters, graph/clusters.py). Not part of
+#: the model: never exported in bundles, recomputed from the graph.
+BOOKKEEPING_LABELS = ("IndexVersion", "Cluster", "ClusterRun")
+
+#: Series properties the link engine writes (graph/clusters.py), for the default
+#: parameters of the ``clusters`` lead.
+SERIES_DERIVED = {
+    "community": "Louvain community (K1, K2 ... largest first) among linked series",
+    "component": "connected component (C1, C2 ... largest first) among linked series",
+}
+
 #: Secondary lookup indexes: (label, property).
 INDEXES: list[tuple[Label, str]] = [
     (Label.MEDIA, "md5"),
@@ -80,6 +92,7 @@ INDEXES: list[tuple[Label, str]] = [
     (Label.CLUE, "type"),
     (Label.LOCATION, "countryCode"),
     (Label.SERIES, "status"),
+    (Label.SERIES, "community"),
     (Label.CASE, "status"),
     (Label.LOAD, "startedAt"),
     (Label.AUDIT_EVENT, "at"),

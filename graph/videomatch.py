@@ -60,7 +60,7 @@ from typing import Any
 import neo4j
 import numpy as np
 
-from graph import db, neardup, queries
+from graph import db, indexversion, neardup, queries
 from graph.config import Settings, get_settings
 from graph.errors import GraphError
 from graph.ndindex import HashIndex, StaleIndex, parse_hashes
@@ -71,7 +71,7 @@ log = logging.getLogger("cluegraph.videomatch")
 METHODS = neardup.VIDEO_METHODS
 VIDEO = "video"
 
-_STATE_FORMAT = "cluegraph-videomatch/1"
+_STATE_FORMAT = "cluegraph-videomatch/2"
 _PAGE = 500
 _WRITE_BATCH = 2000
 _BLOCK = 1 << 20  # frame pairs per distance block (bounded memory for long clips)
@@ -446,9 +446,7 @@ def codes_of(driver: neo4j.Driver, sha256s: Iterable[str], t: Thresholds) -> dic
 
 
 def _graph_state(driver: neo4j.Driver, t: Thresholds) -> dict[str, Any]:
-    return neardup.graph_state(
-        driver, queries.videomatch_eligible_keys(), "videomatch", t.min_quality
-    )
+    return neardup.graph_state(driver, "videomatch", t.min_quality)
 
 
 def _save(idx: FrameIndex, state: dict[str, Any]) -> None:
@@ -603,7 +601,12 @@ def rebuild(driver: neo4j.Driver, t: Thresholds | None = None) -> VideoReport:
 
 
 def update(
-    driver: neo4j.Driver, sha256s: Iterable[str], load_id: str | None, *, full: bool = False
+    driver: neo4j.Driver,
+    sha256s: Iterable[str],
+    load_id: str | None,
+    *,
+    full: bool = False,
+    own: Iterable[int] = (),
 ) -> VideoReport:
     """Bring the frame index and the video ``NEAR_DUPLICATE`` up to date after a load.
 
@@ -619,17 +622,18 @@ def update(
     t0 = time.perf_counter()
     state = _graph_state(driver, t)
     touched = sorted(set(sha256s))
-    if not touched and _note_load(state, load_id):
+    mine = set(own) | indexversion.of_load(driver, load_id)
+    if not touched and _note_load(state, mine):
         return _finish(VideoReport(full=False), {}, t0)
     loaded = FrameIndex.load(index_dir())
-    if loaded is None or not neardup.same_state(loaded[1], state, load_id):
+    if loaded is None or not neardup.same_state(loaded[1], state, mine):
         return rebuild(driver, t)
     fidx, _saved = loaded
     rep = VideoReport(full=False)
     videos = codes_of(driver, touched, t)
     fidx.remove(touched)
     fidx.add(videos.values())
-    if sorted(set(fidx.ids)) != state["_ids"]:
+    if len(set(fidx.ids)) != eligible_count(driver, t):
         log.info("video frame index differs from the graph after load %s: rebuilding", load_id)
         return rebuild(driver, t)
     rep.videos_indexed, rep.frames_indexed = len(videos), sum(len(v) for v in videos.values())
@@ -654,7 +658,7 @@ def update(
     return _finish(rep, new, t0)
 
 
-def _note_load(state: dict[str, Any], load_id: str | None) -> bool:
+def _note_load(state: dict[str, Any], own: Iterable[int]) -> bool:
     """Record a load that touched no media in the saved state, without reading or writing
     the frames (a CSV load of clues or cases). False when the saved state is not the
     graph's as it was before this load (the caller then goes the long way)."""
@@ -663,15 +667,24 @@ def _note_load(state: dict[str, Any], load_id: str | None) -> bool:
         saved = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    if saved.get("format") != _STATE_FORMAT or not neardup.same_state(saved, state, load_id):
-        return False
-    if any(saved.get(k) != state[k] for k in ("media", "digest")):
+    if saved.get("format") != _STATE_FORMAT or not neardup.same_state(saved, state, own):
         return False
     new = {**saved, **{k: v for k, v in state.items() if not k.startswith("_")}}
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(new, sort_keys=True), encoding="utf-8")
     tmp.replace(path)
     return True
+
+
+def eligible_count(driver: neo4j.Driver, t: Thresholds) -> int:
+    """How many videos the frame index must hold (a check after an incremental update)."""
+    rows = db.records(
+        driver,
+        queries.videomatch_eligible_count(),
+        name="videomatch.count",
+        minQuality=t.min_quality,
+    )
+    return int(rows[0]["n"]) if rows else 0
 
 
 # ----------------------------------------------------------------------------- triage

@@ -164,6 +164,11 @@ ON CREATE SET l.kind = $kind, l.source = $source, l.sha256 = $sha256,
               l.firstStartedAt = $startedAt, l.runs = 0
 SET l.startedAt = $startedAt, l.status = 'running', l.runs = l.runs + 1,
     l.options = $options
+WITH l
+MERGE (v:IndexVersion {name: 'media'})
+  ON CREATE SET v.epoch = randomUUID(), v.version = 0
+SET v.version = v.version + 1
+SET l.indexVersionBegin = v.version, l.indexVersionFinish = null
 RETURN l.firstStartedAt AS loadedAt
 """
 
@@ -173,6 +178,11 @@ SET l.finishedAt = $finishedAt, l.status = $status, l.read = $read,
     l.written = $written, l.skipped = $skipped, l.errors = $errors,
     l.errorCount = $errorCount, l.warnings = $warnings, l.warningCount = $warningCount,
     l.ignored = $ignored, l.ignoredCount = $ignoredCount
+WITH l
+MERGE (v:IndexVersion {name: 'media'})
+  ON CREATE SET v.epoch = randomUUID(), v.version = 0
+SET v.version = v.version + 1
+SET l.indexVersionFinish = v.version
 """
 
 MAX_STORED_ERRORS = 1000

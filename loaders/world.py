@@ -68,7 +68,8 @@ def load_world(
     links: bool = True,
 ) -> WorldLoad:
     """Load every input of ``world`` and rebuild the links; never raises for bad input."""
-    from loaders.media import AnalysisPool, MediaLoadOptions, load_media
+    from loaders.manifest import load_folders
+    from loaders.media import MediaLoadOptions
     from loaders.vics import load_vics
 
     world = Path(world)
@@ -84,13 +85,10 @@ def load_world(
     media_root = world / "media"
     cases = sorted(p for p in media_root.iterdir() if p.is_dir()) if media_root.is_dir() else []
     if cases:
-        # One pool of workers for every case folder: each started worker costs its
-        # imports and a warm-up analysis, which would otherwise be paid per folder.
-        with AnalysisPool(workers) as pool:
-            for i, case_dir in enumerate(cases, 1):
-                say(f"hashing media of case {case_dir.name} ({i}/{len(cases)})")
-                opts = MediaLoadOptions(case_id=case_dir.name, workers=workers)
-                out.reports.append(load_media(driver, case_dir, opts, pool=pool))
+        # One pool of workers for every case folder (loaders.manifest.load_folders, also
+        # behind `load media --manifest`).
+        jobs = [(d, MediaLoadOptions(case_id=d.name, workers=workers)) for d in cases]
+        out.reports += load_folders(driver, jobs, workers=workers, say=say)
     for name, module, cls in AFTER_MEDIA:
         say(f"loading {name}")
         rep = _csv_step(driver, world, name, module, cls, batch)

@@ -53,6 +53,19 @@ class World:
             {**params, "loadId": self.load, "source": "test", "loadedAt": "2024-01-01T00:00:00Z"},
             name="test.world",
         )
+        # Like every write path (graph/indexversion.py): the media indexes' version moves,
+        # and the load records the versions it produced.
+        db.write(
+            self.driver,
+            "MERGE (l:Load {id: $loadId}) WITH l "
+            "MERGE (v:IndexVersion {name: 'media'}) "
+            "ON CREATE SET v.epoch = randomUUID(), v.version = 0 "
+            "SET v.version = v.version + 1 "
+            "SET l.indexVersionBegin = coalesce(l.indexVersionBegin, v.version), "
+            "l.indexVersionFinish = v.version",
+            {"loadId": self.load},
+            name="test.world.version",
+        )
 
     def finish_load(self, at: str = "2024-01-01T00:00:01Z") -> None:
         self.run("MERGE (l:Load {id: $loadId}) SET l.kind = 'test', l.finishedAt = $at", at=at)

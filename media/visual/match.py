@@ -1,0 +1,284 @@
+"""Deciding whether two pictures show the same place, or only share one object.
+
+Steps (see docs/visual.md for the reasons of each threshold):
+
+1. **Putative matches**: RootSIFT nearest neighbours both ways (mutual) with Lowe's ratio
+   test; optionally pairs whose white-balanced colour disagrees are dropped.
+2. **Geometry**: a fundamental matrix with MAGSAC (``cv2.USAC_MAGSAC``) keeps the matches a
+   single rigid 3D scene can explain (a room is several planes, so a homography alone
+   would throw away most of a true room match).
+3. **Planes**: the inliers are split greedily into homographies (MAGSAC again). One
+   mass-market product (poster, bed cover, wallpaper roll) is one plane in one compact
+   region; a room is several planes in separate regions spread over the frame.
+4. **Decision**: ``same_scene`` needs agreement in at least ``MIN_REGIONS`` independent
+   regions (planes whose points lie outside the hull of the main plane) and a coverage
+   of at least ``MIN_COVERAGE`` of the frame; otherwise one verified plane with enough
+   points is a ``shared_object``; otherwise no match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from .features import SceneFeatures
+from .index import VisualIndex
+
+RATIO = 0.85  # Lowe's ratio (mutual nearest neighbours make a looser ratio safe)
+COLOUR_TOL = 24  # max log-chroma difference (x32) between matched keypoints
+F_THRESH = 0.006  # fundamental matrix inlier distance, fraction of the longest side
+H_THRESH = 0.012  # homography inlier distance, fraction of the longest side
+MIN_PUTATIVE = 10
+MIN_PLANE = 8  # points for a plane to count
+MIN_OBJECT = 10  # verified points of one plane for a shared_object
+MIN_REGIONS = 2  # independent regions for a same_scene
+MIN_SCENE_INLIERS = 24
+MIN_COVERAGE = 0.06
+MAX_PLANES = 5
+_COVER_GRID = 32
+
+
+@dataclass
+class Params:
+    """Switches for the ablation bench; the defaults are what the product uses."""
+
+    colour: bool = True
+    planes: bool = True
+    ratio: float = RATIO
+    min_regions: int = MIN_REGIONS
+    min_coverage: float = MIN_COVERAGE
+    min_scene_inliers: int = MIN_SCENE_INLIERS
+
+
+DEFAULT = Params()
+
+
+@dataclass
+class SceneMatch:
+    key_a: str
+    key_b: str
+    kind: str  # "same_scene" or "shared_object"
+    inliers: int
+    coverage: float  # fraction of the smaller picture the agreement spans
+    score: float  # 0..1
+    method: str
+    regions_a: list[tuple[int, int, int, int]] = field(default_factory=list)
+    regions_b: list[tuple[int, int, int, int]] = field(default_factory=list)
+    explanation: str = ""
+
+
+@dataclass
+class ObjectHit:
+    key: str
+    score: float
+    inliers: int
+    box: tuple[int, int, int, int]
+
+
+# ----------------------------------------------------------------------------- matching
+
+
+def putative(a: SceneFeatures, b: SceneFeatures, p: Params = DEFAULT) -> np.ndarray:
+    """(M, 2) index pairs of mutual nearest neighbours passing the ratio test."""
+    if len(a) < 2 or len(b) < 2:
+        return np.empty((0, 2), np.int64)
+    da, db = a.descriptors(), b.descriptors()
+    sim = da @ db.T
+    dist = np.sqrt(np.maximum(2.0 - 2.0 * sim, 0.0))
+    ia = np.arange(len(a))
+    nn = np.argpartition(dist, 1, axis=1)[:, :2]
+    d0 = dist[ia, nn[:, 0]]
+    d1 = dist[ia, nn[:, 1]]
+    swap = d1 < d0
+    best = np.where(swap, nn[:, 1], nn[:, 0])
+    d_best = np.minimum(d0, d1)
+    d_second = np.maximum(d0, d1)
+    ok = d_best < p.ratio * d_second
+    back = np.argmin(dist, axis=0)
+    ok &= back[best] == ia
+    pairs = np.stack([ia[ok], best[ok]], axis=1)
+    if p.colour and len(pairs):
+        dc = np.abs(
+            a.colour[pairs[:, 0]].astype(np.int16) - b.colour[pairs[:, 1]].astype(np.int16)
+        ).max(axis=1)
+        pairs = pairs[dc <= COLOUR_TOL]
+    return pairs
+
+
+def _hull_mask(pts: np.ndarray, w: int, h: int, grow: float = 0.0) -> np.ndarray:
+    m = np.zeros((_COVER_GRID, _COVER_GRID), np.uint8)
+    if len(pts) < 3:
+        return m.astype(bool)
+    g = pts / np.array([w, h], np.float32) * _COVER_GRID
+    hull = cv2.convexHull(g.astype(np.float32)).reshape(-1, 2)
+    if grow:
+        c = hull.mean(axis=0)
+        hull = c + (hull - c) * (1 + grow)
+    cv2.fillConvexPoly(m, np.round(hull).astype(np.int32), 1)
+    return m.astype(bool)
+
+
+def _box(pts: np.ndarray, w: int, h: int) -> tuple[int, int, int, int]:
+    x0, y0 = np.floor(pts.min(axis=0))
+    x1, y1 = np.ceil(pts.max(axis=0))
+    x0, y0 = max(0, int(x0)), max(0, int(y0))
+    x1, y1 = min(w, int(x1)), min(h, int(y1))
+    return (x0, y0, max(1, x1 - x0), max(1, y1 - y0))
+
+
+def _planes(pa: np.ndarray, pb: np.ndarray, thr: float) -> list[np.ndarray]:
+    """Greedy split of matched points into homographies; index arrays, largest first."""
+    left = np.arange(len(pa))
+    out: list[np.ndarray] = []
+    while len(left) >= MIN_PLANE and len(out) < MAX_PLANES:
+        H, mask = cv2.findHomography(
+            pa[left], pb[left], cv2.USAC_MAGSAC, thr, maxIters=2000, confidence=0.995
+        )
+        if H is None or mask is None:
+            break
+        inl = left[mask.ravel().astype(bool)]
+        if len(inl) < MIN_PLANE:
+            break
+        out.append(inl)
+        left = np.setdiff1d(left, inl)
+    return out
+
+
+def compare(
+    a: SceneFeatures,
+    b: SceneFeatures,
+    key_a: str = "a",
+    key_b: str = "b",
+    params: Params = DEFAULT,
+) -> SceneMatch | None:
+    """Same scene, shared object, or None (nothing verified)."""
+    pairs = putative(a, b, params)
+    if len(pairs) < MIN_PUTATIVE:
+        return None
+    pa = a.xy[pairs[:, 0]].astype(np.float32)
+    pb = b.xy[pairs[:, 1]].astype(np.float32)
+    side = float(max(a.width, a.height, b.width, b.height))
+    Fm, mask = cv2.findFundamentalMat(pa, pb, cv2.USAC_MAGSAC, F_THRESH * side, 0.999, 5000)
+    if Fm is None or mask is None:
+        return None
+    inl = mask.ravel().astype(bool)
+    if int(inl.sum()) < MIN_PLANE:
+        return None
+    pa, pb = pa[inl], pb[inl]
+    planes = _planes(pa, pb, H_THRESH * side) if params.planes else [np.arange(len(pa))]
+    if not planes:
+        return None
+    # Which picture is the smaller one: coverage is measured there.
+    small_a = a.width * a.height <= b.width * b.height
+    ps, ws, hs = (pa, a.width, a.height) if small_a else (pb, b.width, b.height)
+    main = planes[0]
+    main_hull = _hull_mask(ps[main], ws, hs, grow=0.15)
+    regions = [main]
+    for pl in planes[1:]:
+        g = ps[pl] / np.array([ws, hs], np.float32) * _COVER_GRID
+        gi = np.clip(g.astype(int), 0, _COVER_GRID - 1)
+        outside = ~main_hull[gi[:, 1], gi[:, 0]]
+        if int(outside.sum()) >= MIN_PLANE // 2 and outside.mean() >= 0.5:
+            regions.append(pl)
+    cover = np.zeros((_COVER_GRID, _COVER_GRID), bool)
+    for pl in regions:
+        cover |= _hull_mask(ps[pl], ws, hs)
+    coverage = float(cover.mean())
+    n_in = int(sum(len(pl) for pl in planes))
+    n_main = len(main)
+    ra = [_box(pa[pl], a.width, a.height) for pl in regions]
+    rb = [_box(pb[pl], b.width, b.height) for pl in regions]
+    method = (
+        "rootsift+magsac"
+        + ("+planes" if params.planes else "")
+        + ("+colour" if params.colour else "")
+    )
+    is_scene = (
+        len(regions) >= params.min_regions
+        and coverage >= params.min_coverage
+        and n_in >= params.min_scene_inliers
+    )
+    if not params.planes:  # ablation: plain count + coverage
+        is_scene = n_in >= params.min_scene_inliers and coverage >= params.min_coverage
+    if is_scene:
+        score = min(1.0, 0.6 + 0.2 * min(1.0, coverage / 0.25) + 0.2 * min(1.0, n_in / 120))
+        expl = (
+            f"{coverage * 100:.0f} % of the frame in {len(regions)} separate regions agree, "
+            f"{n_in} verified points"
+        )
+        return SceneMatch(
+            key_a, key_b, "same_scene", n_in, coverage, round(score, 3), method, ra, rb, expl
+        )
+    if n_main >= MIN_OBJECT:
+        ca = float(_hull_mask(ps[main], ws, hs).mean())
+        score = min(0.5, 0.2 + 0.3 * min(1.0, n_main / 80))
+        expl = (
+            f"one flat object agrees ({ca * 100:.0f} % of the frame, {n_main} verified points): "
+            "a shared product, not evidence of the same room"
+        )
+        return SceneMatch(
+            key_a, key_b, "shared_object", n_main, ca, round(score, 3), method, ra[:1], rb[:1], expl
+        )
+    return None
+
+
+def find_scenes(
+    index: VisualIndex,
+    key: str,
+    feats: SceneFeatures | None = None,
+    k: int = 50,
+    params: Params = DEFAULT,
+) -> list[SceneMatch]:
+    """Verified matches of one picture against the index, best first."""
+    if feats is None:
+        feats = index.get(key)
+    out = []
+    for other, _ in index.candidates(feats, k=k + 1):
+        if other == key:
+            continue
+        m = compare(feats, index.get(other), key, other, params)
+        if m is not None:
+            out.append(m)
+    out.sort(key=lambda m: (m.kind != "same_scene", -m.score))
+    return out
+
+
+def locate(query: SceneFeatures, target: SceneFeatures) -> tuple[int, tuple[int, int, int, int]]:
+    """Verified points of a planar object from ``query`` in ``target``, and its box there."""
+    pairs = putative(query, target, Params(colour=True, ratio=0.85))
+    if len(pairs) < MIN_PLANE:
+        return 0, (0, 0, 0, 0)
+    pa = query.xy[pairs[:, 0]].astype(np.float32)
+    pb = target.xy[pairs[:, 1]].astype(np.float32)
+    side = float(max(target.width, target.height))
+    H, mask = cv2.findHomography(pa, pb, cv2.USAC_MAGSAC, H_THRESH * side, maxIters=3000)
+    if H is None or mask is None:
+        return 0, (0, 0, 0, 0)
+    inl = mask.ravel().astype(bool)
+    n = int(inl.sum())
+    if n < MIN_PLANE:
+        return 0, (0, 0, 0, 0)
+    return n, _box(pb[inl], target.width, target.height)
+
+
+def search_object(
+    index: VisualIndex,
+    query: SceneFeatures,
+    box: tuple[int, int, int, int] | None = None,
+    limit: int = 10,
+    candidates: int = 200,
+) -> list[ObjectHit]:
+    """Pictures of the index that show the object of ``query`` (or of ``box`` on it)."""
+    q = query.in_box(box) if box is not None else query
+    if len(q) < MIN_PLANE:
+        return []
+    hits = []
+    for key, _ in index.candidates(q, k=max(candidates, limit)):
+        n, bx = locate(q, index.get(key))
+        if n >= MIN_OBJECT:
+            score = round(min(1.0, n / (n + 20) * min(1.0, n / max(8, len(q) * 0.1))), 3)
+            hits.append(ObjectHit(key, score, n, bx))
+    hits.sort(key=lambda h: (-h.inliers, h.key))
+    return hits[:limit]

@@ -1,0 +1,162 @@
+"""Scene and object matching on generated pictures (no Neo4j)."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from media.visual.features import SceneFeatures, VisualError, extract, extract_file
+from media.visual.index import VisualIndex
+from media.visual.match import compare, find_scenes, search_object
+
+
+def _texture(seed: int, w: int = 1200, h: int = 900) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    img = np.full((h, w, 3), 200, np.uint8)
+    for i in range(300):
+        c = tuple(int(x) for x in rng.integers(0, 255, 3))
+        p0 = tuple(int(x) for x in rng.integers(0, w, 2))
+        p1 = tuple(int(x) for x in rng.integers(0, w, 2))
+        cv2.rectangle(img, p0, p1, c, -1 if i % 2 else 3)
+    return img
+
+
+def _save(tmp: Path, name: str, img: np.ndarray, quality: int = 85) -> Path:
+    p = tmp / name
+    Image.fromarray(img).save(p, quality=quality)
+    return p
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def test_flat_picture_is_refused(tmp_path: Path) -> None:
+    p = _save(tmp_path, "flat.jpg", np.full((600, 800, 3), 128, np.uint8))
+    with pytest.raises(VisualError, match="too flat"):
+        extract_file(p)
+
+
+def test_small_picture_is_refused(tmp_path: Path) -> None:
+    p = _save(tmp_path, "small.jpg", _texture(1, 40, 30))
+    with pytest.raises(VisualError, match="too small"):
+        extract_file(p)
+
+
+def test_truncated_picture_is_refused(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    Image.fromarray(_texture(2)).save(buf, format="JPEG", quality=90)
+    p = tmp_path / "cut.jpg"
+    p.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    with pytest.raises(VisualError, match="truncated"):
+        extract_file(p)
+
+
+def test_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
+    p = tmp_path / "bomb.png"
+    Image.new("L", (12_000, 12_000)).save(p, optimize=False)  # 144 MP, compresses to little
+    with pytest.raises(VisualError, match="too large"):
+        extract_file(p)
+
+
+def test_missing_and_garbage_files(tmp_path: Path) -> None:
+    with pytest.raises(VisualError, match="unreadable"):
+        extract_file(tmp_path / "gone.jpg")
+    g = tmp_path / "garbage.jpg"
+    g.write_bytes(b"not a picture at all" * 10)
+    with pytest.raises(VisualError, match="unreadable"):
+        extract_file(g)
+
+
+# ----------------------------------------------------------------------------- features
+
+
+def test_features_round_trip_and_budget() -> None:
+    f = extract(_texture(3))
+    b = f.to_bytes()
+    assert len(b) <= 32 * 1024
+    g = SceneFeatures.from_bytes(b)
+    assert (g.width, g.height) == (1200, 900)
+    assert np.array_equal(g.desc, f.desc)
+    assert np.abs(g.xy - f.xy).max() <= 0.25
+    with pytest.raises(VisualError):
+        SceneFeatures.from_bytes(b[:100])
+
+
+def test_homography_view_of_one_plane_is_an_object_not_a_scene() -> None:
+    img = _texture(4)
+    H = np.array([[0.9, 0.1, 30], [-0.05, 0.95, 20], [0.0001, 0, 1]])
+    m = compare(extract(img), extract(cv2.warpPerspective(img, H, (1200, 900))))
+    assert m is not None and m.kind == "shared_object"
+    assert m.inliers >= 30
+
+
+def test_unrelated_pictures_do_not_match() -> None:
+    assert compare(extract(_texture(5)), extract(_texture(6))) is None
+
+
+# ----------------------------------------------------------------------------- index
+
+
+def test_index_round_trip_modes_and_removal(tmp_path: Path) -> None:
+    d = tmp_path / "vis"
+    idx = VisualIndex.open(d)
+    feats = {f"k{i}": extract(_texture(10 + i, 640, 480)) for i in range(4)}
+    for k, f in feats.items():
+        idx.add(k, f)
+    idx.save()
+    assert stat.S_IMODE(d.stat().st_mode) == 0o700
+    files = [p for p in d.iterdir()]
+    assert files and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files)
+    again = VisualIndex.open(d)
+    assert len(again) == 4 and "k2" in again and again.keys() == sorted(feats)
+    assert np.array_equal(again.get("k1").desc, feats["k1"].desc)
+    again.remove(["k1"])
+    again.save()
+    third = VisualIndex.open(d)
+    assert "k1" not in third and len(third) == 3
+    assert np.array_equal(third.get("k3").desc, feats["k3"].desc)
+    assert third.disk_bytes() > 0
+
+
+def test_save_is_atomic_when_killed_mid_write(tmp_path: Path, monkeypatch) -> None:
+    d = tmp_path / "vis"
+    idx = VisualIndex.open(d)
+    idx.add("a", extract(_texture(20, 640, 480)))
+    idx.save()
+    idx.add("b", extract(_texture(21, 640, 480)))
+    real_replace = os.replace
+
+    def dying_replace(src, dst):  # the process "dies" before the first rename
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", dying_replace)
+    with pytest.raises(KeyboardInterrupt):
+        idx.save()
+    monkeypatch.setattr(os, "replace", real_replace)
+    back = VisualIndex.open(d)
+    assert back.keys() == ["a"]
+    assert len(back.get("a")) > 0
+
+
+def test_object_search_finds_the_picture_holding_it(tmp_path: Path) -> None:
+    idx = VisualIndex.open(tmp_path / "vis")
+    obj = _texture(30, 300, 300)
+    for i in range(6):
+        room = _texture(40 + i)
+        if i == 3:
+            room[400:700, 500:800] = obj
+        idx.add(f"pic{i}", extract(room))
+    hits = search_object(idx, extract(cv2.resize(obj, (420, 420))), limit=3)
+    assert hits and hits[0].key == "pic3"
+    x, y, w, h = hits[0].box
+    assert 450 <= x <= 560 and 350 <= y <= 460 and w > 150 and h > 150
+    assert find_scenes(idx, "pic3") == [] or all(
+        m.kind != "same_scene" for m in find_scenes(idx, "pic3")
+    )

@@ -44,6 +44,11 @@ class Rel(StrEnum):
     LISTS = "LISTS"
     NEAR_DUPLICATE = "NEAR_DUPLICATE"
     LINKED = "LINKED"
+    # Visual pass (loaders/visual.py): derived from pixels, only numbers are stored.
+    SAME_SCENE = "SAME_SCENE"
+    SHARES_OBJECT = "SHARES_OBJECT"
+    SUGGESTS = "SUGGESTS"
+    REJECTED_SUGGESTION = "REJECTED_SUGGESTION"
 
 
 #: The natural key of each label (uniqueness-constrained, written with MERGE).
@@ -108,7 +113,11 @@ LINK_KINDS = (
     "shared_clue",
     "same_location",
     "same_account",
+    "same_scene",
+    "shared_object",
 )
+#: Where a ``SUGGESTS`` comes from (the visual pass).
+SUGGESTION_SOURCES = ("ocr", "language", "object")
 JUDGEMENTS = ("confirmed", "rejected", "unsure")
 
 

@@ -40,6 +40,9 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(None, "--workers", help="Analysis processes (default: CPUs)."),
         batch: int = typer.Option(None, "--batch", help="Files per write transaction."),
         timeout: float = typer.Option(300.0, "--timeout", help="Seconds allowed per file."),
+        no_visual: bool = typer.Option(
+            False, "--no-visual", help="Skip the visual pass (run `analyse visual` later)."
+        ),
     ) -> None:
         """Load every image and video below DIR (hashes and metadata, never pixels)."""
         from cli.load import after_load, exit_for, print_report
@@ -80,4 +83,8 @@ def register(app: typer.Typer) -> None:
         if ignored:
             err_console.print(f"{ignored} file(s) ignored: not images or videos", style="dim")
         after_load(report)
+        if not (no_visual or dry_run or report.refused):
+            from cli.analyse import run_visual
+
+            run_visual(case=case, workers=workers)
         exit_for(report)

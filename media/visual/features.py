@@ -11,7 +11,8 @@ the pixels: the index stores it with mode 0600 and it never goes into Neo4j, bun
 exports.
 
 Sizes: a descriptor is stored with 4 bits per dimension (64 bytes), a keypoint with its
-position, scale, angle and colour takes 72 bytes, so 384 keypoints fit in ~28 KB.
+position, scale, angle and colour takes 72 bytes before zlib (~52 after), so 512 keypoints
+and the 32x24 colour context fit in ~29 KB.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import io
 import struct
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,14 +29,15 @@ import numpy as np
 from PIL import Image, ImageOps
 
 WORK_SIDE = 800  # longest side the detector sees
-MAX_KEYPOINTS = 384  # kept per picture (index budget 32 KB per picture)
+MAX_KEYPOINTS = 512  # kept per picture (index budget 32 KB per picture, zlib-packed)
 MIN_SIDE = 48  # pixels, original picture
 MIN_KEYPOINTS = 12  # fewer than this: "too flat to match"
 MAX_PIXELS = 120_000_000  # larger pictures are refused (decompression bomb guard)
 CONTRAST_THRESHOLD = 0.02  # SIFT default 0.04; lower keeps the weak corners of plain rooms
 GRID = (8, 8)  # spread quota grid (columns, rows)
 Q_STEP = 0.32 / 15  # 4-bit quantisation step of RootSIFT components
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+CONTEXT = (32, 24)  # colour context grid (columns, rows), white-balanced
 _MAGIC = b"CGSF"
 
 
@@ -49,7 +52,8 @@ class SceneFeatures:
     ``xy`` are in the coordinates of the original picture (after EXIF orientation),
     ``desc`` holds 4-bit quantised RootSIFT values (0..15) as uint8, ``colour`` the
     log-chroma (log R/G, log B/G, x32) of each keypoint's neighbourhood after a grey-world
-    white balance, ``layout`` the mean white-balanced colour of an 8x8 grid of the frame.
+    white balance, ``layout`` the mean white-balanced colour of a 32x24 grid of the frame
+    (the context that tells one product on two different walls from one wall).
     """
 
     width: int
@@ -59,7 +63,7 @@ class SceneFeatures:
     angle: np.ndarray  # (N,) float32, degrees
     desc: np.ndarray  # (N, 128) uint8 in 0..15
     colour: np.ndarray  # (N, 2) int8
-    layout: np.ndarray  # (8, 8, 3) uint8, white-balanced mean colour per grid cell
+    layout: np.ndarray  # (24, 32, 3) uint8, white-balanced mean colour per grid cell
 
     def __len__(self) -> int:
         return int(self.xy.shape[0])
@@ -102,16 +106,18 @@ class SceneFeatures:
         ang = np.round(self.angle / 360.0 * 256) % 256
         d = self.desc.astype(np.uint8)
         packed = (d[:, 0::2] << 4) | d[:, 1::2]
-        return b"".join(
-            [
-                head,
-                xy.tobytes(),
-                size.astype(np.uint8).tobytes(),
-                ang.astype(np.uint8).tobytes(),
-                packed.astype(np.uint8).tobytes(),
-                self.colour.astype(np.int8).tobytes(),
-                self.layout.astype(np.uint8).tobytes(),
-            ]
+        return head + zlib.compress(
+            b"".join(
+                [
+                    xy.tobytes(),
+                    size.astype(np.uint8).tobytes(),
+                    ang.astype(np.uint8).tobytes(),
+                    packed.astype(np.uint8).tobytes(),
+                    self.colour.astype(np.int8).tobytes(),
+                    self.layout.astype(np.uint8).tobytes(),
+                ]
+            ),
+            6,
         )
 
     @classmethod
@@ -120,7 +126,8 @@ class SceneFeatures:
             magic, ver, w, h, n = struct.unpack_from("<4sHIII", b, 0)
             if magic != _MAGIC or ver != FORMAT_VERSION:
                 raise ValueError(f"not scene features of version {FORMAT_VERSION}")
-            o = struct.calcsize("<4sHIII")
+            b = zlib.decompress(b[struct.calcsize("<4sHIII") :])
+            o = 0
 
             def take(count: int, dtype: str) -> np.ndarray:
                 nonlocal o
@@ -136,8 +143,9 @@ class SceneFeatures:
             desc[:, 0::2] = packed >> 4
             desc[:, 1::2] = packed & 15
             colour = take(2 * n, "i1").reshape(n, 2).copy()
-            layout = take(GRID[0] * GRID[1] * 3, "u1").reshape(GRID[1], GRID[0], 3).copy()
-        except (struct.error, ValueError) as e:
+            layout = take(CONTEXT[0] * CONTEXT[1] * 3, "u1").reshape(CONTEXT[1], CONTEXT[0], 3)
+            layout = layout.copy()
+        except (struct.error, ValueError, zlib.error) as e:
             raise VisualError(f"stored scene features are damaged: {e}") from e
         return cls(int(w), int(h), xy, size, ang, desc, colour, layout)
 
@@ -145,7 +153,7 @@ class SceneFeatures:
 # ----------------------------------------------------------------------------- decoding
 
 
-def open_image(path: Path, work_side: int = WORK_SIDE) -> tuple[Image.Image, int, int]:
+def open_image(path: Path | io.BytesIO, work_side: int = WORK_SIDE) -> tuple[Image.Image, int, int]:
     """Open a picture guarded against bombs and truncation.
 
     Returns the RGB picture reduced so that its longest side is about ``work_side``
@@ -195,7 +203,8 @@ def extract_file(path: Path) -> SceneFeatures:
 
 def extract_bytes(data: bytes) -> SceneFeatures:
     """Features of an encoded picture held in memory (e.g. an analyst's crop)."""
-    return extract_file(io.BytesIO(data))  # type: ignore[arg-type]
+    im, w, h = open_image(io.BytesIO(data))
+    return extract(im, original_size=(w, h))
 
 
 # ----------------------------------------------------------------------------- extraction
@@ -288,7 +297,7 @@ def extract(
     c = fl[sy, sx]
     colour = np.stack([np.log(c[:, 0] / c[:, 1]) * 32, np.log(c[:, 2] / c[:, 1]) * 32], axis=1)
     colour = np.clip(np.round(colour), -127, 127).astype(np.int8)
-    lay = cv2.resize(fl, GRID, interpolation=cv2.INTER_AREA)
+    lay = cv2.resize(fl, CONTEXT, interpolation=cv2.INTER_AREA)
     layout = np.clip(lay / lay.reshape(-1, 3).max() * 255, 0, 255).astype(np.uint8)
     scale = np.array([W / ww, H / hw], np.float32)
     return SceneFeatures(

@@ -10,10 +10,15 @@ Steps (see docs/visual.md for the reasons of each threshold):
 3. **Planes**: the inliers are split greedily into homographies (MAGSAC again). One
    mass-market product (poster, bed cover, wallpaper roll) is one plane in one compact
    region; a room is several planes in separate regions spread over the frame.
-4. **Decision**: ``same_scene`` needs agreement in at least ``MIN_REGIONS`` independent
-   regions (planes whose points lie outside the hull of the main plane) and a coverage
-   of at least ``MIN_COVERAGE`` of the frame; otherwise one verified plane with enough
-   points is a ``shared_object``; otherwise no match.
+4. **Regions and context**: the verified points are grouped into regions (single linkage,
+   ``CLUSTER_LINK`` of the frame); a homography fitted to the main plane maps the 32x24
+   white-balanced colour context of one picture into the other around that plane. One
+   product hung in two rooms agrees on the product and not around it.
+5. **Decision**: ``same_scene`` needs ``MIN_SCENE_INLIERS`` verified points and agreement
+   that reaches beyond one compact object: ``MIN_REGIONS`` separate regions whose context
+   does not contradict them, or a context that agrees on at least ``MIN_CONTEXT_ONE``
+   cells. Otherwise one verified plane with ``MIN_OBJECT`` points is a ``shared_object``;
+   otherwise no match.
 """
 
 from __future__ import annotations
@@ -28,14 +33,20 @@ from .index import VisualIndex
 
 RATIO = 0.85  # Lowe's ratio (mutual nearest neighbours make a looser ratio safe)
 COLOUR_TOL = 24  # max log-chroma difference (x32) between matched keypoints
-F_THRESH = 0.006  # fundamental matrix inlier distance, fraction of the longest side
-H_THRESH = 0.012  # homography inlier distance, fraction of the longest side
+F_THRESH = 0.0025  # fundamental matrix inlier distance, fraction of the longest side
+H_THRESH = 0.006  # homography inlier distance, fraction of the longest side
+CLUSTER_LINK = 0.06  # agreeing points closer than this (fraction of side) form one region
+MIN_REGION = 4  # points for a region to count
+CONTEXT_TOL = 0.12  # log-chroma difference for two context cells to agree
+MIN_CONTEXT = 0.4  # fraction of context cells that must agree around the main plane
+MIN_CONTEXT_CELLS = 4
+MIN_CONTEXT_ONE = 12  # context cells a single-plane match must be checked on
 MIN_PUTATIVE = 10
 MIN_PLANE = 8  # points for a plane to count
 MIN_OBJECT = 10  # verified points of one plane for a shared_object
 MIN_REGIONS = 2  # independent regions for a same_scene
-MIN_SCENE_INLIERS = 24
-MIN_COVERAGE = 0.06
+MIN_SCENE_INLIERS = 10
+MIN_COVERAGE = 0.002
 MAX_PLANES = 5
 _COVER_GRID = 32
 
@@ -46,6 +57,7 @@ class Params:
 
     colour: bool = True
     planes: bool = True
+    context: bool = True
     ratio: float = RATIO
     min_regions: int = MIN_REGIONS
     min_coverage: float = MIN_COVERAGE
@@ -146,14 +158,92 @@ def _planes(pa: np.ndarray, pb: np.ndarray, thr: float) -> list[np.ndarray]:
     return out
 
 
-def compare(
-    a: SceneFeatures,
-    b: SceneFeatures,
-    key_a: str = "a",
-    key_b: str = "b",
-    params: Params = DEFAULT,
-) -> SceneMatch | None:
-    """Same scene, shared object, or None (nothing verified)."""
+def _clusters(pts: np.ndarray, side: float, link: float) -> np.ndarray:
+    """Single-linkage cluster labels of points (link distance as a fraction of ``side``)."""
+    n = len(pts)
+    lab = np.arange(n)
+    if n == 0:
+        return lab
+    d = np.linalg.norm(pts[:, None, :] - pts[None, :, :], axis=2) <= link * side
+    # union-find over the adjacency (n is at most a few hundred)
+    parent = np.arange(n)
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in zip(*np.nonzero(np.triu(d, 1)), strict=True):
+        ri, rj = find(int(i)), find(int(j))
+        if ri != rj:
+            parent[ri] = rj
+    return np.array([find(i) for i in range(n)])
+
+
+def _chroma(rgb: np.ndarray) -> np.ndarray:
+    f = rgb.astype(np.float32) + 4.0
+    return np.stack([np.log(f[..., 0] / f[..., 1]), np.log(f[..., 2] / f[..., 1])], axis=-1)
+
+
+def context_agreement(
+    a: SceneFeatures, b: SceneFeatures, pa: np.ndarray, pb: np.ndarray
+) -> tuple[float, int]:
+    """Do the surroundings of the agreeing points agree too? (fraction, cells compared)
+
+    A homography fitted to the agreeing points maps the colour context grid of ``a`` around
+    them (a ring beyond their hull) into ``b``. One product hung in two rooms agrees on the
+    product and not around it; one wall seen twice agrees around it as well. Neutral grey
+    cells (occluders, white walls) are not compared.
+    """
+    if len(pa) < 4:
+        return 0.0, 0
+    H, _ = cv2.findHomography(pa, pb, cv2.USAC_MAGSAC, H_THRESH * max(b.width, b.height))
+    if H is None:
+        return 0.0, 0
+    gw, gh = a.layout.shape[1], a.layout.shape[0]
+    inner = _hull_mask_grid(pa, a.width, a.height, gw, gh, 0.0)
+    outer = _hull_mask_grid(pa, a.width, a.height, gw, gh, 0.6)
+    ring = outer & ~inner
+    ys, xs = np.nonzero(ring)
+    if len(xs) == 0:
+        return 0.0, 0
+    cx = (xs + 0.5) * a.width / gw
+    cy = (ys + 0.5) * a.height / gh
+    q = cv2.perspectiveTransform(np.stack([cx, cy], 1)[None].astype(np.float32), H)[0]
+    bx = (q[:, 0] / b.width * b.layout.shape[1]).astype(int)
+    by = (q[:, 1] / b.height * b.layout.shape[0]).astype(int)
+    ok = (bx >= 0) & (bx < b.layout.shape[1]) & (by >= 0) & (by < b.layout.shape[0])
+    if not ok.any():
+        return 0.0, 0
+    ca = _chroma(a.layout[ys[ok], xs[ok]])
+    cb = _chroma(b.layout[by[ok], bx[ok]])
+    coloured = (np.abs(ca).max(axis=1) > 0.06) & (np.abs(cb).max(axis=1) > 0.06)
+    n = int(coloured.sum())
+    if n == 0:
+        return 0.0, 0
+    agree = np.abs(ca - cb).max(axis=1)[coloured] < CONTEXT_TOL
+    return float(agree.mean()), n
+
+
+def _hull_mask_grid(pts, w, h, gw, gh, grow) -> np.ndarray:
+    m = np.zeros((gh, gw), np.uint8)
+    if len(pts) < 3:
+        return m.astype(bool)
+    g = pts / np.array([w, h], np.float32) * np.array([gw, gh], np.float32)
+    hull = cv2.convexHull(g.astype(np.float32)).reshape(-1, 2)
+    if grow:
+        c = hull.mean(axis=0)
+        span = max(float(np.ptp(hull[:, 0])), float(np.ptp(hull[:, 1])), 2.0)
+        v = hull - c
+        nv = np.linalg.norm(v, axis=1, keepdims=True)
+        hull = c + v + v / np.maximum(nv, 1e-6) * grow * span
+    cv2.fillConvexPoly(m, np.round(hull - 0.5).astype(np.int32), 1)
+    return m.astype(bool)
+
+
+def evidence(a: SceneFeatures, b: SceneFeatures, params: Params = DEFAULT) -> dict | None:
+    """The measurements the decision uses (None when nothing verifies)."""
     pairs = putative(a, b, params)
     if len(pairs) < MIN_PUTATIVE:
         return None
@@ -170,56 +260,105 @@ def compare(
     planes = _planes(pa, pb, H_THRESH * side) if params.planes else [np.arange(len(pa))]
     if not planes:
         return None
-    # Which picture is the smaller one: coverage is measured there.
+    verified = np.concatenate(planes)
     small_a = a.width * a.height <= b.width * b.height
     ps, ws, hs = (pa, a.width, a.height) if small_a else (pb, b.width, b.height)
-    main = planes[0]
-    main_hull = _hull_mask(ps[main], ws, hs, grow=0.15)
-    regions = [main]
-    for pl in planes[1:]:
-        g = ps[pl] / np.array([ws, hs], np.float32) * _COVER_GRID
-        gi = np.clip(g.astype(int), 0, _COVER_GRID - 1)
-        outside = ~main_hull[gi[:, 1], gi[:, 0]]
-        if int(outside.sum()) >= MIN_PLANE // 2 and outside.mean() >= 0.5:
-            regions.append(pl)
+    lab = _clusters(ps[verified], float(max(ws, hs)), CLUSTER_LINK)
+    ids, counts = np.unique(lab, return_counts=True)
+    regions = [verified[lab == i] for i, c in zip(ids, counts, strict=True) if c >= MIN_REGION]
+    regions.sort(key=len, reverse=True)
     cover = np.zeros((_COVER_GRID, _COVER_GRID), bool)
-    for pl in regions:
-        cover |= _hull_mask(ps[pl], ws, hs)
-    coverage = float(cover.mean())
-    n_in = int(sum(len(pl) for pl in planes))
-    n_main = len(main)
-    ra = [_box(pa[pl], a.width, a.height) for pl in regions]
-    rb = [_box(pb[pl], b.width, b.height) for pl in regions]
+    for r in regions:
+        cover |= _hull_mask(ps[r], ws, hs)
+    main = planes[0]
+    ctx, ctx_n = context_agreement(a, b, pa[main], pb[main]) if params.context else (1.0, 99)
+    main_hull = _hull_mask(ps[main], ws, hs, grow=0.1)
+    other_planes = 0
+    for pl in planes[1:]:
+        g = np.clip(
+            (ps[pl] / np.array([ws, hs], np.float32) * _COVER_GRID).astype(int), 0, _COVER_GRID - 1
+        )
+        if (~main_hull[g[:, 1], g[:, 0]]).mean() >= 0.5:
+            other_planes += 1
+    return {
+        "pa": pa,
+        "pb": pb,
+        "planes": planes,
+        "regions": regions,
+        "inliers": int(len(verified)),
+        "main": int(len(main)),
+        "coverage": float(cover.mean()),
+        "context": ctx,
+        "context_cells": ctx_n,
+        "object_cover": float(_hull_mask(ps[main], ws, hs).mean()),
+        "other_planes": other_planes,
+    }
+
+
+def compare(
+    a: SceneFeatures,
+    b: SceneFeatures,
+    key_a: str = "a",
+    key_b: str = "b",
+    params: Params = DEFAULT,
+) -> SceneMatch | None:
+    """Same scene, shared object, or None (nothing verified)."""
+    ev = evidence(a, b, params)
+    if ev is None:
+        return None
+    pa, pb, regions = ev["pa"], ev["pb"], ev["regions"]
+    n_in, coverage = ev["inliers"], ev["coverage"]
+    ra = [_box(pa[r], a.width, a.height) for r in regions]
+    rb = [_box(pb[r], b.width, b.height) for r in regions]
     method = (
         "rootsift+magsac"
         + ("+planes" if params.planes else "")
         + ("+colour" if params.colour else "")
+        + ("+context" if params.context else "")
     )
+    if params.context:
+        # the surroundings of the main plane agree (one wall seen twice) ...
+        strong = ev["context_cells"] >= MIN_CONTEXT_ONE and ev["context"] >= MIN_CONTEXT
+        # ... or at least do not contradict (too few cells to tell, or they agree)
+        context_ok = ev["context_cells"] < MIN_CONTEXT_CELLS or ev["context"] >= MIN_CONTEXT
+    else:
+        strong, context_ok = False, True
     is_scene = (
-        len(regions) >= params.min_regions
+        n_in >= params.min_scene_inliers
         and coverage >= params.min_coverage
-        and n_in >= params.min_scene_inliers
+        and ((len(regions) >= params.min_regions and context_ok) or strong)
     )
-    if not params.planes:  # ablation: plain count + coverage
-        is_scene = n_in >= params.min_scene_inliers and coverage >= params.min_coverage
     if is_scene:
         score = min(1.0, 0.6 + 0.2 * min(1.0, coverage / 0.25) + 0.2 * min(1.0, n_in / 120))
         expl = (
             f"{coverage * 100:.0f} % of the frame in {len(regions)} separate regions agree, "
             f"{n_in} verified points"
         )
+        if params.context:
+            expl += f"; the surroundings agree too ({ev['context'] * 100:.0f} % of colour cells)"
         return SceneMatch(
             key_a, key_b, "same_scene", n_in, coverage, round(score, 3), method, ra, rb, expl
         )
-    if n_main >= MIN_OBJECT:
-        ca = float(_hull_mask(ps[main], ws, hs).mean())
-        score = min(0.5, 0.2 + 0.3 * min(1.0, n_main / 80))
+    if ev["main"] >= MIN_OBJECT:
+        main = ev["planes"][0]
+        ca = ev["object_cover"]
+        score = min(0.5, 0.2 + 0.3 * min(1.0, ev["main"] / 80))
+        why = "its surroundings differ" if not context_ok else "nothing around it agrees"
         expl = (
-            f"one flat object agrees ({ca * 100:.0f} % of the frame, {n_main} verified points): "
-            "a shared product, not evidence of the same room"
+            f"one flat object agrees ({ca * 100:.0f} % of the frame, {ev['main']} verified "
+            f"points) but {why}: a shared product, not evidence of the same room"
         )
         return SceneMatch(
-            key_a, key_b, "shared_object", n_main, ca, round(score, 3), method, ra[:1], rb[:1], expl
+            key_a,
+            key_b,
+            "shared_object",
+            ev["main"],
+            ca,
+            round(score, 3),
+            method,
+            [_box(pa[main], a.width, a.height)],
+            [_box(pb[main], b.width, b.height)],
+            expl,
         )
     return None
 

@@ -89,12 +89,27 @@ def test_features_round_trip_and_budget() -> None:
         SceneFeatures.from_bytes(b[:100])
 
 
-def test_homography_view_of_one_plane_is_an_object_not_a_scene() -> None:
-    img = _texture(4)
-    H = np.array([[0.9, 0.1, 30], [-0.05, 0.95, 20], [0.0001, 0, 1]])
-    m = compare(extract(img), extract(cv2.warpPerspective(img, H, (1200, 900))))
-    assert m is not None and m.kind == "shared_object"
-    assert m.inliers >= 30
+def test_one_product_on_two_different_walls_is_an_object_not_a_scene() -> None:
+    poster = _texture(4, 360, 480)
+    a, b = _plain_wall((200, 170, 150)), _plain_wall((120, 160, 210))
+    a[200:680, 300:660] = poster
+    H = np.array([[0.8, 0.08, 0], [-0.04, 0.85, 0], [0.0002, 0, 1]], np.float32)
+    warped = cv2.warpPerspective(poster, H, (360, 480))
+    inside = cv2.warpPerspective(np.ones((480, 360), np.uint8), H, (360, 480)).astype(bool)
+    b[150:630, 650:1010][inside] = warped[inside]
+    m = compare(extract(a), extract(b))
+    assert m is not None and m.kind == "shared_object", m
+    assert m.inliers >= 20
+    assert "shared product" in m.explanation
+    x, y, w, h = m.regions_a[0]
+    assert 280 <= x and x + w <= 680 and 180 <= y and y + h <= 700
+
+
+def _plain_wall(colour: tuple[int, int, int]) -> np.ndarray:
+    img = np.empty((900, 1200, 3), np.uint8)
+    img[:] = colour
+    img[800:] = (90, 70, 50)  # floor
+    return img
 
 
 def test_unrelated_pictures_do_not_match() -> None:

@@ -11,7 +11,7 @@ install: $(VENV)/.installed
 ## make system-deps: the Debian packages the Python code needs (root; .ci/run does the same).
 ## Tesseract + script models read text in pictures (media/visual/text.py); DejaVu draws signs.
 DEBIAN_TEXT := tesseract-ocr tesseract-ocr-osd tesseract-ocr-script-latn tesseract-ocr-script-cyrl \
-	tesseract-ocr-script-grek tesseract-ocr-script-arab tesseract-ocr-script-hebr fonts-dejavu-core
+	tesseract-ocr-script-grek tesseract-ocr-ara tesseract-ocr-script-hebr fonts-dejavu-core
 system-deps:
 	@missing=$$(for p in $(DEBIAN_TEXT); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then apt-get install -y --no-install-recommends $$missing; fi

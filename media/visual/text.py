@@ -43,7 +43,13 @@ SCRIPT_MODELS: dict[str, str] = {
     "Arabic": "ara",  # measured: the Arabic *language* model reads better (0.75 vs 0.58)
     "Hebrew": "Hebrew",
 }
-DEBIAN_PACKAGES = tuple(f"tesseract-ocr-script-{s[:4].lower()}" for s in SCRIPT_MODELS)
+DEBIAN_PACKAGES = (
+    "tesseract-ocr-script-latn",
+    "tesseract-ocr-script-cyrl",
+    "tesseract-ocr-script-grek",
+    "tesseract-ocr-ara",
+    "tesseract-ocr-script-hebr",
+)
 
 DETECT_SIDE = 1024  # text is found on the picture reduced to this longest side
 MIN_CHAR_PX = 7  # characters smaller than this at DETECT_SIDE are not looked for
@@ -99,6 +105,7 @@ def tessdata_dir() -> str:
 
 
 _local = threading.local()
+_EDGE_JUNK = "-_|~=+*^`'\u2014\u2013"  # sign frames and edges read as marks at word ends
 _BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -373,7 +380,7 @@ def _read_with(model: str, crop: np.ndarray, script: str) -> tuple[list[tuple[st
             t = r.GetUTF8Text(level)
         except RuntimeError:  # an empty word box
             continue
-        t = _BIDI_MARKS.sub("", t).strip()
+        t = _BIDI_MARKS.sub("", t).strip().strip(_EDGE_JUNK)
         if not t:
             continue
         # the iterator gives words in reading order but the letters of a right-to-left

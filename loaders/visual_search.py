@@ -175,7 +175,7 @@ def add_object_clue(
             idx = open_index()
             idx.add(CLUE_PREFIX + cid, q)
             idx.save()
-        write_count(
+        db.write(
             driver,
             queries.visual_add_object_clue(),
             {
@@ -187,7 +187,8 @@ def add_object_clue(
                 "at": at,
                 "box": list(box) if box else None,
             },
-            "visual.add_object_clue",
+            name="visual.add_object_clue",
+            user=who,
         )
         sugg: dict[tuple[str, str], dict[str, Any]] = {}
         for h in search_object(idx, q, limit=1000):

@@ -8,7 +8,8 @@ CALL (m) {
   WITH collect(r) AS pairs
   OPTIONAL MATCH (m)-[s:SUGGESTS]->(:Clue)
   WHERE s.source IN ['ocr', 'language']
-  WITH pairs + collect(s) AS rels
+  WITH pairs, collect(s) AS sugg
+  WITH pairs + sugg AS rels
   UNWIND rels AS rel
   DELETE rel
   RETURN count(*) AS n

@@ -175,3 +175,65 @@ def test_object_search_finds_the_picture_holding_it(tmp_path: Path) -> None:
     assert find_scenes(idx, "pic3") == [] or all(
         m.kind != "same_scene" for m in find_scenes(idx, "pic3")
     )
+
+
+@pytest.mark.slow
+def test_vocabulary_retrieval_after_training(tmp_path: Path) -> None:
+    from media.visual import index as index_mod
+
+    d = tmp_path / "vis"
+    idx = VisualIndex.open(d)
+    n = index_mod.VOCAB_MIN
+    for i in range(n):
+        idx.add(f"p{i:02d}", extract(_texture(100 + i, 480, 360)))
+    idx.save()  # trains the vocabulary
+    again = VisualIndex.open(d)
+    assert again.vocab is not None and list(d.glob("vocab-*.npy"))
+    img = _texture(100 + 7, 480, 360)
+    H = np.array([[0.92, 0.05, 12], [-0.03, 0.95, 8], [0.0001, 0, 1]])
+    q = extract(cv2.warpPerspective(img, H, (480, 360)))
+    assert again.candidates(q, k=5)[0][0] == "p07"
+    hits = search_object(again, q, limit=3)
+    assert hits and hits[0].key == "p07"
+
+
+# ----------------------------------------------------------------------------- generated rooms
+
+
+def _room_view(room_id: int, view: int):
+    from bench.scene_data import room_spec
+    from loaders.demo import scene3d
+
+    hard, products = room_spec(room_id)
+    img, truth = scene3d.view(scene3d.make_room(room_id, hard, products), view)
+    return extract(img), truth
+
+
+def test_generated_room_from_two_angles_is_the_same_scene() -> None:
+    (a, ta), (b, tb) = _room_view(2, 1), _room_view(2, 3)
+    assert ta["room"] == tb["room"] == 2 and ta["view"] != tb["view"]
+    m = compare(a, b, "v1", "v3")
+    assert m is not None and m.kind == "same_scene", m
+    assert m.inliers >= 20 and len(m.regions_a) >= 2 and 0 < m.coverage <= 1
+    assert "verified points" in m.explanation
+
+
+def test_two_rooms_sharing_a_poster_give_a_shared_object_not_a_scene() -> None:
+    (a, ta), (b, tb) = _room_view(0, 2), _room_view(1, 3)
+    assert ta["room"] != tb["room"] and ta["products"] == tb["products"] == ["poster:1000"]
+    m = compare(a, b)
+    assert m is not None and m.kind == "shared_object", m
+    # the agreeing region is the poster where the truth puts it
+    x, y, w, h = m.regions_a[0]
+    px, py, pw, ph = ta["boxes"]["poster:1000"]
+    assert px - 20 <= x and x + w <= px + pw + 20 and py - 20 <= y and y + h <= py + ph + 20
+
+
+def test_generator_is_deterministic() -> None:
+    from loaders.demo import scene3d
+
+    room = scene3d.make_room(9, hard=True, products={"cover": 3})
+    a, ta = scene3d.view_jpeg(room, 1)
+    b, tb = scene3d.view_jpeg(scene3d.make_room(9, hard=True, products={"cover": 3}), 1)
+    assert a == b and ta == tb
+    assert 0.15 <= ta["occluded"] <= 0.45 and 30 <= ta["quality"] <= 95

@@ -170,4 +170,7 @@ MEDIA_EXTRA = {
     "frameRate": "video only: average frames per second of the video stream",
     "rotation": "video only: display rotation in degrees phones record (pixels hashed unrotated)",
     "nonPertinent": "true when a hash set lists it as non-pertinent: it never creates links",
+    "visualVersion": "visual pass: version of the analysis done (null = not analysed yet)",
+    "visualAt": "visual pass: when the file was analysed (ISO 8601)",
+    "visualNote": "visual pass: why (part of) the file could not be analysed, if so",
 }

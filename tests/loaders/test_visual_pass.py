@@ -13,6 +13,7 @@ import stat
 import pytest
 
 from graph import bundle, db, leads
+from graph.config import get_settings
 from loaders import visual
 from loaders.visual import VERSION, open_index, remove_index, run_pass
 from tests.loaders import visual_world as vw
@@ -211,3 +212,31 @@ def test_remove_index_deletes_the_folder(tmp_path, monkeypatch):
         gone = not visual.visual_dir().exists()
     reset_settings()
     assert (existed, removed, gone) == (True, True, True)
+
+
+def test_a_clip_of_the_room_is_the_same_scene_as_a_photo_of_it(driver, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from loaders.video import write_clip
+
+    remove_index()
+    vw.world(driver)
+    a, b = vw.SAME_ROOM
+    frame = Image.open(io.BytesIO(vw.room_view(1, a))).convert("RGB")
+    (tmp_path / "fr").mkdir()
+    write_clip([frame] * 20, tmp_path / "fr" / "clip.mp4", fps=5, size=(1280, 960))
+    photo = vw.write(tmp_path / "pl", "DSC_88.jpg", vw.room_view(1, b))
+    vw.load(driver, tmp_path / "fr", "C-FR", "S-FR")
+    vw.load(driver, tmp_path / "pl", "C-PL", "S-PL")
+    rep = run_pass(driver, workers=1)
+    rows = db.records(
+        driver,
+        "MATCH (v:Media {kind: 'video'})-[r:SAME_SCENE]-(p:Media {sha256: $sha}) "
+        "RETURN coalesce(r.frameMsA, r.frameMsB) AS ms",
+        sha=vw.sha(photo.read_bytes()),
+        name="test.clip",
+    )
+    assert rep.analysed == 1 + get_settings().visual_video_frames
+    assert len(rows) == 1 and rows[0]["ms"] is not None

@@ -105,7 +105,7 @@ class Settings(BaseSettings):
         50, ge=1, description="Index candidates verified per picture for same scene"
     )
     visual_language_share: float = Field(
-        0.1,
+        0.25,
         ge=0,
         le=1,
         description="A language points to countries where its share is at least this",

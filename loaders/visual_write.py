@@ -13,7 +13,7 @@ Only numbers and words go into Neo4j, never descriptors:
 - ``(:Media)-[:SUGGESTS {source: 'language', confidence}]->(:Clue {type: 'language',
   value: <ISO 639-1>, label: <name>})-[:POINTS_TO {confidence: share}]->(:Country)``
   for the countries where CLDR gives the language a population share of at least
-  ``visual_language_share`` (at most ``visual_language_countries``, largest first);
+  ``visual_language_share`` (at most ``visual_language_countries``, most speakers first);
 - ``(:Media)-[:SUGGESTS {source: 'object', confidence, box}]->(:Clue {type: 'object'})``
   when a saved object clue (a standing search) is seen in a new picture.
 
@@ -213,8 +213,8 @@ class Writer:
         self._suggest(
             sugg, sha, cid, "language", g["code"], g["name"], "language", g["confidence"], None
         )
+        # In the detector's order (most speakers first), those where it is widely spoken.
         kept_c = [(cc, sh) for cc, sh in g["countries"] if sh >= self.s.visual_language_share]
-        kept_c.sort(key=lambda x: -x[1])
         for cc, sh in kept_c[: self.s.visual_language_countries]:
             langs.append({"clueId": cid, "code": cc, "name": country_name(cc), "share": sh})
 

@@ -60,7 +60,7 @@ def _rgb(rng: random.Random, lo: int = 40, hi: int = 230) -> tuple[int, int, int
     return (rng.randint(lo, hi), rng.randint(lo, hi), rng.randint(lo, hi))
 
 
-def _font(size: int) -> ImageFont.ImageFont:
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     try:
         return ImageFont.truetype(_FONT, size)
     except OSError:

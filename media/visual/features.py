@@ -191,8 +191,8 @@ def open_image(path: Path | io.BytesIO, work_side: int = WORK_SIDE) -> tuple[Ima
         raise VisualError(f"unreadable: {e}") from e
     if orient in (5, 6, 7, 8):
         w, h = h, w
-    im = ImageOps.exif_transpose(im) if orient != 1 else im
-    return im.convert("RGB"), int(w), int(h)
+    out: Image.Image = ImageOps.exif_transpose(im) if orient != 1 else im
+    return out.convert("RGB"), int(w), int(h)
 
 
 def extract_file(path: Path) -> SceneFeatures:
@@ -215,7 +215,7 @@ _sift_cache: dict[float, cv2.SIFT] = {}
 def _sift(contrast: float) -> cv2.SIFT:
     s = _sift_cache.get(contrast)
     if s is None:
-        s = cv2.SIFT_create(nfeatures=0, contrastThreshold=contrast)
+        s = cv2.SIFT_create(nfeatures=0, contrastThreshold=contrast)  # type: ignore[attr-defined]
         _sift_cache[contrast] = s
     return s
 
@@ -290,7 +290,7 @@ def extract(
     # Colour after grey-world white balance, smoothed, as log-chroma.
     small = cv2.resize(arr, (max(8, ww // 4), max(8, hw // 4)), interpolation=cv2.INTER_AREA)
     fl = small.astype(np.float32) + 1.0
-    fl /= fl.reshape(-1, 3).mean(axis=0)
+    fl = (fl / fl.reshape(-1, 3).mean(axis=0)).astype(np.float32)
     fl = cv2.GaussianBlur(fl, (0, 0), 2.0)
     sx = np.clip((pts[:, 0] / 4).astype(int), 0, fl.shape[1] - 1)
     sy = np.clip((pts[:, 1] / 4).astype(int), 0, fl.shape[0] - 1)

@@ -244,10 +244,10 @@ class VisualIndex:
                 d = d[rng.choice(len(d), per, replace=False)]
             chunks.append(d)
         x = np.ascontiguousarray(np.concatenate(chunks).astype(np.float32))
-        k = int(np.clip(len(x) // 40, 64, VOCAB_MAX_K))
-        km = faiss.Kmeans(x.shape[1], k, niter=12, seed=seed, verbose=False)
+        n_words = int(np.clip(len(x) // 40, 64, VOCAB_MAX_K))
+        km = faiss.Kmeans(x.shape[1], n_words, niter=12, seed=seed, verbose=False)
         km.train(x)
-        self.vocab = km.centroids.astype(np.float32)
+        self.vocab = np.asarray(km.centroids, np.float32)
         self.vocab_id = hashlib.blake2b(self.vocab.tobytes(), digest_size=16).digest()
         self._quantizer = None
         self.trained_on = len(keys)

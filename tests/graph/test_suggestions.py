@@ -117,3 +117,18 @@ def test_an_answer_needs_a_name(proposed):
     drv, sha = proposed
     with pytest.raises(InvalidInput):
         suggestions.accept(drv, sha, "language:pl", by="  ")
+
+
+def test_saved_object_is_proposed_on_a_picture_loaded_later(driver, tmp_path):
+    from loaders.visual_search import add_object_clue
+
+    remove_index()
+    vw.world(driver)
+    out = add_object_clue(driver, vw.poster_crop(), series_id="S-FR", label="Star poster", by="ana")
+    p = vw.write(tmp_path / "pl", "poster_b.jpg", vw.poster_room(3))
+    vw.load(driver, tmp_path / "pl", "C-PL", "S-PL")
+    run_pass(driver, workers=1)
+    rows = suggestions.list_suggestions(driver, series_id="S-PL")
+    hits = [(r["sha256"], r["source"]) for r in rows if r["clue_id"] == out["clue_id"]]
+    assert out["suggestions"] == 0
+    assert hits == [(vw.sha(p.read_bytes()), "object")]

@@ -289,8 +289,8 @@ def _sign_image(rng: random.Random, lang: str, lines: list[str], kind: str) -> I
     ]
     pad = int(size * 0.6)
     gap = int(size * 0.35)
-    tw = max(b[2] - b[0] for b in boxes)
-    th = sum(b[3] - b[1] for b in boxes) + gap * (len(lines) - 1)
+    tw = int(max(b[2] - b[0] for b in boxes))
+    th = int(sum(b[3] - b[1] for b in boxes)) + gap * (len(lines) - 1)
     W, H = tw + 2 * pad, th + 2 * pad
     while True:
         bg = _rgb(rng, 20, 240)
@@ -303,7 +303,7 @@ def _sign_image(rng: random.Random, lang: str, lines: list[str], kind: str) -> I
     d = ImageDraw.Draw(img)
     bw = max(3, size // 12)
     d.rectangle((bw, bw, W - 1 - bw, H - 1 - bw), outline=fg, width=bw)
-    y = pad
+    y = float(pad)
     for t, f, b in zip(lines, (f1, f2), boxes, strict=False):
         x = (W - (b[2] - b[0])) // 2 - b[0]
         d.text((x, y - b[1]), t, font=f, fill=fg, direction=direction)
@@ -437,11 +437,11 @@ def _pattern(rng: random.Random, w: int, h: int, kind: str) -> np.ndarray:
             d.line((cx + r, cy - r, cx + r, cy + r), fill=255, width=3)
         else:
             d.polygon([(cx, cy - r), (cx + r / 2, cy), (cx, cy + r), (cx - r / 2, cy)], fill=255)
-        t = np.asarray(tile, np.float32) / 255
+        tl = np.asarray(tile, np.float32) / 255
         if rng.random() < 0.5:  # half-drop repeat
-            t = np.concatenate([t, np.roll(t, p // 2, axis=1)], axis=0)
-        reps = (h // t.shape[0] + 2, w // t.shape[1] + 2)
-        m = np.tile(t, reps)[:h, :w]
+            tl = np.concatenate([tl, np.roll(tl, p // 2, axis=1)], axis=0)
+        reps = (h // tl.shape[0] + 2, w // tl.shape[1] + 2)
+        m = np.tile(tl, reps)[:h, :w]
     return c1 * (1 - m[..., None]) + c2 * m[..., None]
 
 

@@ -56,7 +56,7 @@ MIN_CHAR_PX = 7  # characters smaller than this at DETECT_SIDE are not looked fo
 READ_HEIGHT = 40  # a line is scaled so that its characters are about this high for reading
 MIN_WORD_CONF = 40.0  # Tesseract word confidence (0-100) below which a word is dropped
 MIN_LINE_CONF = 55.0  # a line's score: confidence over all its letters, implausible words 0
-STRONG_WORD_CONF = 75.0  # a kept line holds a word of >= 3 letters read at least this well
+STRONG_WORD_CONF = 65.0  # a kept line holds a word of >= 3 letters read at least this well
 EARLY_STOP_CONF = 85.0  # a Latin reading this good is not compared with the other scripts
 MAX_LINES = 16  # at most this many candidate lines are read per picture (largest first)
 MAX_FAILED = 6  # after this many candidate lines in a row read as nothing, stop reading

@@ -304,6 +304,18 @@ def compare(
 ) -> SceneMatch | None:
     """Same scene, shared object, or None (nothing verified)."""
     ev = evidence(a, b, params)
+    return decide(ev, a, b, key_a, key_b, params)
+
+
+def decide(
+    ev: dict | None,
+    a: SceneFeatures,
+    b: SceneFeatures,
+    key_a: str = "a",
+    key_b: str = "b",
+    params: Params = DEFAULT,
+) -> SceneMatch | None:
+    """The decision on measured :func:`evidence` (the ablation bench reuses one evidence)."""
     if ev is None:
         return None
     pa, pb, regions = ev["pa"], ev["pb"], ev["regions"]

@@ -45,19 +45,20 @@ def _index_key(sha256: str, frame_ms: int | None) -> str:
     return sha256 if frame_ms is None else f"{sha256}@{int(frame_ms)}"
 
 
-def _index_stamp() -> float:
-    """Changes when the visual index is saved (cache key of the recomputed regions)."""
-    man = visual_pass.visual_dir() / "manifest.json"
-    return man.stat().st_mtime if man.exists() else 0.0
+def _index_stamp() -> tuple[str, float]:
+    """The visual index's folder and save time (cache key of the recomputed regions)."""
+    d = visual_pass.visual_dir()
+    man = d / "manifest.json"
+    return str(d), (man.stat().st_mtime if man.exists() else 0.0)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _index(stamp: float):
+def _index(stamp: tuple[str, float]):
     return visual_pass.open_index()
 
 
 @st.cache_data(ttl=300, max_entries=200, show_spinner=False)
-def regions(key_a: str, key_b: str, stamp: float) -> dict[str, Any] | None:
+def regions(key_a: str, key_b: str, stamp: tuple[str, float]) -> dict[str, Any] | None:
     """The agreeing regions of two indexed pictures, computed now from their features:
     ``{kind, inliers, coverage, score, explanation, a: [(x, y, w, h)], b: [...]}`` or None
     (a picture no longer in the index, or no agreement any more)."""
@@ -229,7 +230,7 @@ def _other_series(row: dict) -> str:
     return ", ".join(parts) or "no series"
 
 
-def pair_card(series_id: str, row: dict, stamp: float, where: str) -> None:
+def pair_card(series_id: str, row: dict, stamp: tuple[str, float], where: str) -> None:
     key_a = _index_key(row["sha256"], row.get("frameMs"))
     key_b = _index_key(row["otherSha256"], row.get("otherFrameMs"))
     reg = regions(key_a, key_b, stamp)
@@ -397,7 +398,7 @@ def scene_triage(files: list[Any] | None) -> None:
     memory, never stored); the result is kept in the session for :func:`triage_scenes`."""
     out = []
     stamp = _index_stamp()
-    idx = _index(stamp) if stamp else None
+    idx = _index(stamp) if stamp[1] else None
     for f in (files or [])[:TRIAGE_PICTURES]:
         data = f.getvalue()
         if not data or (getattr(f, "type", "") or "").startswith("video"):

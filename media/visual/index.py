@@ -94,6 +94,8 @@ class VisualIndex:
         d = idx.dir
         d.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(d, 0o700)
+        for tmp in d.glob("*.tmp"):  # left by a process killed while saving
+            tmp.unlink()
         man = d / "manifest.json"
         if man.exists():
             m = json.loads(man.read_text())

@@ -155,8 +155,10 @@ def test_save_is_atomic_when_killed_mid_write(tmp_path: Path, monkeypatch) -> No
     with pytest.raises(KeyboardInterrupt):
         idx.save()
     monkeypatch.setattr(os, "replace", real_replace)
+    assert list(d.glob("*.tmp"))  # the half-written file of the dead save
     back = VisualIndex.open(d)
     assert back.keys() == ["a"]
+    assert not list(d.glob("*.tmp"))
     assert len(back.get("a")) > 0
 
 

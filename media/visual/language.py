@@ -34,7 +34,11 @@ LANGUAGES: tuple[str, ...] = (
     "el", "ar", "fa", "ur", "he",
 )  # fmt: skip
 MIN_LETTERS = 6  # fewer letters than this: no guess
-MIN_CONFIDENCE = 0.5  # the detector's confidence below which no guess is made
+# lingua spreads its confidence over every language it knows: a clear winner among 39 can
+# hold 0.47 (8 French words: French 0.47, Catalan 0.09). So a guess needs a confidence of
+# MIN_CONFIDENCE and MIN_RATIO times the runner-up's; garbage ("CI CI CI") stays near 0.07.
+MIN_CONFIDENCE = 0.3
+MIN_RATIO = 2.5
 
 
 @dataclass
@@ -80,7 +84,8 @@ def detect_language(texts: str | Sequence[str]) -> LanguageGuess | None:
         return None
     top = values[0]
     conf = float(top.value)
-    if conf < MIN_CONFIDENCE:
+    second = float(values[1].value) if len(values) > 1 else 0.0
+    if conf < MIN_CONFIDENCE or conf < MIN_RATIO * second:
         return None
     code = top.language.iso_code_639_1.name.lower()
     return LanguageGuess(

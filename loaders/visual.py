@@ -10,10 +10,11 @@ unless ``--no-visual``) runs :func:`run_pass`:
 2. **Analysis** in a process pool (both cores), in chunks (memory stays bounded): local
    features (:mod:`media.visual.features`) go into the :class:`~media.visual.index.
    VisualIndex` under ``CLUEGRAPH_HOME/visual`` (dir 0700, files 0600, never in Neo4j,
-   bundles or exports), text read in the picture (:mod:`media.visual.text`) and its
-   language (:mod:`media.visual.language`) into the pass's state file beside it
-   (``pass-state.jsonl``, 0600). After each chunk the index is saved and the state file
-   fsynced, so a killed pass resumes where it stopped.
+   bundles or exports), text read in the picture (:mod:`media.visual.text`) into the pass's
+   state file beside it (``pass-state.jsonl``, 0600); the main process guesses each
+   picture's language (:mod:`media.visual.language`) when it writes the graph. After each
+   chunk the index is saved and the state file fsynced, so a killed pass resumes where it
+   stopped.
 3. **Graph** (:mod:`loaders.visual_write`): same-scene and shared-object pairs, text and
    language suggestions, saved object clues seen again; then the file is marked done and
    the links of the series concerned are updated.
@@ -59,8 +60,6 @@ STATE_FILE = "pass-state.jsonl"
 LOCK_FILE = ".lock"
 #: Index keys of saved object clues start with this (never a media key).
 CLUE_PREFIX = "clue:"
-#: Notes after which a file is not tried again (the file itself is the problem).
-FINAL_NOTES = ("too small", "too flat", "too large", "huge", "truncated", "unreadable")
 
 
 def visual_dir() -> Path:
@@ -128,7 +127,7 @@ def frame_times(duration: float | None, n: int) -> list[int]:
 class PassState:
     """``key -> record`` of what the pass found for each analysed key (JSON lines, 0600).
 
-    A record is ``{"key", "v", "status": "ok"|"note", "note", "reads", "language"}``;
+    A record is ``{"key", "v", "status": "ok"|"note", "note", "reads"}``;
     the last line of a key wins. Lines are appended and fsynced after each chunk.
     """
 
@@ -187,38 +186,61 @@ class PassState:
 # ----------------------------------------------------------------------------- workers
 
 
+#: Seconds one file may take in a worker; then it gets a "timeout" note (the pass goes on).
+FILE_TIME_LIMIT = 300
+_in_worker = False
+
+
+class _FileTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise _FileTimeout
+
+
 def _worker_init() -> None:
+    import signal
+
     import cv2
 
+    global _in_worker
     cv2.setNumThreads(1)
+    signal.signal(signal.SIGALRM, _on_alarm)
+    _in_worker = True
 
 
 def _note(key: str, note: str) -> dict[str, Any]:
     return {"key": key, "v": VERSION, "status": "note", "note": note}
 
 
-def _text_of(image: Any) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    reads = read_text(image)
-    out = [
+def _text_of(image: Any) -> list[dict[str, Any]]:
+    """The lines of text read in a picture (its language is guessed by the main process:
+    the detector's models take ~40 s to load, once per process, not once per worker)."""
+    return [
         {
             "text": r.text,
             "box": [int(v) for v in r.box],
             "confidence": round(float(r.confidence), 3),
             "script": r.script,
         }
-        for r in reads
+        for r in read_text(image)
     ]
-    lang = None
-    if reads:
-        g = detect_language([r.text for r in reads])
-        if g is not None:
-            lang = {
-                "code": g.code,
-                "name": g.name,
-                "confidence": round(float(g.confidence), 3),
-                "countries": [[cc, round(float(sh), 4)] for cc, sh in g.countries],
-            }
-    return out, lang
+
+
+def language_of(reads: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The language of the lines read in one picture, with its CLDR countries; or None."""
+    if not reads:
+        return None
+    g = detect_language([r["text"] for r in reads])
+    if g is None:
+        return None
+    return {
+        "code": g.code,
+        "name": g.name,
+        "confidence": round(float(g.confidence), 3),
+        "countries": [[cc, round(float(sh), 4)] for cc, sh in g.countries],
+    }
 
 
 def analyse_picture(sha: str, path: str) -> list[dict[str, Any]]:
@@ -232,14 +254,12 @@ def analyse_picture(sha: str, path: str) -> list[dict[str, Any]]:
         return [_note(sha, str(e))]
     except MemoryError:
         return [_note(sha, "too large: out of memory while decoding")]
-    reads, lang = _text_of(im)
     return [
         {
             "key": sha,
             "v": VERSION,
             "status": "ok",
-            "reads": reads,
-            "language": lang,
+            "reads": _text_of(im),
             "_features": feats.to_bytes(),
         }
     ]
@@ -286,7 +306,6 @@ def analyse_video(sha: str, path: str, times_ms: list[int]) -> list[dict[str, An
                     "v": VERSION,
                     "status": "ok",
                     "reads": [],
-                    "language": None,
                     "_features": feats.to_bytes(),
                 }
             )
@@ -307,14 +326,23 @@ def _frame_at(container: Any, stream: Any, t: float) -> Any:
 
 
 def _work(task: tuple[str, str, str, list[int]]) -> list[dict[str, Any]]:
+    import signal
+
     sha, path, kind, times = task
+    keys = [f"{sha}@{ms}" for ms in times] if kind == "video" else [sha]
+    if _in_worker:
+        signal.alarm(FILE_TIME_LIMIT)
     try:
         if kind == "video":
             return analyse_video(sha, path, times)
         return analyse_picture(sha, path)
+    except _FileTimeout:
+        return [_note(k, f"timeout: took longer than {FILE_TIME_LIMIT} s") for k in keys]
     except Exception as e:  # noqa: BLE001 - one bad file never stops the pass
-        keys = [f"{sha}@{ms}" for ms in times] if kind == "video" else [sha]
         return [_note(k, f"unreadable: {type(e).__name__}: {str(e)[:200]}") for k in keys]
+    finally:
+        if _in_worker:
+            signal.alarm(0)
 
 
 # ----------------------------------------------------------------------------- the pass

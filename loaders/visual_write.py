@@ -32,7 +32,16 @@ from graph.clues import clue_id, normalise
 from graph.config import Settings
 from loaders.base import now_iso
 from loaders.fields import country_name
-from loaders.visual import CLUE_PREFIX, VERSION, Note, PassReport, PassState, _Todo, media_key
+from loaders.visual import (
+    CLUE_PREFIX,
+    VERSION,
+    Note,
+    PassReport,
+    PassState,
+    _Todo,
+    language_of,
+    media_key,
+)
 from media.visual.index import VisualIndex
 from media.visual.match import MIN_OBJECT, find_scenes, locate
 
@@ -206,7 +215,7 @@ class Writer:
             kept += 1
             if kept >= MAX_TEXT:
                 break
-        g = rec.get("language")
+        g = language_of(rec.get("reads") or [])
         if not g or g["confidence"] < self.s.visual_min_language_confidence:
             return
         cid = f"language:{g['code']}"

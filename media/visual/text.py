@@ -440,9 +440,7 @@ def read_line(crop: np.ndarray) -> tuple[str, float, str] | None:
     return " ".join(w for w, _, _ in kept), score / 100.0, script
 
 
-def read_text(image: Image.Image | np.ndarray) -> list[TextRead]:
-    """Every line of text read in an RGB picture; [] (fast) when it holds none."""
-    rgb = _as_rgb(image)
+def _find(rgb: np.ndarray) -> tuple[list[_Line], float]:
     H, W = rgb.shape[:2]
     scale = max(H, W) / DETECT_SIDE if max(H, W) > DETECT_SIDE else 1.0
     small = (
@@ -450,10 +448,21 @@ def read_text(image: Image.Image | np.ndarray) -> list[TextRead]:
         if scale == 1.0
         else cv2.resize(rgb, (round(W / scale), round(H / scale)), interpolation=cv2.INTER_AREA)
     )
-    gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+    return find_lines(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)), scale
+
+
+def text_line_count(image: Image.Image | np.ndarray) -> int:
+    """How many candidate text lines the finding step sees (no reading): 0 = no text."""
+    return len(_find(_as_rgb(image))[0])
+
+
+def read_text(image: Image.Image | np.ndarray) -> list[TextRead]:
+    """Every line of text read in an RGB picture; [] (fast) when it holds none."""
+    rgb = _as_rgb(image)
+    lines, scale = _find(rgb)
     out: list[TextRead] = []
     failed = 0
-    for ln in find_lines(gray):
+    for ln in lines:
         if failed >= MAX_FAILED:
             break
         crop, box = _cut_line(rgb, ln, scale)

@@ -125,7 +125,8 @@ def main() -> None:
                 qf = extract_bytes(_crop_query(kind, int(pid)))
                 hits = [h.key for h in search_object(idx, qf, limit=11)]
             else:
-                hits = [h.key for h in search_object(idx, feats[src], box=box, limit=11)]
+                qf = extract_bytes(raw[src], box=box)
+                hits = [h.key for h in search_object(idx, qf, limit=11)]
                 hits = [h for h in hits if h != src]
             times["engine"].append(time.perf_counter() - t)
             rows["engine"].append((hits[:10], rel))

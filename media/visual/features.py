@@ -195,16 +195,37 @@ def open_image(path: Path | io.BytesIO, work_side: int = WORK_SIDE) -> tuple[Ima
     return out.convert("RGB"), int(w), int(h)
 
 
-def extract_file(path: Path) -> SceneFeatures:
-    """Features of one picture file; :class:`VisualError` says why when it cannot."""
-    im, w, h = open_image(Path(path))
-    return extract(im, original_size=(w, h))
+def extract_file(path: Path, box: tuple[int, int, int, int] | None = None) -> SceneFeatures:
+    """Features of one picture file; :class:`VisualError` says why when it cannot.
+
+    With ``box`` (x, y, w, h in the picture's pixels) only that part is analysed, decoded at
+    the resolution that gives the crop about ``WORK_SIDE`` pixels (an analyst's box on a
+    loaded picture for object search); coordinates are then relative to the box.
+    """
+    return _extract_opened(Path(path), box)
 
 
-def extract_bytes(data: bytes) -> SceneFeatures:
+def extract_bytes(data: bytes, box: tuple[int, int, int, int] | None = None) -> SceneFeatures:
     """Features of an encoded picture held in memory (e.g. an analyst's crop)."""
-    im, w, h = open_image(io.BytesIO(data))
-    return extract(im, original_size=(w, h))
+    return _extract_opened(io.BytesIO(data), box)
+
+
+def _extract_opened(src: Path | io.BytesIO, box: tuple[int, int, int, int] | None) -> SceneFeatures:
+    if box is None:
+        im, w, h = open_image(src)
+        return extract(im, original_size=(w, h))
+    x, y, bw, bh = box
+    if bw < MIN_SIDE or bh < MIN_SIDE:
+        raise VisualError(f"too small: box {bw}x{bh} pixels (minimum side {MIN_SIDE})")
+    with Image.open(src) as probe:
+        W0, H0 = probe.size
+    side = int(min(max(W0, H0), WORK_SIDE * max(W0, H0) / max(bw, bh)))
+    if isinstance(src, io.BytesIO):
+        src.seek(0)
+    im, w, h = open_image(src, work_side=side)
+    fx, fy = im.width / w, im.height / h
+    crop = im.crop((int(x * fx), int(y * fy), int((x + bw) * fx), int((y + bh) * fy)))
+    return extract(crop, original_size=(min(bw, w - x), min(bh, h - y)))
 
 
 # ----------------------------------------------------------------------------- extraction

@@ -398,7 +398,8 @@ def find_scenes(
 
 def locate(query: SceneFeatures, target: SceneFeatures) -> tuple[int, tuple[int, int, int, int]]:
     """Verified points of a planar object from ``query`` in ``target``, and its box there."""
-    pairs = putative(query, target, Params(colour=True, ratio=0.85))
+    # no colour gate: a crop's grey-world white balance is not the whole picture's
+    pairs = putative(query, target, Params(colour=False, ratio=0.85))
     if len(pairs) < MIN_PLANE:
         return 0, (0, 0, 0, 0)
     pa = query.xy[pairs[:, 0]].astype(np.float32)

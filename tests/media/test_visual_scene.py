@@ -239,3 +239,13 @@ def test_generator_is_deterministic() -> None:
     b, tb = scene3d.view_jpeg(scene3d.make_room(9, hard=True, products={"cover": 3}), 1)
     assert a == b and ta == tb
     assert 0.15 <= ta["occluded"] <= 0.45 and 30 <= ta["quality"] <= 95
+
+
+def test_box_on_a_picture_is_extracted_at_the_crop_resolution(tmp_path: Path) -> None:
+    img = cv2.resize(np.tile(_texture(60, 600, 450), (2, 2, 1)), (2400, 1800))
+    p = _save(tmp_path, "big.jpg", img, 92)
+    f = extract_file(p, box=(600, 400, 600, 480))
+    assert (f.width, f.height) == (600, 480)
+    assert len(f) >= 12 and f.xy[:, 0].max() < 600 and f.xy[:, 1].max() < 480
+    with pytest.raises(VisualError, match="too small"):
+        extract_file(p, box=(0, 0, 20, 20))

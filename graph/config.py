@@ -114,7 +114,7 @@ class Settings(BaseSettings):
         5, ge=1, description="A language points to at most this many countries"
     )
     visual_min_language_confidence: float = Field(
-        0.5, ge=0, le=1, description="A language guess below this confidence is not proposed"
+        0.3, ge=0, le=1, description="A language guess below this confidence is not proposed"
     )
     # Access (graph/auth.py, docs/security.md).
     demo: bool = Field(

@@ -642,6 +642,31 @@ def test_loaded_demo_world_links_the_three_country_room_and_not_the_shared_poste
     assert all(r["cross"] for r in rows if (r["a"], r["b"]) in found)
     dec = next(d for d in world.truth["decoys"] if d["kind"] == "shared_product")
     assert (dec["series_a"], dec["series_b"]) not in linked
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12 asks for 0 same-scene links between different rooms; on the tiny "
+    "world (seed 7) the scene matcher links 4 pairs of series whose rooms.py rooms "
+    "differ (S-0009/S-0011/S-0017 with S-0012, 2026-12-06): fix the matcher, not this test",
+)
+def test_loaded_demo_world_links_no_two_different_rooms_by_scene(
+    world_dir: Path, world: World, driver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loaders import visual as visual_pass
+    from loaders.world import load_world
+
+    monkeypatch.setattr(visual_pass, "visual_dir", lambda: tmp_path / "visual")
+    load_world(driver, world_dir, workers=2)
+    rows = db.records(
+        driver,
+        "MATCH (a:Series)-[l:LINKED]-(b:Series) WHERE a.id < b.id AND 'same_scene' IN l.kinds "
+        "RETURN a.id AS a, b.id AS b",
+        name="test.same_scene_links",
+    )
+    linked = {(r["a"], r["b"]) for r in rows}
     # Nothing links by scene what the truth does not hold (no false room): the rooms'
     # pairs, and the re-shared copies of one photo (a copy shows the same room too).
     truth_pairs = {

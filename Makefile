@@ -4,9 +4,17 @@ PY     := $(VENV)/bin/python
 CG     := $(VENV)/bin/cluegraph
 PYTHON ?= python3
 
-.PHONY: install demo test test-fast bench lint format db-start db-stop clean
+.PHONY: install system-deps demo test test-fast bench lint format db-start db-stop clean
 
 install: $(VENV)/.installed
+
+## make system-deps: the Debian packages the Python code needs (root; .ci/run does the same).
+## Tesseract + script models read text in pictures (media/visual/text.py); DejaVu draws signs.
+DEBIAN_TEXT := tesseract-ocr tesseract-ocr-osd tesseract-ocr-script-latn tesseract-ocr-script-cyrl \
+	tesseract-ocr-script-grek tesseract-ocr-ara tesseract-ocr-script-hebr fonts-dejavu-core
+system-deps:
+	@missing=$$(for p in $(DEBIAN_TEXT); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then apt-get install -y --no-install-recommends $$missing; fi
 
 $(VENV)/.installed: pyproject.toml
 	@command -v exiftool >/dev/null || { echo "installing exiftool (camera serials)"; \

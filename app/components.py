@@ -59,10 +59,15 @@ KIND_LABELS = {
     "shared_clue": "shared clue",
     "same_location": "same place",
     "same_account": "same account",
+    "same_scene": "same scene",
+    "shared_object": "shared object",
 }
 #: Place names drawn on a map (the others show on hover).
 LABELLED_PLACES = 12
 JUDGEMENT_COLOURS = {"confirmed": "#2E7D32", "unsure": "#F9A825", "rejected": "#C62828"}
+#: Edge colours of links not yet judged, by their strongest visual kind: a verified same
+#: room stands out; a shared product alone stays faint (it is not evidence of one place).
+VISUAL_KIND_COLOURS = {"same_scene": "#1565C0", "shared_object": "#B0A8B9"}
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -212,6 +217,24 @@ def downloads(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], stem: s
 
 
 # ------------------------------------------------------------------ links and evidence
+def labelled_kinds(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for display: link kinds in ``kinds`` (or ``kind``) as their human labels
+    (``same_scene`` -> "same scene"); downloads keep the raw values.
+
+    >>> labelled_kinds([{"kinds": ["same_scene", "x"], "kind": "shared_object"}])
+    [{'kinds': ['same scene', 'x'], 'kind': 'shared object'}]
+    """
+    out = []
+    for r in rows:
+        d = dict(r)
+        if isinstance(d.get("kinds"), list | tuple):
+            d["kinds"] = [KIND_LABELS.get(k, k) if isinstance(k, str) else k for k in d["kinds"]]
+        if isinstance(d.get("kind"), str):
+            d["kind"] = KIND_LABELS.get(d["kind"], d["kind"])
+        out.append(d)
+    return out
+
+
 def kinds_text(kinds: Iterable[str] | None) -> str:
     return ", ".join(KIND_LABELS.get(k, md(k)) for k in (kinds or []))
 

@@ -15,6 +15,7 @@ PAGES = {
         st.Page("views/link_graph.py", title="Link graph", icon=":material/hub:"),
         st.Page("views/leads.py", title="Leads", icon=":material/manage_search:"),
         st.Page("views/triage.py", title="Triage", icon=":material/fact_check:"),
+        st.Page("views/objects.py", title="Object search", icon=":material/image_search:"),
         st.Page("views/clues.py", title="Clue board", icon=":material/label:"),
         st.Page("views/map.py", title="Map", icon=":material/map:"),
     ],

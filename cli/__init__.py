@@ -36,6 +36,9 @@ def _mount() -> None:
         ("cli.importer", "import", "Import bundles."),
         ("cli.users", "users", "Manage app users and roles."),
         ("cli.hashsets", "hashsets", "Hash sets' own near-duplicate thresholds."),
+        ("cli.analyse", "analyse", "Analyse loaded pictures (scenes, objects, text)."),
+        ("cli.clues", "clues", "Proposed clues (accept, reject) and standing object searches."),
+        ("cli.search", "search", "Search loaded pictures for an object."),
     ):
         try:
             m = importlib.import_module(mod)

@@ -92,10 +92,20 @@ def reset(
         srv.wipe_store()
         srv.start(echo=console.print)
         db.apply_schema(db.get_driver())
+        _remove_visual_index()
         console.print("[green]local store recreated[/]")
         return
     drv = db.get_driver()
     with console.status("deleting ...") as status:
         n = db.reset(drv, progress=lambda t: status.update(f"deleted {t:,} nodes ..."))
     db.apply_schema(drv)
+    _remove_visual_index()
     console.print(f"deleted {n:,} nodes; schema kept")
+
+
+def _remove_visual_index() -> None:
+    """The visual index is derived from the pictures of the graph just emptied: it goes too."""
+    from loaders.visual import remove_index, visual_dir
+
+    if remove_index():
+        console.print(f"visual index removed ({visual_dir()})")

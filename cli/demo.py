@@ -114,6 +114,14 @@ def up(
             status = "ok" if r.status == "done" else r.status
             t.add_row(r.kind, r.source, str(r.read), str(r.written), str(r.skipped), status)
         out.print(t)
+        if result.visual:
+            v = result.visual
+            out.print(
+                f"visual pass: {v.get('analysed')} picture(s) analysed, "
+                f"{v.get('same_scene_pairs')} same-scene pair(s), "
+                f"{v.get('shared_object_pairs')} shared-object pair(s), "
+                f"{v.get('suggestions')} suggestion(s)"
+            )
         if result.links:
             out.print(
                 f"links: {result.links.get('links')} between series, "

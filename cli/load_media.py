@@ -50,6 +50,9 @@ def register(app: typer.Typer) -> None:
             readable=True,
             help="CSV folder,case_id[,series_id]: load every folder it lists, one link update.",
         ),
+        no_visual: bool = typer.Option(
+            False, "--no-visual", help="Skip the visual pass (run `analyse visual` later)."
+        ),
     ) -> None:
         """Load every image and video below DIR (hashes and metadata, never pixels)."""
         from cli.load import after_load, exit_for, print_report
@@ -59,7 +62,7 @@ def register(app: typer.Typer) -> None:
         if manifest is not None:
             if folder is not None or case or series:
                 raise typer.BadParameter("--manifest names the folders, cases and series")
-            _load_manifest(manifest, strict, dry_run, workers, batch, timeout)
+            _load_manifest(manifest, strict, dry_run, workers, batch, timeout, no_visual)
             return
         if folder is None or not case:
             raise typer.BadParameter("give DIR and --case, or --manifest FILE.csv")
@@ -101,6 +104,10 @@ def register(app: typer.Typer) -> None:
             if ignored > len(report.ignored):
                 err_console.print(f"  ... and {ignored - len(report.ignored)} more", style="dim")
         after_load(report)
+        if not (no_visual or dry_run or report.refused):
+            from cli.analyse import run_visual
+
+            run_visual(case=case, workers=workers)
         exit_for(report)
 
 
@@ -111,6 +118,7 @@ def _load_manifest(
     workers: int | None,
     batch: int | None,
     timeout: float,
+    no_visual: bool = False,
 ) -> None:
     from cli.load import print_report
     from graph import db
@@ -158,6 +166,11 @@ def _load_manifest(
     if drv is not None and done:
         with err_console.status(f"updating links after {len(done)} load(s)"):
             link_engine.update_for_loads(drv, done)
+    if drv is not None and done and not no_visual:
+        from cli.analyse import run_visual
+
+        # One pass over every picture not yet analysed (the pass skips what it has seen).
+        run_visual(workers=workers)
     if any(r.refused for r in reports):
         raise typer.Exit(2)
     if any(r.errors or r.skipped for r in reports):

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     link_weight_shared_clue: float = Field(0.5, description="Score weight: shared rare clue")
     link_weight_same_location: float = Field(0.6, description="Score weight: same place")
     link_weight_same_account: float = Field(0.5, description="Score weight: same account")
+    link_weight_same_scene: float = Field(
+        0.9, description="Score weight: the same room, verified over the frame (visual pass)"
+    )
+    link_weight_shared_object: float = Field(
+        0.2, description="Score weight: one object (a product) in both, not the room"
+    )
     link_clue_ubiquity: int = Field(
         20, description="A clue or place on this many series or more weighs nothing"
     )
@@ -87,6 +93,28 @@ class Settings(BaseSettings):
     )
     video_match_frames: int = Field(
         10, description="... or when this many frames of each match (a long shared stretch)"
+    )
+    # Visual pass (loaders/visual.py; docs/visual.md gives the reasons).
+    visual_video_frames: int = Field(
+        4, ge=0, description="Frames of each video analysed by the visual pass"
+    )
+    visual_max_bytes: int = Field(
+        200_000_000, gt=0, description="Pictures larger than this (bytes) are not analysed"
+    )
+    visual_scene_candidates: int = Field(
+        50, ge=1, description="Index candidates verified per picture for same scene"
+    )
+    visual_language_share: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="A language points to countries where its share is at least this",
+    )
+    visual_language_countries: int = Field(
+        5, ge=1, description="A language points to at most this many countries"
+    )
+    visual_min_language_confidence: float = Field(
+        0.3, ge=0, le=1, description="A language guess below this confidence is not proposed"
     )
     # Access (graph/auth.py, docs/security.md).
     demo: bool = Field(

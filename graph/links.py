@@ -12,6 +12,9 @@ Score
     (:func:`rarity`), a place reached through clues or geotags weighs half its rarity, and
     a near-duplicate confirmed only through pHash weighs 0.8. A clue on
     ``link_clue_ubiquity`` series or more (a white wall) weighs nothing and creates no link.
+    A verified same scene (``SAME_SCENE``, written by the visual pass) counts 1 with the
+    weight of a near-duplicate; one shared object (``SHARES_OBJECT``) counts 1 with a low
+    weight, so that alone it stays below the leads' default minimum score.
 
 Cross-country
     A link is cross-country when both series have at least one country (through
@@ -106,6 +109,8 @@ class Weights:
     shared_clue: float = 0.5
     same_location: float = 0.6
     same_account: float = 0.5
+    same_scene: float = 0.9
+    shared_object: float = 0.2
     ubiquity: int = 20
     location_km: float = 1.0
     keep_score: float = 0.1
@@ -122,6 +127,8 @@ class Weights:
             shared_clue=s.link_weight_shared_clue,
             same_location=s.link_weight_same_location,
             same_account=s.link_weight_same_account,
+            same_scene=s.link_weight_same_scene,
+            shared_object=s.link_weight_shared_object,
             ubiquity=s.link_clue_ubiquity,
             location_km=s.link_location_km,
             keep_score=s.link_keep_score,
@@ -641,6 +648,66 @@ def _ev_gps(driver, scope: list[str] | None, col: _Collector, w: Weights) -> Non
         )
 
 
+def _frame(ms: Any) -> str:
+    return "" if ms is None else f" at {int(ms) / 1000:.1f} s"
+
+
+def _ev_visual(driver, scope: list[str] | None, col: _Collector, *, kind: str, query: str) -> None:
+    """Evidence from the visual pass's ``SAME_SCENE`` / ``SHARES_OBJECT`` pairs of pictures.
+
+    The detail repeats the pass's explanation (how much of the frame agrees, in how many
+    separate regions, how many verified points) and names both files.
+    """
+    rows = db.records(driver, getattr(queries, query)(), name=f"links.{kind}", seriesIds=scope)
+    for r in rows:
+        for x in sorted(set(r["seriesA"])):
+            for y in sorted(set(r["seriesB"])):
+                if not col.wants(x, y):
+                    continue
+                sa, sb = ("A", "B") if x < y else ("B", "A")
+                names = (
+                    f"{_file(r['fileName' + sa], r['sha256' + sa])}{_frame(r['frameMs' + sa])}"
+                    f" ~ {_file(r['fileName' + sb], r['sha256' + sb])}{_frame(r['frameMs' + sb])}"
+                )
+                what = r["explanation"] or f"{r['inliers']} verified points"
+                detail = (
+                    f"same room seen in both: {what} ({names})"
+                    if kind == "same_scene"
+                    else f"shared object, not the room: {what} ({names})"
+                )
+                data = {
+                    "sha256A": r["sha256" + sa],
+                    "fileNameA": r["fileName" + sa],
+                    "sha256B": r["sha256" + sb],
+                    "fileNameB": r["fileName" + sb],
+                    "inliers": r["inliers"],
+                    "coverage": r["coverage"],
+                    "score": r["score"],
+                }
+                if kind == "same_scene":
+                    data["regions"] = r["regions"]
+                    data["method"] = r["method"]
+                col.add(
+                    x,
+                    y,
+                    Item(
+                        kind,
+                        detail,
+                        1.0,
+                        data,
+                        (-(r["score"] or 0.0), r["sha256" + sa], r["sha256" + sb]),
+                    ),
+                )
+
+
+def _ev_same_scene(driver, scope: list[str] | None, col: _Collector, w: Weights) -> None:
+    _ev_visual(driver, scope, col, kind="same_scene", query="links_same_scene")
+
+
+def _ev_shared_object(driver, scope: list[str] | None, col: _Collector, w: Weights) -> None:
+    _ev_visual(driver, scope, col, kind="shared_object", query="links_shared_object")
+
+
 _EVIDENCE = (
     _ev_same_media,
     _ev_near_duplicate,
@@ -651,6 +718,8 @@ _EVIDENCE = (
     _ev_place,
     _ev_gps,
     _ev_account,
+    _ev_same_scene,
+    _ev_shared_object,
 )
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import neo4j
 
 from graph import audit, auth, db, queries
+from graph import suggestions as visual_suggestions
 from graph.auth import Action, User
 from graph.db import Result
 from graph.errors import GraphError, InvalidInput, NotFound
@@ -972,3 +973,52 @@ def rebuild_links(driver: neo4j.Driver) -> Any:
         if callable(fn):
             return fn(driver)
     raise NotAvailable("rebuilding links needs the link engine (graph/links.py)")
+
+
+# ------------------------------------------------------------------ visual clues (visual pass)
+def series_scenes(
+    driver: neo4j.Driver, series_id: str, limit: int = 60, *, user: User | None = None
+) -> Result:
+    """The series' pictures matched by the visual pass (``SAME_SCENE``, ``SHARES_OBJECT``)
+    with the other file, its series and countries; other series first, strongest first.
+    Only numbers come from the graph: the agreeing regions are computed again from the
+    visual index when shown."""
+    params = {"seriesId": series_id, "limit": _whole(limit, "limit", 1, 500) + 1}
+    return _read(driver, "page_series_scenes", params, cap=params["limit"] - 1, user=user)
+
+
+def suggestions(
+    driver: neo4j.Driver,
+    series_id: str | None = None,
+    limit: int = 200,
+    *,
+    user: User | None = None,
+) -> list[dict[str, Any]]:
+    """Open suggestions (text, language, object) of one series or everywhere, strongest
+    first (:func:`graph.suggestions.list_suggestions`, audited there)."""
+    allow(driver, user, Action.READ)
+    return visual_suggestions.list_suggestions(
+        driver, series_id=_blank(series_id), limit=_whole(limit, "limit", 1, 2000), user=user
+    )
+
+
+def answer_suggestion(
+    driver: neo4j.Driver, sha256: str, clue_id: str, accept: bool, *, user: User | None = None
+) -> dict[str, Any]:
+    """Accept (it becomes ``SHOWS`` by ``user``) or reject (remembered) a suggestion;
+    needs ``add_clue``; audited as ``suggestions.accept`` / ``suggestions.reject``."""
+    allow(driver, user, Action.ADD_CLUE, {"sha256": sha256, "clueId": clue_id})
+    if user is None:  # allow() refuses anonymous users; this keeps the type checker sure
+        raise InvalidInput("a logged-in user is needed to answer a suggestion")
+    fn = visual_suggestions.accept if accept else visual_suggestions.reject
+    return fn(driver, sha256, clue_id, by=user.name)
+
+
+def media_context(
+    driver: neo4j.Driver, sha256s: Sequence[str], *, user: User | None = None
+) -> dict[str, dict[str, Any]]:
+    """``sha256 -> {fileName, series, countries}`` of the given media (where a picture
+    found by the visual search sits)."""
+    shas = sorted({s for s in sha256s if s})[:500]
+    res = _read(driver, "visual_media_context", {"sha256s": shas}, cap=500, user=user)
+    return {r["sha256"]: r for r in res.rows}

@@ -50,6 +50,11 @@ class Rel(StrEnum):
     LISTS = "LISTS"
     NEAR_DUPLICATE = "NEAR_DUPLICATE"
     LINKED = "LINKED"
+    # Visual pass (loaders/visual.py): derived from pixels, only numbers are stored.
+    SAME_SCENE = "SAME_SCENE"
+    SHARES_OBJECT = "SHARES_OBJECT"
+    SUGGESTS = "SUGGESTS"
+    REJECTED_SUGGESTION = "REJECTED_SUGGESTION"
 
 
 #: The natural key of each label (uniqueness-constrained, written with MERGE).
@@ -122,7 +127,11 @@ LINK_KINDS = (
     "shared_clue",
     "same_location",
     "same_account",
+    "same_scene",
+    "shared_object",
 )
+#: Where a ``SUGGESTS`` comes from (the visual pass).
+SUGGESTION_SOURCES = ("ocr", "language", "object")
 JUDGEMENTS = ("confirmed", "rejected", "unsure")
 
 
@@ -166,4 +175,7 @@ MEDIA_EXTRA = {
     "frameRate": "video only: average frames per second of the video stream",
     "rotation": "video only: display rotation in degrees phones record (pixels hashed unrotated)",
     "nonPertinent": "true when a hash set lists it as non-pertinent: it never creates links",
+    "visualVersion": "visual pass: version of the analysis done (null = not analysed yet)",
+    "visualAt": "visual pass: when the file was analysed (ISO 8601)",
+    "visualNote": "visual pass: why (part of) the file could not be analysed, if so",
 }

@@ -19,6 +19,7 @@ from typing import Any
 import neo4j
 
 from graph import db
+from loaders import visual as visual_pass
 from loaders.base import LoadReport, run_csv
 
 Say = Callable[[str], None]
@@ -40,6 +41,8 @@ AFTER_MEDIA = (
 class WorldLoad:
     reports: list[LoadReport] = field(default_factory=list)
     links: dict[str, Any] | None = None
+    #: What the visual pass found (``PassReport.summary()``), when it ran.
+    visual: dict[str, Any] | None = None
 
     @property
     def errors(self) -> int:
@@ -66,8 +69,11 @@ def load_world(
     batch: int = 2000,
     workers: int | None = None,
     links: bool = True,
+    visual: bool = True,
 ) -> WorldLoad:
-    """Load every input of ``world`` and rebuild the links; never raises for bad input."""
+    """Load every input of ``world``, run the visual pass over its pictures (same scene,
+    shared objects, text; ``visual=False`` skips it) and rebuild the links; never raises
+    for bad input."""
     from loaders.manifest import load_folders
     from loaders.media import MediaLoadOptions
     from loaders.vics import load_vics
@@ -99,6 +105,9 @@ def load_world(
         for f in sorted(hs.glob("*.json")):
             say(f"loading hash set {f.name}")
             out.reports.append(load_vics(driver, f, f.stem))
+    if visual and cases:
+        say("visual pass: scenes, objects and text of the pictures")
+        out.visual = visual_pass.run_pass(driver, workers=workers).summary()
     if links:
         from graph import links as link_engine
 

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app import components as C
-from app import guard
+from app import guard, visual_panels
 from app import state as S
 from graph import pages
 from graph.errors import GraphError
@@ -24,7 +24,7 @@ def render() -> None:
     types = S.load("clue_types")
     if types is None:
         return
-    board, add = st.tabs(["Clues", "Add a clue"])
+    board, add, suggested = st.tabs(["Clues", "Add a clue", "Suggested clues"])
     with board:
         if not types.rows:
             st.info("No clue recorded yet. Add one in the next tab, or load a clues file.")
@@ -33,6 +33,8 @@ def render() -> None:
             clue_list()
     with add:
         add_form()
+    with suggested:
+        visual_panels.suggestions_panel()
 
 
 def by_type(rows: list[dict]) -> None:

@@ -19,7 +19,14 @@ def field(p, key: str):
     ptype = getattr(p, "type", "str")
     choices = list(getattr(p, "choices", None) or [])
     if choices and ptype == "list[str]":
-        return st.multiselect(label, choices, default=list(default or []), help=help_, key=key)
+        return st.multiselect(
+            label,
+            choices,
+            default=list(default or []),
+            help=help_,
+            key=key,
+            format_func=lambda v: C.KIND_LABELS.get(v, v),
+        )
     if choices:
         options = ([] if getattr(p, "required", False) else [""]) + choices
         index = options.index(default) if default in options else 0
@@ -105,7 +112,7 @@ def render() -> None:
         st.info("The lead found nothing with these parameters.")
         return
     st.caption(f"{len(rows)} row(s)" + (" — cut at the row limit" if truncated else ""))
-    C.table(rows, columns, truncated=truncated, key=f"lead-table-{name}")
+    C.table(C.labelled_kinds(rows), columns, truncated=truncated, key=f"lead-table-{name}")
     C.downloads(columns, rows, f"lead-{name}")
     series_ids = sorted(
         {

@@ -63,6 +63,25 @@ def filters(codes: list[str]) -> pages.LinkFilter:
     )
 
 
+def edge_colour(e: dict) -> str:
+    """A judged link in its judgement's colour; else blue for a verified same scene, faint
+    for a shared object alone, grey otherwise.
+
+    >>> edge_colour({"judgement": None, "kinds": ["same_camera", "same_scene"]})
+    '#1565C0'
+    >>> edge_colour({"judgement": "confirmed", "kinds": ["same_scene"]})
+    '#2E7D32'
+    """
+    if e.get("judgement"):
+        return C.JUDGEMENT_COLOURS.get(e["judgement"], "#8D8D8D")
+    kinds = set(e.get("kinds") or [])
+    if "same_scene" in kinds:
+        return C.VISUAL_KIND_COLOURS["same_scene"]
+    if kinds == {"shared_object"}:
+        return C.VISUAL_KIND_COLOURS["shared_object"]
+    return "#8D8D8D"
+
+
 def render() -> None:
     guard.page("Link graph")
     countries = S.load("countries")
@@ -108,9 +127,11 @@ def render() -> None:
                 "target": e["target"],
                 "label": f"{e['score']:.1f}" if isinstance(e["score"], int | float) else "",
                 "title": ", ".join(C.KIND_LABELS.get(k, k) for k in e["kinds"]),
-                "colour": C.JUDGEMENT_COLOURS.get(e["judgement"] or "", "#8D8D8D"),
+                "colour": edge_colour(e),
                 "width": 1 + min(float(e["score"] or 0), 6.0),
-                "dashes": not e["crossCountry"] or e["judgement"] == "rejected",
+                "dashes": not e["crossCountry"]
+                or e["judgement"] == "rejected"
+                or set(e["kinds"] or []) == {"shared_object"},
             }
             for e in edges
         ],
@@ -122,12 +143,13 @@ def render() -> None:
         st.session_state[S.GRAPH_CLICK] = clicked
         S.open_series(str(clicked))
     st.caption(
-        "Edge colour: green confirmed, amber unsure, red rejected, grey not judged; "
-        "dashed: same country or rejected. Edge label: score."
+        "Edge colour: green confirmed, amber unsure, red rejected; not judged: blue when the "
+        "same room is seen in both (same scene), else grey. Dashed: same country, rejected, "
+        "or only a shared object (one product, not the room). Edge label: score."
     )
     with st.expander("Links as a table", icon=":material/table:"):
         C.table(
-            res.rows,
+            C.labelled_kinds(res.rows),
             ["a", "aCountries", "b", "bCountries", "score", "kinds", "crossCountry", "judgement"],
             key="links-table",
         )

@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from app import components as C
-from app import guard
+from app import guard, visual_panels
 from app import state as S
 from graph import pages
 from graph.errors import GraphError
@@ -143,6 +143,7 @@ def show(sid: str) -> None:
                 st.caption("No victim recorded for this series.")
     with t_clues:
         clues(sid)
+    visual_panels.series_section(sid)
 
 
 def links(sid: str) -> None:

@@ -23,6 +23,7 @@ STEP_PAGES = {
     "map": ("views/map.py", "Map"),
     "series": ("views/series.py", "Series explorer"),
     "overview": ("views/overview.py", "Overview"),
+    "object search": ("views/objects.py", "Object search"),
 }
 
 
@@ -60,6 +61,9 @@ def render() -> None:
     st.divider()
     if truth and truth.get("scenario"):
         scenario(truth["scenario"], folder)
+        for ex in truth.get("exercises") or []:  # the visual clues' exercises
+            st.divider()
+            scenario(ex, folder, prefix=f"{ex.get('id', 'exercise')}-")
     else:
         st.info(
             f"No truth.json in {C.md(folder)} yet: load the demo world above (or run "
@@ -129,7 +133,7 @@ def _act(action: str, fn, done: str) -> None:
     st.rerun()
 
 
-def scenario(sc: dict, folder: Path) -> None:
+def scenario(sc: dict, folder: Path, prefix: str = "") -> None:
     st.subheader(C.md(sc.get("title") or "Scenario"))
     if sc.get("brief"):
         st.markdown(C.md(sc["brief"]))
@@ -156,9 +160,9 @@ def scenario(sc: dict, folder: Path) -> None:
                 st.page_link(target[0], label=f"Open {target[1]}", icon=":material/arrow_forward:")
             with st.expander("Hint"):
                 st.markdown(C.md(step.get("hint", "")))
-            guess = st.text_input("Your answer", key=f"scenario-answer-{n}")
+            guess = st.text_input("Your answer", key=f"{prefix}scenario-answer-{n}")
             if guess:
-                ok = check(n, guess, answers)
+                ok = check(n, guess, answers, step.get("expect"))
                 if ok is True:
                     st.success("Right.")
                 elif ok is False:
@@ -167,11 +171,18 @@ def scenario(sc: dict, folder: Path) -> None:
                 st.markdown(C.md(step.get("answer", "")))
 
 
-def check(n: int | None, guess: str, answers: dict) -> bool | None:
-    """Whether ``guess`` holds the key fact of step ``n`` (None: no automatic check)."""
+def check(n: int | None, guess: str, answers: dict, expect: list[str] | None = None) -> bool | None:
+    """Whether ``guess`` holds the key fact of step ``n`` (None: no automatic check);
+    a step that lists what it ``expect``s (the visual exercises) is checked against that.
+
+    >>> check(1, "S-0003 and S-0025", {}, ["S-0003", "S-0025"])
+    True
+    """
     g = guess.lower()
     expected: list[str] = []
-    if n == 1 and answers.get("series"):
+    if expect:
+        expected = list(expect)
+    elif n == 1 and answers.get("series"):
         expected = [answers["series"]]
     elif n == 3:
         expected = list(answers.get("linked_series") or [])

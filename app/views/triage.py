@@ -17,7 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 from app import components as C
-from app import guard
+from app import guard, visual_panels
 from app import state as S
 from graph import pages
 from graph.auth import Action
@@ -155,6 +155,7 @@ def render() -> None:
             len(res.rows),
         )
         st.session_state[S.TRIAGE_RESULT] = (pages.plain_rows(res), res.columns, res.truncated)
+        visual_panels.scene_triage(files)
     kept = st.session_state.get(S.TRIAGE_RESULT)
     if not kept:
         return
@@ -169,6 +170,7 @@ def render() -> None:
         C.downloads(columns, rows, "triage")
         moments(rows)
     clips()
+    visual_panels.triage_scenes()
     add_to_case(files, hashes)
 
 

@@ -71,8 +71,12 @@ def compute_pairs(
     accounts: list[dict],  # rows of accounts.csv
     near_dup_edges: list[tuple[str, str, str]],  # (sha_a, sha_b, detail)
     non_pertinent: set[str],
+    scene_rooms: dict[str, str] | None = None,  # sha256 -> room, photos of one room
 ) -> dict[tuple[str, str], Evidence]:
-    """Every series pair with evidence of any link kind (cross-country or not)."""
+    """Every series pair with evidence of any link kind (cross-country or not).
+
+    ``scene_rooms`` names the room each photo of a multi-view room shows: series holding
+    photos of one room are a ``same_scene`` pair (what the visual pass must find)."""
     members: dict[str, set[str]] = defaultdict(set)
     for m in media:
         members[m.sha256].add(m.series_id)
@@ -102,6 +106,12 @@ def compute_pairs(
         vic[vid].add(sid)
     for (a, b), vals in _pairs(vic).items():
         ev[(a, b)].add("same_victim", f"victim {', '.join(vals)}")
+
+    rooms_seen: dict[str, set[str]] = defaultdict(set)
+    for sha, room in (scene_rooms or {}).items():
+        rooms_seen[room].update(members.get(sha, set()))
+    for (a, b), vals in _pairs(rooms_seen).items():
+        ev[(a, b)].add("same_scene", f"{vals[0]} photographed from other angles in both")
 
     acc: dict[str, set[str]] = defaultdict(set)
     for row in accounts:

@@ -168,6 +168,9 @@ class World:
     stock_names: list[str]
     scenario: dict
     same_country_plants: list[Plant]
+    #: Rooms photographed from several angles in several series (scene3d), the rooms that
+    #: share a mass-market product, and the sign pictures: see :func:`_plan_visual`.
+    visual: dict = field(default_factory=dict)
 
     def series_by_id(self) -> dict[str, Series]:
         return {s.id: s for s in self.series}
@@ -802,8 +805,94 @@ def plan_world(seed: int = 7, size: str = "small") -> World:
         same_country_plants=same_country_plants,
     )
     world.scenario["duplicate_effort"] = dup_effort
+    world.visual = _plan_visual(seed, world.series, reserved | {sx.id, sy.id, sz.id})
+    plants.extend(
+        Plant(
+            "same_scene",
+            tuple(sorted({sid for sid, _ in r["views"]})),
+            f"the same room seen from other angles in {len(r['countries'])} countries",
+            {"room": r["room"]},
+        )
+        for r in world.visual["rooms"]
+        if r["kind"] != "shared_product"
+    )
     _ = by_id
     return world
+
+
+#: Visual rooms of the demo (loaders/demo/scene3d.py): (kind, how many series of as many
+#: countries). Every size gets the same few, so the visual pass stays quick.
+VISUAL_ROOMS = (("three_country", 3), ("two_country", 2))
+#: Photos of a visual room each of its series holds (other angles, light, occluders).
+SCENE_VIEWS_PER_SERIES = 2
+#: The mass-market poster two different rooms share (scene3d product id).
+SHARED_POSTER = 4242
+#: Languages of the sign pictures (loaders/demo/signs.py), one per visual series group.
+SIGN_LANGUAGES = ("pl", "el", "pt")
+
+
+def _plan_visual(seed: int, series: list[Series], reserved: set[str]) -> dict:
+    """Which series hold photos of which scene3d room, the product rooms and the signs.
+
+    Uses its own random stream, so that the rest of the world is the same as without it.
+    A three-country room and a two-country room are each photographed twice in each of
+    their series (different countries, same room: ``same_scene``); two different rooms
+    with the same poster are photographed in two series of two countries (a
+    ``shared_object``, never a ``same_scene``); three series get a photo of a sign.
+    """
+    vr = random.Random(f"visual:{seed}")
+    cands = sorted(
+        (s for s in series if s.id not in reserved and len(s.cases) == 1), key=lambda s: s.id
+    )
+    vr.shuffle(cands)
+    used: set[str] = set()
+
+    def take(n: int) -> list[Series]:
+        chosen: list[Series] = []
+        for s in cands:
+            if s.id in used or any(set(s.countries) & set(c.countries) for c in chosen):
+                continue
+            chosen.append(s)
+            if len(chosen) == n:
+                used.update(c.id for c in chosen)
+                return chosen
+        raise RuntimeError(f"cannot pick {n} series of different countries for the visual rooms")
+
+    base = 7000 + (seed % 1000) * 10  # scene3d room ids of this world
+    rooms: list[dict] = []
+    for k, (kind, n) in enumerate(VISUAL_ROOMS):
+        group = take(n)
+        rooms.append(
+            {
+                "room": base + k,
+                "kind": kind,
+                "hard": False,
+                "products": {},
+                "views": [
+                    (s.id, i * SCENE_VIEWS_PER_SERIES + v)
+                    for i, s in enumerate(group)
+                    for v in range(SCENE_VIEWS_PER_SERIES)
+                ],
+                "countries": sorted({c for s in group for c in s.countries}),
+            }
+        )
+    for k, s in enumerate(take(2)):
+        rooms.append(
+            {
+                "room": base + len(VISUAL_ROOMS) + k,
+                "kind": "shared_product",
+                "hard": False,
+                "products": {"poster": SHARED_POSTER},
+                "views": [(s.id, v) for v in range(SCENE_VIEWS_PER_SERIES)],
+                "countries": list(s.countries),
+            }
+        )
+    holders = [rooms[0]["views"][0][0], rooms[1]["views"][0][0], rooms[2]["views"][0][0]]
+    signs = [
+        {"series_id": sid, "lang": lang, "seed": seed * 100 + k}
+        for k, (sid, lang) in enumerate(zip(holders, SIGN_LANGUAGES, strict=True))
+    ]
+    return {"rooms": rooms, "signs": signs}
 
 
 def _scenario(sx: Series, sy: Series, sz: Series, town: Town, near_dups: list) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -17,7 +18,9 @@ from datetime import datetime, timedelta
 from multiprocessing import get_context
 from pathlib import Path
 
-from . import rooms, vocab
+from PIL import Image
+
+from . import rooms, scene3d, signs, vocab
 from .truth import COMMON_CLUES, MediaRec, compute_pairs, cross_country
 from .vocab import COUNTRY_BY_CODE
 from .world import World, plan_world
@@ -131,6 +134,88 @@ def _render_series(task: dict) -> list[dict]:
             }
         )
     return results
+
+
+def _render_visual(task: dict) -> list[dict]:
+    """Draw the photos of one visual room (scene3d) or one sign picture (signs). Runs in
+    a worker process; returns one record per file written."""
+    out = Path(task["out"])
+    files: list[tuple[str, bytes, dict]] = []
+    if task["kind"] == "sign":
+        img, st = signs.sign_picture(task["seed"], task["lang"])
+        data = rooms.encode_jpeg(img, 90, None)
+        files.append((task["paths"][0], data, {"lang": st.lang, "lines": st.lines, "box": st.box}))
+    else:
+        room = scene3d.make_room(task["room"], task["hard"], task["products"])
+        for path, view in zip(task["paths"], task["views"], strict=True):
+            data, truth = scene3d.view_jpeg(room, view)
+            files.append((path, data, {"view": view, "boxes": truth["boxes"]}))
+    results = []
+    for path, data, extra in files:
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_bytes(data)
+        sha256, md5, sha1 = _hashes(data)
+        with Image.open(io.BytesIO(data)) as im:
+            w, h = im.size
+        results.append(
+            {
+                "path": path,
+                "sha256": sha256,
+                "md5": md5,
+                "sha1": sha1,
+                "bytes": len(data),
+                "width": w,
+                "height": h,
+                **extra,
+            }
+        )
+    return results
+
+
+def _visual_tasks(world: World, out: Path) -> list[dict]:
+    """One task per visual room and per sign picture, with the files' paths."""
+    by_id = world.series_by_id()
+    tasks = []
+    n = 0
+    for r in world.visual.get("rooms", []):
+        paths = []
+        for sid, _view in r["views"]:
+            n += 1
+            paths.append(f"media/{by_id[sid].primary_case.id}/{sid}/room_{n:03d}.jpg")
+        tasks.append(
+            {
+                "out": str(out),
+                "kind": "room",
+                "room": r["room"],
+                "hard": r["hard"],
+                "products": r["products"],
+                "views": [v for _, v in r["views"]],
+                "series": [sid for sid, _ in r["views"]],
+                "paths": paths,
+                "plan": r,
+            }
+        )
+    for k, sg in enumerate(world.visual.get("signs", []), start=1):
+        sid = sg["series_id"]
+        tasks.append(
+            {
+                "out": str(out),
+                "kind": "sign",
+                "seed": sg["seed"],
+                "lang": sg["lang"],
+                "series": [sid],
+                "paths": [f"media/{by_id[sid].primary_case.id}/{sid}/sign_{k:03d}.jpg"],
+                "plan": sg,
+            }
+        )
+    return tasks
+
+
+def _run_visual(tasks: list[dict], workers: int) -> list[list[dict]]:
+    if workers <= 1 or len(tasks) <= 1:
+        return [_render_visual(t) for t in tasks]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
+        return list(pool.map(_render_visual, tasks))
 
 
 # ---------------------------------------------------------------- planning the files
@@ -476,6 +561,34 @@ def write_world(
                 **dist,
             }
         )
+    # Visual rooms seen in several series (other angles), shared products, signs.
+    vtasks = _visual_tasks(world, out)
+    scene_rooms: dict[str, str] = {}  # sha256 -> room key, for the truth
+    visual_files: list[dict] = []
+    for task, res in zip(vtasks, _run_visual(vtasks, workers), strict=True):
+        for sid, r in zip(task["series"], res, strict=True):
+            sv = by_id[sid]
+            role = "sign" if task["kind"] == "sign" else "scene"
+            records.append(
+                MediaRec(
+                    r["path"],
+                    sv.primary_case.id,
+                    sid,
+                    r["sha256"],
+                    r["md5"],
+                    r["sha1"],
+                    r["bytes"],
+                    r["width"],
+                    r["height"],
+                    "image/jpeg",
+                    role,
+                )
+            )
+            if role == "scene" and task["plan"]["kind"] != "shared_product":
+                scene_rooms[r["sha256"]] = f"room {task['room']}"
+            visual_files.append({"task": task, "series_id": sid, **r})
+    if progress and vtasks:
+        progress("drawing visual rooms and signs", len(visual_files), len(visual_files))
     # Non-pertinent stock pictures.
     stock_recs: dict[str, MediaRec] = {}
     stock_bytes: dict[str, bytes] = {}
@@ -625,11 +738,15 @@ def write_world(
         account_rows,
         near_edges,
         non_pertinent,
+        scene_rooms,
     )
     truth = _truth(
         world, records, ev, countries, near_details, non_pertinent, clue_rows, stock_recs
     )
     truth["scenario"]["start_file_hashes"] = scen_dist
+    truth["visual"] = _visual_truth(world, visual_files, countries)
+    truth["exercises"] = _exercises(truth["visual"], by_id)
+    truth["decoys"].extend(truth["visual"]["decoys"])
     _dump_json(out / "truth.json", truth)
     (out / "README.md").write_text(_readme(world, truth), encoding="utf-8")
 
@@ -796,6 +913,176 @@ def _truth(
     }
 
 
+def _visual_truth(world: World, files: list[dict], countries: dict[str, tuple[str, ...]]) -> dict:
+    """What the visual pass must find (and must not): rooms with their series, countries
+    and files; the shared product; the signs with their language and its countries."""
+    from media.visual.language import countries_for, language_name
+
+    rooms_out, signs_out, decoys = [], [], []
+    by_room: dict[int, list[dict]] = defaultdict(list)
+    for f in files:
+        if f["task"]["kind"] == "room":
+            by_room[f["task"]["room"]].append(f)
+        else:
+            lang = f["lang"]
+            signs_out.append(
+                {
+                    "series_id": f["series_id"],
+                    "countries": list(countries[f["series_id"]]),
+                    "sha256": f["sha256"],
+                    "file": f["path"],
+                    "lang": lang,
+                    "language": language_name(lang),
+                    "text": f["lines"],
+                    "box": list(f["box"]) if f["box"] else None,
+                    "points_to": [c for c, _ in countries_for(lang)],
+                }
+            )
+    for r in world.visual.get("rooms", []):
+        fs = by_room[r["room"]]
+        series = sorted({f["series_id"] for f in fs})
+        rooms_out.append(
+            {
+                "room": r["room"],
+                "kind": r["kind"],
+                "series": series,
+                "countries": sorted({c for s in series for c in countries[s]}),
+                "products": [f"{k}:{v}" for k, v in sorted(r["products"].items())],
+                "files": [
+                    {
+                        "series_id": f["series_id"],
+                        "sha256": f["sha256"],
+                        "file": f["path"],
+                        "view": f["view"],
+                        "product_boxes": f["boxes"],
+                    }
+                    for f in fs
+                ],
+            }
+        )
+    same_scene = [
+        {
+            "series_a": a,
+            "series_b": b,
+            "room": r["room"],
+            "cross_country": cross_country(a, b, countries),
+        }
+        for r in rooms_out
+        if r["kind"] != "shared_product"
+        for a, b in _combos(tuple(r["series"]))
+    ]
+    prod = [r for r in rooms_out if r["kind"] == "shared_product"]
+    if len(prod) >= 2:
+        a, b = sorted((prod[0]["series"][0], prod[1]["series"][0]))
+        decoys.append(
+            {
+                "kind": "shared_product",
+                "series_a": a,
+                "series_b": b,
+                "series": [a, b],
+                "countries": sorted(set(countries[a]) | set(countries[b])),
+                "product": prod[0]["products"][0],
+                "rooms": [prod[0]["room"], prod[1]["room"]],
+                "note": "two different rooms with the same mass-market poster: a shared object, never the same scene",
+            }
+        )
+    return {
+        "rooms": rooms_out,
+        "same_scene_pairs": same_scene,
+        "signs": signs_out,
+        "decoys": decoys,
+    }
+
+
+def _exercises(visual: dict, by_id: dict) -> list[dict]:
+    """Class exercises on the visual clues, with the answers checked in trainer mode."""
+    out: list[dict] = []
+    three = next((r for r in visual["rooms"] if r["kind"] == "three_country"), None)
+    if three:
+        start = three["series"][0]
+        others = [s for s in three["series"] if s != start]
+        out.append(
+            {
+                "id": "room-in-three-countries",
+                "title": "Find this room in three countries",
+                "brief": (
+                    f"Series {start} ('{by_id[start].name}') shows a bedroom. The same room was "
+                    "photographed from other angles, in other light and with people in front, "
+                    "in series held by other countries. Find them, and say why a shared poster "
+                    "elsewhere is not the same room."
+                ),
+                "steps": [
+                    {
+                        "n": 1,
+                        "page": "series",
+                        "task": f"Open {start} and its Same scene section. Which series show the same room?",
+                        "hint": "Look where the outlines agree: several separate regions (window, shelf, bed), not one object.",
+                        "answer": f"{', '.join(others)} ({', '.join(three['countries'])})",
+                        "expect": others,
+                    },
+                    {
+                        "n": 2,
+                        "page": "link graph",
+                        "task": "Which countries hold photos of this room?",
+                        "hint": "Blue edges are a verified same scene.",
+                        "answer": ", ".join(three["countries"]),
+                        "expect": three["countries"],
+                    },
+                ],
+            }
+        )
+    dec = next((d for d in visual["decoys"] if d["kind"] == "shared_product"), None)
+    if dec:
+        out.append(
+            {
+                "id": "shared-poster-is-not-the-room",
+                "title": "The same poster in two rooms",
+                "brief": (
+                    f"Series {dec['series_a']} and {dec['series_b']} both show the same "
+                    "mass-market poster. Search for the poster everywhere and decide: same room or not?"
+                ),
+                "steps": [
+                    {
+                        "n": 1,
+                        "page": "object search",
+                        "task": f"Draw a box around the poster in a picture of {dec['series_a']} and search everywhere. Which other series shows it?",
+                        "hint": "The object search finds one flat object wherever it is.",
+                        "answer": dec["series_b"],
+                        "expect": [dec["series_b"]],
+                    },
+                    {
+                        "n": 2,
+                        "page": "series",
+                        "task": "Is it the same room? Answer yes or no.",
+                        "hint": "A shared object is one region of the frame; the walls, window and furniture differ.",
+                        "answer": "no: a shared object (a product sold everywhere), not the same scene",
+                        "expect": ["no"],
+                    },
+                ],
+            }
+        )
+    if visual["signs"]:
+        sg = visual["signs"][0]
+        out.append(
+            {
+                "id": "read-the-sign",
+                "title": "A sign in another language",
+                "brief": f"Series {sg['series_id']} holds a photo of a sign. What does it suggest?",
+                "steps": [
+                    {
+                        "n": 1,
+                        "page": "series",
+                        "task": f"Open {sg['series_id']}: which language does the suggested clue name?",
+                        "hint": "Suggested clues are proposals: accept them only if you agree.",
+                        "answer": f"{sg['language']} ({sg['lang']}), pointing to {', '.join(sg['points_to'][:5])}",
+                        "expect": [sg["language"]],
+                    }
+                ],
+            }
+        )
+    return out
+
+
 def _combos(ids: tuple[str, ...]) -> list[tuple[str, str]]:
     from itertools import combinations
 
@@ -878,6 +1165,24 @@ def _readme(world: World, truth: dict) -> str:
             f"| {p['series_a']} | {p['series_b']} | {'/'.join(p['countries_a'])} – {'/'.join(p['countries_b'])} "
             f"| {', '.join(p['kinds'])} | {p['note']} |"
         )
+    vis = truth.get("visual") or {}
+    if vis.get("rooms"):
+        lines += ["", "## Visual clues (rooms from several angles, a shared product, signs)", ""]
+        for r in vis["rooms"]:
+            lines.append(
+                f"- room {r['room']} ({r['kind'].replace('_', ' ')}): series {', '.join(r['series'])} "
+                f"({', '.join(r['countries'])})"
+                + (f", product {', '.join(r['products'])}" if r["products"] else "")
+            )
+        for sg in vis.get("signs", []):
+            lines.append(
+                f"- sign in {sg['language']} ({sg['lang']}) in series {sg['series_id']}: "
+                f"{' / '.join(sg['text'])}; points to {', '.join(sg['points_to'][:5])}"
+            )
+        for ex in truth.get("exercises", []):
+            lines += ["", f"### Exercise: {ex['title']}", "", ex["brief"], ""]
+            for st in ex["steps"]:
+                lines.append(f"{st['n']}. **{st['page']}**: {st['task']} (answer: {st['answer']})")
     lines += ["", "## Duplicate effort (deconfliction)", ""]
     for d in truth["duplicate_effort"]:
         where = "the same country" if d["same_country"] else "two countries"

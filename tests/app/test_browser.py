@@ -210,3 +210,93 @@ def test_clicking_a_series_in_the_link_graph_opens_it(server, browser_page):
     OUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUT / "app-link-graph-click.png"), full_page=True)
     assert page.get_by_role("heading", name="Series explorer").count() == 1
+
+
+@pytest.fixture
+def visual_rooms(server, driver, tmp_path):
+    """The visual pages' pictures (tests/app/test_visual_pages.py) loaded into the served
+    graph and analysed into the test home's visual index (removed afterwards)."""
+    from graph import links
+    from loaders import visual as visual_pass
+    from loaders.media import MediaLoadOptions, load_media
+    from tests.app.test_visual_pages import make_pictures
+
+    visual_pass.remove_index()
+    pictures = make_pictures()
+    where = {"a": ("C-FR-1", "S-FR-1"), "b": ("C-DE-1", "S-DE-1"), "c": ("C-FR-2", "S-FR-2")}
+    for name, (case, series) in where.items():
+        folder = tmp_path / f"load-{name}"
+        folder.mkdir()
+        (folder / f"room_{name}.jpg").write_bytes(pictures[name])
+        rep = load_media(driver, folder, MediaLoadOptions(case_id=case, series_id=series))
+        assert not rep.errors, rep.errors
+        links.after_load(driver, rep)
+    rep = visual_pass.run_pass(driver, workers=1)
+    assert rep.scene_pairs >= 1, rep.summary()
+    try:
+        yield pictures
+    finally:
+        visual_pass.remove_index()
+
+
+def test_same_scene_section_and_object_search_in_a_browser(server, visual_rooms, browser_page):
+    """The series page's same-scene pair (blurred, regions outlined) and the object search
+    page with a box drawn on a loaded picture, as a person sees them."""
+    page = browser_page
+    page.goto(f"{server}/series?series=S-FR-1", wait_until="domcontentloaded")
+    _log_in(page)
+    page.get_by_text("Same scene", exact=True).first.wait_for(timeout=90_000)
+    page.get_by_text("verified points", exact=False).first.wait_for(timeout=90_000)
+    _wait_idle(page)
+    # The page scrolls inside Streamlit's main area: bring the section to the top of the
+    # window, then take the window (a full-page shot would stop at the tabs).
+    page.get_by_text("Same scene", exact=True).first.evaluate(
+        "e => e.scrollIntoView({block: 'start'})"
+    )
+    page.wait_for_timeout(2000)
+    OUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUT / "app-same-scene.png"))
+    cards = page.get_by_text("S-DE-1 (DE)", exact=False)
+    assert cards.count() >= 1
+    assert page.locator('[data-testid="stImage"] img').count() >= 2
+
+    page.goto(f"{server}/objects?series=S-FR-2", wait_until="domcontentloaded")
+    _log_in(page)  # a new page load is a new session
+    page.get_by_text("Search for", exact=True).wait_for(timeout=90_000)
+    page.get_by_text("a box on a loaded picture", exact=True).click()
+    _wait_idle(page)
+    page.get_by_text("Search only a box on the picture", exact=True).click()
+    _wait_idle(page)
+    frame = page.frame_locator(
+        "iframe[title='streamlit_image_coordinates.streamlit_image_coordinates']"
+    )
+    img = frame.locator("img#image")
+    img.wait_for(timeout=60_000)
+    box = img.bounding_box()
+    assert box and box["width"] > 300
+    # Drag a box around the poster (its place in the picture: truth of scene3d's view).
+    from loaders.demo import scene3d
+    from tests.app.test_visual_pages import POSTER
+
+    _, truth = scene3d.view_jpeg(
+        scene3d.make_room(9202, False, {"poster": POSTER}), 2, occlusion=(0.0, 0.0)
+    )
+    x, y, w, h = truth["boxes"][f"poster:{POSTER}"]
+    f = box["width"] / 1280
+    page.mouse.move(box["x"] + (x - 10) * f, box["y"] + (y - 10) * f)
+    page.mouse.down()
+    page.mouse.move(box["x"] + (x + w + 10) * f, box["y"] + (y + h + 10) * f, steps=8)
+    page.mouse.up()
+    page.get_by_text("· box ", exact=False).first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.get_by_role("button", name="Search everywhere").click()
+    page.get_by_text("Pictures that show it", exact=True).wait_for(timeout=120_000)
+    _wait_idle(page)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(OUT / "app-object-search-box.png"))
+    page.get_by_text("Pictures that show it", exact=True).evaluate(
+        "e => e.scrollIntoView({block: 'start'})"
+    )
+    page.wait_for_timeout(2000)
+    page.screenshot(path=str(OUT / "app-object-search.png"))
+    assert not page.errors, page.errors

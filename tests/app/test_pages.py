@@ -30,6 +30,7 @@ PAGES = [
     "views/link_graph.py",
     "views/leads.py",
     "views/triage.py",
+    "views/objects.py",
     "views/clues.py",
     "views/map.py",
     "views/console.py",

@@ -1,0 +1,15 @@
+// Same-scene pairs of pictures (visual pass) that touch the given series, with the series holding each picture.
+// $seriesIds: list of strings, or null for every series
+// Returns: sha256A, fileNameA, seriesA, sha256B, fileNameB, seriesB, inliers, coverage, score, regions, method, explanation, frameMsA, frameMsB (milliseconds into a clip, or null)
+MATCH (s0:Series)-[:CONTAINS]->(:Media)-[r:SAME_SCENE]-(:Media)
+WHERE $seriesIds IS NULL OR s0.id IN $seriesIds
+WITH DISTINCT r
+MATCH (a:Media)-[r]->(b:Media)
+WHERE NOT coalesce(a.nonPertinent, false) AND NOT coalesce(b.nonPertinent, false)
+CALL (a) { MATCH (a)<-[:CONTAINS]-(s:Series) RETURN collect(DISTINCT s.id) AS seriesA }
+CALL (b) { MATCH (b)<-[:CONTAINS]-(s:Series) RETURN collect(DISTINCT s.id) AS seriesB }
+RETURN a.sha256 AS sha256A, a.fileName AS fileNameA, seriesA,
+       b.sha256 AS sha256B, b.fileName AS fileNameB, seriesB,
+       r.inliers AS inliers, r.coverage AS coverage, r.score AS score, r.regions AS regions,
+       r.method AS method, r.explanation AS explanation,
+       r.frameMsA AS frameMsA, r.frameMsB AS frameMsB

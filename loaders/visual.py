@@ -1,0 +1,561 @@
+"""The visual pass: scene features and text of every loaded picture, and what they suggest.
+
+``cluegraph analyse visual [--case ID] [--series ID]`` (and ``cluegraph load media``,
+unless ``--no-visual``) runs :func:`run_pass`:
+
+1. **Which files.** Every ``Media`` of the case/series whose ``path`` is reachable: a
+   picture is one key (its sha256), a video ``visual_video_frames`` keys
+   ``sha256@ms`` (frames spread over the clip). A file marked in the graph with the
+   current :data:`VERSION` (``visualVersion``) is done: a second run does nothing.
+2. **Analysis** in a process pool (both cores), in chunks (memory stays bounded): local
+   features (:mod:`media.visual.features`) go into the :class:`~media.visual.index.
+   VisualIndex` under ``CLUEGRAPH_HOME/visual`` (dir 0700, files 0600, never in Neo4j,
+   bundles or exports), text read in the picture (:mod:`media.visual.text`) into the pass's
+   state file beside it (``pass-state.jsonl``, 0600); the main process guesses each
+   picture's language (:mod:`media.visual.language`) when it writes the graph. After each
+   chunk the index is saved and the state file fsynced, so a killed pass resumes where it
+   stopped.
+3. **Graph** (:mod:`loaders.visual_write`): same-scene and shared-object pairs, text and
+   language suggestions, saved object clues seen again; then the file is marked done and
+   the links of the series concerned are updated.
+
+Pictures too small or too flat, huge, truncated or gone since the load each get a note
+in the report (and on the ``Media`` as ``visualNote``); the pass goes on. A file gone
+since the load is tried again by the next pass; the others are not (their note stays).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import neo4j
+
+from graph import audit, db, links, queries
+from graph.config import get_settings
+from loaders.base import LoadReport, begin_load, finish_load, make_load_id, now_iso
+from media.visual import features as vf
+from media.visual.index import VisualIndex
+from media.visual.language import detect_language
+from media.visual.text import read_text
+
+log = logging.getLogger("cluegraph.visual")
+
+#: Version of what the pass derives: features' format x 100 + the pass's own version.
+#: Files marked with another version are analysed again (and their old results removed).
+PASS_VERSION = 1
+VERSION = vf.FORMAT_VERSION * 100 + PASS_VERSION
+STATE_FILE = "pass-state.jsonl"
+LOCK_FILE = ".lock"
+#: Index keys of saved object clues start with this (never a media key).
+CLUE_PREFIX = "clue:"
+
+
+def visual_dir() -> Path:
+    """Where the visual index and the pass's state live: ``CLUEGRAPH_HOME/visual``."""
+    return get_settings().home / "visual"
+
+
+def remove_index() -> bool:
+    """Delete the visual index and state (``db reset``); True when there was one."""
+    d = visual_dir()
+    if not d.exists():
+        return False
+    shutil.rmtree(d)
+    return True
+
+
+@contextlib.contextmanager
+def index_lock(directory: Path | None = None) -> Iterator[None]:
+    """One writer of the visual index at a time (a pass, or a saved object clue)."""
+    d = directory or visual_dir()
+    d.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(d, 0o700)
+    fd = os.open(d / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def open_index() -> VisualIndex:
+    return VisualIndex.open(visual_dir())
+
+
+def media_key(key: str) -> tuple[str, int | None]:
+    """``(sha256, frame ms or None)`` of an index key.
+
+    >>> media_key("ab@1500"), media_key("ab")
+    (('ab', 1500), ('ab', None))
+    """
+    sha, _, ms = key.partition("@")
+    return sha, (int(ms) if ms else None)
+
+
+def frame_times(duration: float | None, n: int) -> list[int]:
+    """Milliseconds of the ``n`` frames analysed in a clip: the middles of ``n`` equal
+    stretches (no black first frame, no end card).
+
+    >>> frame_times(10.0, 4)
+    [1250, 3750, 6250, 8750]
+    >>> frame_times(None, 3)
+    [0]
+    """
+    if n <= 0:
+        return []
+    if not duration or duration <= 0:
+        return [0]
+    return sorted({int(round((i + 0.5) / n * duration * 1000)) for i in range(n)})
+
+
+# ----------------------------------------------------------------------------- state file
+
+
+class PassState:
+    """``key -> record`` of what the pass found for each analysed key (JSON lines, 0600).
+
+    A record is ``{"key", "v", "status": "ok"|"note", "note", "reads"}``;
+    the last line of a key wins. Lines are appended and fsynced after each chunk.
+    """
+
+    def __init__(self, directory: Path):
+        self.path = directory / STATE_FILE
+        self.records: dict[str, dict[str, Any]] = {}
+        lines = 0
+        if self.path.exists():
+            with open(self.path, encoding="utf-8") as fh:
+                for line in fh:
+                    lines += 1
+                    try:
+                        rec = json.loads(line)
+                    except json.JSONDecodeError:
+                        continue  # a line cut by a kill: that key is analysed again
+                    if isinstance(rec, dict) and isinstance(rec.get("key"), str):
+                        self.records[rec["key"]] = rec
+        if lines > 2 * len(self.records) + 1000:
+            self.compact()
+
+    def done(self, key: str) -> bool:
+        """Analysed with this version; a file gone since the load is tried again."""
+        r = self.records.get(key)
+        if not r or r.get("v") != VERSION:
+            return False
+        if r.get("status") == "ok":
+            return True
+        return r.get("status") == "note" and not str(r.get("note", "")).startswith("gone")
+
+    def append(self, recs: list[dict[str, Any]]) -> None:
+        if not recs:
+            return
+        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs).encode()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        for r in recs:
+            self.records[r["key"]] = r
+
+    def compact(self) -> None:
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            for r in self.records.values():
+                os.write(fd, (json.dumps(r, ensure_ascii=False) + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, self.path)
+
+
+# ----------------------------------------------------------------------------- workers
+
+
+#: Seconds one file may take in a worker; then it gets a "timeout" note (the pass goes on).
+FILE_TIME_LIMIT = 300
+_in_worker = False
+
+
+class _FileTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise _FileTimeout
+
+
+def _worker_init() -> None:
+    import signal
+
+    import cv2
+
+    global _in_worker
+    cv2.setNumThreads(1)
+    signal.signal(signal.SIGALRM, _on_alarm)
+    _in_worker = True
+
+
+def _note(key: str, note: str) -> dict[str, Any]:
+    return {"key": key, "v": VERSION, "status": "note", "note": note}
+
+
+def _text_of(image: Any) -> list[dict[str, Any]]:
+    """The lines of text read in a picture (its language is guessed by the main process:
+    the detector's models take ~40 s to load, once per process, not once per worker)."""
+    return [
+        {
+            "text": r.text,
+            "box": [int(v) for v in r.box],
+            "confidence": round(float(r.confidence), 3),
+            "script": r.script,
+        }
+        for r in read_text(image)
+    ]
+
+
+def language_of(reads: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The language of the lines read in one picture, with its CLDR countries; or None."""
+    if not reads:
+        return None
+    g = detect_language([r["text"] for r in reads])
+    if g is None:
+        return None
+    return {
+        "code": g.code,
+        "name": g.name,
+        "confidence": round(float(g.confidence), 3),
+        "countries": [[cc, round(float(sh), 4)] for cc, sh in g.countries],
+    }
+
+
+def analyse_picture(sha: str, path: str) -> list[dict[str, Any]]:
+    """Features, text and language of one picture file: one state record (+ features)."""
+    if not os.path.exists(path):
+        return [_note(sha, "gone: the file is no longer where it was loaded from")]
+    try:
+        im, w, h = vf.open_image(Path(path), work_side=1 << 30)  # full size, for reading
+        feats = vf.extract(im, original_size=(w, h))
+    except vf.VisualError as e:
+        return [_note(sha, str(e))]
+    except MemoryError:
+        return [_note(sha, "too large: out of memory while decoding")]
+    return [
+        {
+            "key": sha,
+            "v": VERSION,
+            "status": "ok",
+            "reads": _text_of(im),
+            "_features": feats.to_bytes(),
+        }
+    ]
+
+
+def analyse_video(sha: str, path: str, times_ms: list[int]) -> list[dict[str, Any]]:
+    """Features of a few frames of one clip (``sha256@ms`` keys); no text is read."""
+    import av
+
+    from loaders.video import _open
+
+    if not os.path.exists(path):
+        return [
+            _note(f"{sha}@{ms}", "gone: the file is no longer where it was loaded from")
+            for ms in times_ms
+        ]
+    out: list[dict[str, Any]] = []
+    try:
+        container = _open(Path(path), get_settings().video_time_limit)
+    except Exception as e:  # noqa: BLE001 - MediaError and FFmpeg's own: a note, the pass goes on
+        return [_note(f"{sha}@{ms}", f"unreadable: {e}") for ms in times_ms]
+    with container:
+        stream = container.streams.video[0] if container.streams.video else None
+        for ms in times_ms:
+            key = f"{sha}@{ms}"
+            if stream is None:
+                out.append(_note(key, "unreadable: no video stream"))
+                continue
+            try:
+                frame = _frame_at(container, stream, ms / 1000.0)
+                if frame is None:
+                    out.append(_note(key, "truncated: no frame at this time"))
+                    continue
+                feats = vf.extract(frame.to_image())
+            except vf.VisualError as e:
+                out.append(_note(key, str(e)))
+                continue
+            except (av.FFmpegError, ValueError) as e:
+                out.append(_note(key, f"unreadable: {type(e).__name__}"))
+                continue
+            out.append(
+                {
+                    "key": key,
+                    "v": VERSION,
+                    "status": "ok",
+                    "reads": [],
+                    "_features": feats.to_bytes(),
+                }
+            )
+    return out
+
+
+def _frame_at(container: Any, stream: Any, t: float) -> Any:
+    """The first decoded frame at or after ``t`` seconds (the last one before the end)."""
+    tb = stream.time_base
+    start = stream.start_time or 0
+    container.seek(int(t / tb) + start, stream=stream, backward=True, any_frame=False)
+    last = None
+    for frame in container.decode(stream):
+        last = frame
+        if frame.pts is None or float((frame.pts - start) * tb) >= t - 1e-3:
+            return frame
+    return last
+
+
+def _work(task: tuple[str, str, str, list[int]]) -> list[dict[str, Any]]:
+    import signal
+
+    sha, path, kind, times = task
+    keys = [f"{sha}@{ms}" for ms in times] if kind == "video" else [sha]
+    if _in_worker:
+        signal.alarm(FILE_TIME_LIMIT)
+    try:
+        if kind == "video":
+            return analyse_video(sha, path, times)
+        return analyse_picture(sha, path)
+    except _FileTimeout:
+        return [_note(k, f"timeout: took longer than {FILE_TIME_LIMIT} s") for k in keys]
+    except Exception as e:  # noqa: BLE001 - one bad file never stops the pass
+        return [_note(k, f"unreadable: {type(e).__name__}: {str(e)[:200]}") for k in keys]
+    finally:
+        if _in_worker:
+            signal.alarm(0)
+
+
+# ----------------------------------------------------------------------------- the pass
+
+
+@dataclass
+class Note:
+    sha256: str
+    file_name: str | None
+    key: str
+    note: str
+
+
+@dataclass
+class PassReport:
+    load_id: str = ""
+    files: int = 0  # files in scope
+    already_done: int = 0
+    analysed: int = 0  # keys analysed now (features extracted)
+    resumed: int = 0  # keys whose features an interrupted pass had already saved
+    scene_pairs: int = 0
+    object_pairs: int = 0
+    suggestions: int = 0
+    notes: list[Note] = field(default_factory=list)
+    links: dict[str, Any] | None = None
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "already_done": self.already_done,
+            "analysed": self.analysed,
+            "resumed": self.resumed,
+            "same_scene_pairs": self.scene_pairs,
+            "shared_object_pairs": self.object_pairs,
+            "suggestions": self.suggestions,
+            "notes": len(self.notes),
+            "seconds": round(self.seconds, 2),
+        }
+
+
+@dataclass
+class _Todo:
+    sha256: str
+    kind: str
+    path: str
+    file_name: str | None
+    keys: list[str]
+    times: list[int]
+    again: bool  # analysed before with another version: old results go
+
+
+def _plan(
+    driver: neo4j.Driver,
+    case_id: str | None,
+    series_id: str | None,
+    sha256s: list[str] | None,
+    rep: PassReport,
+) -> list[_Todo]:
+    s = get_settings()
+    rows = db.records(
+        driver,
+        queries.visual_media_todo(),
+        name="visual.todo",
+        caseId=case_id,
+        seriesId=series_id,
+        sha256s=sha256s,
+    )
+    todo: list[_Todo] = []
+    for r in rows:
+        if r["kind"] not in ("image", "video"):
+            continue
+        rep.files += 1
+        if r["visualVersion"] == VERSION:
+            rep.already_done += 1
+            continue
+        path = r["path"] or ""
+        if r["kind"] == "video":
+            times = frame_times(r["durationSeconds"], s.visual_video_frames)
+            keys = [f"{r['sha256']}@{ms}" for ms in times]
+        else:
+            times, keys = [], [r["sha256"]]
+        if not keys:
+            continue
+        todo.append(
+            _Todo(
+                r["sha256"],
+                r["kind"],
+                path,
+                r["fileName"],
+                keys,
+                times,
+                r["visualVersion"] is not None,
+            )
+        )
+        if r["kind"] == "image" and (r["bytes"] or 0) > s.visual_max_bytes:
+            todo[-1].kind = "huge"
+    return todo
+
+
+def run_pass(
+    driver: neo4j.Driver,
+    *,
+    case_id: str | None = None,
+    series_id: str | None = None,
+    sha256s: list[str] | None = None,
+    workers: int | None = None,
+    chunk: int = 64,
+    user: Any = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PassReport:
+    """Analyse what is not analysed yet and write what it suggests (see the module doc).
+
+    ``workers``: analysis processes (default: CPUs; 1 analyses in this process).
+    ``progress(done, total)`` is called after each chunk of files. Audited as
+    ``analyse.visual``.
+    """
+    from loaders import visual_write
+
+    t0 = time.perf_counter()
+    rep = PassReport()
+    params = {
+        "caseId": case_id,
+        "seriesId": series_id,
+        "files": None if sha256s is None else len(sha256s),
+    }
+    with audit.track(driver, user or "cli", "analyse.visual", params) as tr, index_lock():
+        todo = _plan(driver, case_id, series_id, sha256s, rep)
+        total = len(todo)
+        if progress:
+            progress(0, total)
+        if todo:
+            lr = LoadReport(
+                kind="visual",
+                source=f"visual pass {case_id or series_id or 'all'}",
+                started_at=now_iso(),
+            )
+            lr.load_id = make_load_id(
+                "visual", "", started=lr.started_at, case=case_id, series=series_id
+            )
+            rep.load_id = lr.load_id
+            begin_load(driver, lr, params)
+            idx = open_index()
+            state = PassState(idx.dir)
+            writer = visual_write.Writer(driver, idx, rep.load_id, get_settings())
+            n = max(1, workers or os.cpu_count() or 1)
+            pool = (
+                ProcessPoolExecutor(
+                    n, mp_context=get_context("forkserver"), initializer=_worker_init
+                )
+                if n > 1
+                else None
+            )
+            touched: set[str] = set()
+            try:
+                done = 0
+                for i in range(0, total, chunk):
+                    part = todo[i : i + chunk]
+                    _analyse_chunk(part, idx, state, pool, rep)
+                    touched |= writer.write_chunk(part, state, rep)
+                    done += len(part)
+                    if progress:
+                        progress(done, total)
+            finally:
+                if pool is not None:
+                    pool.shutdown(cancel_futures=True)
+            lr.read = total
+            lr.written = rep.analysed + rep.resumed
+            lr.finished_at = now_iso()
+            finish_load(driver, lr)
+            if touched:
+                rep.links = links.refresh(driver, links.series_of_media(driver, touched)).summary()
+        tr.count = rep.analysed
+        tr.params["notes"] = len(rep.notes)
+    rep.seconds = time.perf_counter() - t0
+    log.info("visual pass: %s", rep.summary())
+    return rep
+
+
+def _analyse_chunk(
+    part: list[_Todo],
+    idx: VisualIndex,
+    state: PassState,
+    pool: ProcessPoolExecutor | None,
+    rep: PassReport,
+) -> None:
+    """Extract what the chunk lacks; save the index, then the state (in that order)."""
+    tasks = []
+    for t in part:
+        need = [
+            k
+            for k in t.keys
+            if not (state.done(k) and (state.records[k]["status"] == "note" or k in idx))
+        ]
+        if t.kind == "huge":
+            state.append(
+                [_note(k, f"huge: over {get_settings().visual_max_bytes:,} bytes") for k in need]
+            )
+            continue
+        rep.resumed += len(t.keys) - len(need)
+        if not need:
+            continue
+        times = [media_key(k)[1] or 0 for k in need] if t.kind == "video" else []
+        tasks.append((t.sha256, t.path, t.kind, times))
+    results = pool.map(_work, tasks) if pool is not None else map(_work, tasks)
+    recs: list[dict[str, Any]] = []
+    for res in results:
+        for r in res:
+            feats = r.pop("_features", None)
+            if feats is not None:
+                idx.add(r["key"], vf.SceneFeatures.from_bytes(feats))
+                rep.analysed += 1
+            recs.append(r)
+    if recs:
+        idx.save()
+        state.append(recs)

@@ -1,0 +1,218 @@
+"""Search for an object everywhere (Trace-an-Object style) and save it as a standing search.
+
+:func:`search_object_everywhere` takes an analyst's picture (a file or its bytes) and an
+optional box on it, extracts the features of that region, asks the visual index for the
+pictures that show it (:func:`media.visual.match.search_object`: retrieval, then a
+homography verified with MAGSAC), and adds, with one graph query, the series and
+countries of each hit. :func:`add_object_clue` saves the object as an ``object`` clue
+shown by a series; its features go into the visual index under ``clue:<clue id>``
+(never into Neo4j), every later visual pass looks for it in the new pictures and
+proposes it (``SUGGESTS {source: 'object'}``) where it appears: a standing search.
+Both are audited. The app's object search page and the CLI call these two functions.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import neo4j
+
+from graph import audit, db, queries
+from graph.clues import clue_id, normalise
+from graph.errors import InvalidInput, NotFound
+from loaders.base import now_iso
+from loaders.visual import CLUE_PREFIX, index_lock, media_key, open_index
+from loaders.visual_write import Writer, object_score, write_count
+from media.visual import features as vf
+from media.visual.match import search_object
+
+#: Columns of ``cluegraph search object`` (JSON keys).
+COLUMNS = ["sha256", "score", "inliers", "box", "series", "countries"]
+MAX_QUERY_SIDE = 4000  # the analyst's picture is decoded at most this large
+
+
+def parse_box(text: str | None) -> tuple[int, int, int, int] | None:
+    """``"x,y,w,h"`` -> a box of non-negative integers (w, h > 0); None for empty.
+
+    >>> parse_box("10, 20,30,40")
+    (10, 20, 30, 40)
+    """
+    if not text:
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        x, y, w, h = (int(p) for p in parts)
+    except ValueError:
+        raise InvalidInput(f"--box {text!r}: expected four integers x,y,w,h") from None
+    if x < 0 or y < 0 or w <= 0 or h <= 0:
+        raise InvalidInput(f"--box {text!r}: x and y must be >= 0, w and h > 0")
+    return x, y, w, h
+
+
+def query_features(
+    image: Path | bytes, box: tuple[int, int, int, int] | None = None
+) -> vf.SceneFeatures:
+    """Features of the analyst's picture, cut to ``box`` (original pixel coordinates).
+
+    Raises InvalidInput when the picture cannot be read, the box lies outside it, or the
+    region holds too little to search for.
+    """
+    src = io.BytesIO(image) if isinstance(image, bytes | bytearray) else Path(image)
+    name = "the picture" if isinstance(src, io.BytesIO) else str(src)
+    try:
+        im, w, h = vf.open_image(src, work_side=MAX_QUERY_SIDE)
+    except vf.VisualError as e:
+        raise InvalidInput(f"{name}: {e}") from e
+    if box is not None:
+        x, y, bw, bh = box
+        if x + bw > w or y + bh > h:
+            raise InvalidInput(f"the box {x},{y},{bw},{bh} lies outside the {w}x{h} picture")
+        f = im.width / w
+        im = im.crop((int(x * f), int(y * f), round((x + bw) * f), round((y + bh) * f)))
+        w, h = bw, bh
+    try:
+        return vf.extract(im, original_size=(w, h))
+    except vf.VisualError as e:
+        raise InvalidInput(f"{name}: the region cannot be searched for ({e})") from e
+
+
+def search_object_everywhere(
+    driver: neo4j.Driver,
+    image: Path | bytes,
+    box: tuple[int, int, int, int] | None = None,
+    limit: int = 10,
+    user: Any = None,
+) -> list[dict[str, Any]]:
+    """Loaded pictures (and video frames) showing the object, best first.
+
+    Returns up to ``limit`` rows ``{"sha256", "score", "inliers", "box", "series",
+    "countries"}`` (``box`` where the object is in that picture, x, y, w, h), one per
+    file. Audited as ``search.object``.
+    """
+    if limit < 1:
+        raise InvalidInput("--limit must be at least 1")
+    params = {
+        "box": list(box) if box else None,
+        "limit": limit,
+        "image": image.name if isinstance(image, Path) else f"<{len(image)} bytes>",
+    }
+    with audit.track(driver, user or "cli", "search.object", params) as t:
+        q = query_features(image, box)
+        hits = search_object(open_index(), q, limit=limit * 3 + 5)
+        best: dict[str, Any] = {}
+        for h in hits:
+            if h.key.startswith(CLUE_PREFIX):
+                continue
+            sha, _ = media_key(h.key)
+            if sha not in best or h.inliers > best[sha].inliers:
+                best[sha] = h
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1].inliers, kv[0]))[:limit]
+        ctx = {}
+        if ranked:
+            rows = db.records(
+                driver,
+                queries.visual_media_context(),
+                sha256s=[s for s, _ in ranked],
+                name="visual.search_context",
+            )
+            ctx = {r["sha256"]: r for r in rows}
+        out = []
+        for sha, h in ranked:
+            if sha not in ctx:
+                continue  # in the index, no longer in the graph
+            out.append(
+                {
+                    "sha256": sha,
+                    "score": h.score,
+                    "inliers": h.inliers,
+                    "box": list(h.box),
+                    "series": sorted(ctx[sha]["series"]),
+                    "countries": sorted(ctx[sha]["countries"]),
+                }
+            )
+        t.count = len(out)
+    return out
+
+
+def add_object_clue(
+    driver: neo4j.Driver,
+    image: Path | bytes,
+    *,
+    series_id: str,
+    label: str,
+    by: str,
+    box: tuple[int, int, int, int] | None = None,
+) -> dict[str, Any]:
+    """Save an object as an ``object`` clue of a series and a standing search.
+
+    Proposes it at once on the pictures already indexed that show it, and every later
+    visual pass on new ones. Returns ``{clue_id, series_id, suggestions}``. Raises
+    InvalidInput for an empty label or name, an unreadable picture or box; NotFound for
+    an unknown series. Audited as ``clues.add_object``.
+    """
+    label = (label or "").strip()
+    if not label or len(label) > 500 or not normalise(label):
+        raise InvalidInput("the object clue needs a label of 1 to 500 characters")
+    who = (by or "").strip()
+    if not who:
+        raise InvalidInput("the analyst's name is required (--by)")
+    cid = clue_id("object", label)
+    params = {"seriesId": series_id, "clueId": cid, "box": list(box) if box else None}
+    with audit.track(driver, who, "clues.add_object", params) as t:
+        q = query_features(image, box)
+        at = now_iso()
+        rows = db.records(
+            driver,
+            "MATCH (s:Series {id: $id}) RETURN s.id AS id",
+            id=series_id,
+            name="visual.series_check",
+        )
+        if not rows:
+            raise NotFound(f"there is no series {series_id!r}")
+        with index_lock():
+            idx = open_index()
+            idx.add(CLUE_PREFIX + cid, q)
+            idx.save()
+        db.write(
+            driver,
+            queries.visual_add_object_clue(),
+            {
+                "seriesId": series_id,
+                "clueId": cid,
+                "value": normalise(label),
+                "label": label,
+                "analyst": who,
+                "at": at,
+                "box": list(box) if box else None,
+            },
+            name="visual.add_object_clue",
+            user=who,
+        )
+        sugg: dict[tuple[str, str], dict[str, Any]] = {}
+        for h in search_object(idx, q, limit=1000):
+            if h.key.startswith(CLUE_PREFIX):
+                continue
+            sha, _ = media_key(h.key)
+            Writer._suggest(
+                sugg,
+                sha,
+                cid,
+                "object",
+                None,
+                None,
+                "object",
+                object_score(h.inliers, len(q)),
+                list(h.box),
+            )
+        n = 0
+        if sugg:
+            n = write_count(
+                driver,
+                queries.visual_write_suggestions(),
+                {"rows": list(sugg.values()), "loadId": "object-search", "at": at},
+                "visual.object_suggestions",
+            )
+        t.count = n
+    return {"clue_id": cid, "series_id": series_id, "suggestions": n}

@@ -1,0 +1,242 @@
+"""The visual pass on generated pictures, through the real loaders and a real Neo4j.
+
+One world, analysed once for the module: two views of one room in a French and a Polish
+case, two other rooms with the same poster, a Polish sign, and three bad files (a tiny
+picture, a picture truncated after the load, a picture deleted after the load).
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+
+from graph import bundle, db, leads
+from graph.config import get_settings
+from loaders import visual
+from loaders.visual import VERSION, open_index, remove_index, run_pass
+from tests.loaders import visual_world as vw
+
+pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def analysed(neo4j_server, tmp_path_factory):
+    drv = db.get_driver()
+    db.reset(drv, keep_audit=False)
+    db.apply_schema(drv)
+    remove_index()
+    root = tmp_path_factory.mktemp("visual")
+    vw.world(drv)
+    a, b = vw.SAME_ROOM
+    files = {
+        "room_fr": vw.write(root / "fr", "IMG_0012.jpg", vw.room_view(1, a)),
+        "poster_fr": vw.write(root / "fr", "poster_a.jpg", vw.poster_room(2)),
+        "sign": vw.write(root / "fr", "sign.jpg", vw.sign(3, "pl")),
+        "tiny": vw.write(root / "fr", "tiny.png", vw.tiny_png()),
+        "cut": vw.write(root / "fr", "cut.jpg", vw.room_view(4, 0)),
+        "gone": vw.write(root / "fr", "gone.jpg", vw.room_view(5, 0)),
+        "room_pl": vw.write(root / "pl", "DSC_88.jpg", vw.room_view(1, b)),
+        "poster_pl": vw.write(root / "pl", "poster_b.jpg", vw.poster_room(3)),
+    }
+    shas = {k: vw.sha(p.read_bytes()) for k, p in files.items()}
+    vw.load(drv, root / "fr", "C-FR", "S-FR")
+    vw.load(drv, root / "pl", "C-PL", "S-PL")
+    data = files["cut"].read_bytes()
+    files["cut"].write_bytes(data[: len(data) // 3])  # truncated since the load
+    files["gone"].unlink()  # gone since the load
+    rep = run_pass(drv, workers=2)
+    return drv, rep, shas
+
+
+def pairs(drv, rel: str) -> set[tuple[str, str]]:
+    q = {
+        "SAME_SCENE": "MATCH (a:Media)-[:SAME_SCENE]->(b:Media) ",
+        "SHARES_OBJECT": "MATCH (a:Media)-[:SHARES_OBJECT]->(b:Media) ",
+    }[rel] + "RETURN a.sha256 AS a, b.sha256 AS b"
+    return {(r["a"], r["b"]) for r in db.records(drv, q, name="test.pairs")}
+
+
+def test_two_views_of_one_room_are_the_same_scene(analysed):
+    drv, _, shas = analysed
+    x, y = sorted((shas["room_fr"], shas["room_pl"]))
+    assert pairs(drv, "SAME_SCENE") == {(x, y)}
+
+
+def test_same_scene_is_a_cross_country_lead_at_the_default_min_score(analysed):
+    drv, _, _ = analysed
+    rows = leads.cross_country(drv).rows
+    kinds = {
+        k for r in rows if {r["series_a"], r["series_b"]} == {"S-FR", "S-PL"} for k in r["kinds"]
+    }
+    assert "same_scene" in kinds
+
+
+def test_same_scene_evidence_names_both_files_and_the_agreement(analysed):
+    drv, _, _ = analysed
+    ev = db.records(
+        drv,
+        "MATCH (:Series {id: 'S-FR'})-[l:LINKED]-(:Series {id: 'S-PL'}) RETURN l.evidence AS e",
+        name="test.evidence",
+    )[0]["e"]
+    detail = next(e["detail"] for e in json.loads(ev) if e["kind"] == "same_scene")
+    assert "IMG_0012.jpg" in detail and "DSC_88.jpg" in detail and "verified points" in detail
+
+
+def test_rooms_sharing_a_poster_are_a_shared_object_not_the_same_scene(analysed):
+    drv, _, shas = analysed
+    x, y = sorted((shas["poster_fr"], shas["poster_pl"]))
+    assert (x, y) in pairs(drv, "SHARES_OBJECT")
+    assert (x, y) not in pairs(drv, "SAME_SCENE")
+
+
+def test_relationships_carry_numbers_not_descriptors(analysed):
+    drv, _, _ = analysed
+    rows = db.records(
+        drv,
+        "MATCH ()-[r:SAME_SCENE|SHARES_OBJECT]->() RETURN DISTINCT keys(r) AS k",
+        name="test.keys",
+    )
+    allowed = {
+        "inliers", "coverage", "score", "regions", "method", "explanation", "frameMsA",
+        "frameMsB", "version", "source", "loadId", "loadedAt",
+    }  # fmt: skip
+    assert all(set(r["k"]) <= allowed for r in rows)
+
+
+def test_sign_is_proposed_as_text_and_polish_pointing_to_poland(analysed):
+    drv, _, shas = analysed
+    rows = db.records(
+        drv,
+        """
+        MATCH (m:Media {sha256: $sha})-[s:SUGGESTS]->(c:Clue)
+        OPTIONAL MATCH (c)-[:POINTS_TO]->(co:Country)
+        RETURN s.source AS source, c.id AS id, collect(co.code) AS countries
+        """,
+        sha=shas["sign"],
+        name="test.sugg",
+    )
+    by_source = {r["source"]: r for r in rows}
+    assert by_source["language"]["id"] == "language:pl"
+    assert "PL" in by_source["language"]["countries"]
+    assert by_source["ocr"]["id"].startswith("text:")
+
+
+def test_bad_files_get_a_note_each_and_the_pass_goes_on(analysed):
+    _, rep, shas = analysed
+    notes = {n.sha256: n.note for n in rep.notes}
+    assert notes[shas["tiny"]].startswith("too small")
+    assert notes[shas["cut"]].startswith(("truncated", "unreadable"))
+    assert notes[shas["gone"]].startswith("gone")
+    assert rep.analysed == 5
+
+
+def test_a_gone_file_stays_to_do_and_the_others_are_marked_done(analysed):
+    drv, _, shas = analysed
+    rows = db.records(
+        drv, "MATCH (m:Media) RETURN m.sha256 AS sha, m.visualVersion AS v", name="test.done"
+    )
+    versions = {r["sha"]: r["v"] for r in rows}
+    assert versions.pop(shas["gone"]) is None
+    assert set(versions.values()) == {VERSION}
+
+
+def test_second_run_analyses_nothing(analysed):
+    drv, _, _ = analysed
+    rep = run_pass(drv, workers=1)
+    assert (rep.analysed, rep.already_done) == (0, 7)
+
+
+def test_index_dir_is_private_and_its_files_owner_only(analysed):
+    d = visual.visual_dir()
+    assert stat.S_IMODE(d.stat().st_mode) == 0o700
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in d.iterdir() if p.is_file()}
+    assert modes and set(modes.values()) == {0o600}
+
+
+def test_bundle_holds_no_visual_features(analysed, tmp_path):
+    drv, _, _ = analysed
+    bundle.export_bundle(drv, tmp_path / "b")
+    names = sorted(p.name for p in (tmp_path / "b").iterdir())
+    text = "".join((tmp_path / "b" / n).read_text() for n in names)
+    assert names == ["manifest.json", "nodes.jsonl", "relationships.jsonl"]
+    assert "$bytes" not in text and "_features" not in text
+
+
+def test_killed_pass_resumes_where_it_stopped(driver, tmp_path):
+    remove_index()
+    vw.world(driver)
+    for i in range(4):
+        vw.write(tmp_path / "fr", f"v{i}.jpg", vw.room_view(6 + i, 0))
+    vw.load(driver, tmp_path / "fr", "C-FR", "S-FR")
+
+    def stop_after_first_chunk(done: int, total: int) -> None:
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_pass(driver, workers=1, chunk=2, progress=stop_after_first_chunk)
+    rep = run_pass(driver, workers=1, chunk=2)
+    assert (rep.already_done, rep.analysed) == (2, 2)
+
+
+def test_features_saved_before_the_graph_writes_are_not_extracted_again(driver, tmp_path):
+    remove_index()
+    vw.world(driver)
+    for i in range(2):
+        vw.write(tmp_path / "fr", f"v{i}.jpg", vw.room_view(6 + i, 0))
+    vw.load(driver, tmp_path / "fr", "C-FR", "S-FR")
+    run_pass(driver, workers=1)
+    # As if killed after the index and state were saved, before the graph was written.
+    db.write(driver, "MATCH (m:Media) REMOVE m.visualVersion", name="test.unmark")
+    rep = run_pass(driver, workers=1)
+    assert (rep.analysed, rep.resumed) == (0, 2)
+    assert len(open_index()) == 2
+
+
+def test_frame_times_spread_over_the_clip():
+    assert visual.frame_times(8.0, 4) == [1000, 3000, 5000, 7000]
+
+
+def test_remove_index_deletes_the_folder(tmp_path, monkeypatch):
+    from graph.config import reset_settings
+
+    with monkeypatch.context() as m:
+        m.setenv("CLUEGRAPH_HOME", str(tmp_path))
+        reset_settings()
+        with visual.index_lock():
+            pass
+        existed = visual.visual_dir().exists()
+        removed = remove_index()
+        gone = not visual.visual_dir().exists()
+    reset_settings()
+    assert (existed, removed, gone) == (True, True, True)
+
+
+def test_a_clip_of_the_room_is_the_same_scene_as_a_photo_of_it(driver, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from loaders.video import write_clip
+
+    remove_index()
+    vw.world(driver)
+    a, b = vw.SAME_ROOM
+    frame = Image.open(io.BytesIO(vw.room_view(1, a))).convert("RGB")
+    (tmp_path / "fr").mkdir()
+    write_clip([frame] * 20, tmp_path / "fr" / "clip.mp4", fps=5, size=(1280, 960))
+    photo = vw.write(tmp_path / "pl", "DSC_88.jpg", vw.room_view(1, b))
+    vw.load(driver, tmp_path / "fr", "C-FR", "S-FR")
+    vw.load(driver, tmp_path / "pl", "C-PL", "S-PL")
+    rep = run_pass(driver, workers=1)
+    rows = db.records(
+        driver,
+        "MATCH (v:Media {kind: 'video'})-[r:SAME_SCENE]-(p:Media {sha256: $sha}) "
+        "RETURN coalesce(r.frameMsA, r.frameMsB) AS ms",
+        sha=vw.sha(photo.read_bytes()),
+        name="test.clip",
+    )
+    assert rep.analysed == 1 + get_settings().visual_video_frames
+    assert len(rows) == 1 and rows[0]["ms"] is not None

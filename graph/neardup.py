@@ -824,9 +824,10 @@ def rebuild(
     say = progress or (lambda _m: None)
     t0 = time.perf_counter()
     state = _graph_state(driver, t)
-    new = None if from_scratch else _rebuild_from_saved(driver, t, state, rep, say)
+    saved = None if from_scratch else _rebuild_from_saved(driver, t, state, rep, say)
     idx: NearDupIndex | None = None
-    if new is None:
+    new: dict[tuple[str, str], Match]
+    if saved is None:
         say("reading hashes")
         idx, probes = build_index(driver, t)
         rep.media_indexed = len(idx)
@@ -844,8 +845,7 @@ def rebuild(
         new = decide(cand, codes, t)
         rep.seconds["decide"] = time.perf_counter() - t2
     else:
-        idx = new[1]
-        new = new[0]
+        new, idx = saved
     rep.matches = len(new)
     t3 = time.perf_counter()
     say(f"writing {len(new):,} near-duplicate pairs")

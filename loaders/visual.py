@@ -28,14 +28,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import logging
 import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -44,22 +42,26 @@ import neo4j
 
 from graph import audit, db, links, queries
 from graph.config import get_settings
+from loaders import visual_write
 from loaders.base import LoadReport, begin_load, finish_load, make_load_id, now_iso
+from loaders.visual_state import (  # noqa: F401  (the pass's public names)
+    CLUE_PREFIX,
+    LOCK_FILE,
+    PASS_VERSION,
+    STATE_FILE,
+    VERSION,
+    Note,
+    PassReport,
+    PassState,
+    _Todo,
+    language_of,
+    media_key,
+)
 from media.visual import features as vf
 from media.visual.index import VisualIndex
-from media.visual.language import detect_language
 from media.visual.text import read_text
 
 log = logging.getLogger("cluegraph.visual")
-
-#: Version of what the pass derives: features' format x 100 + the pass's own version.
-#: Files marked with another version are analysed again (and their old results removed).
-PASS_VERSION = 1
-VERSION = vf.FORMAT_VERSION * 100 + PASS_VERSION
-STATE_FILE = "pass-state.jsonl"
-LOCK_FILE = ".lock"
-#: Index keys of saved object clues start with this (never a media key).
-CLUE_PREFIX = "clue:"
 
 
 def visual_dir() -> Path:
@@ -95,16 +97,6 @@ def open_index() -> VisualIndex:
     return VisualIndex.open(visual_dir())
 
 
-def media_key(key: str) -> tuple[str, int | None]:
-    """``(sha256, frame ms or None)`` of an index key.
-
-    >>> media_key("ab@1500"), media_key("ab")
-    (('ab', 1500), ('ab', None))
-    """
-    sha, _, ms = key.partition("@")
-    return sha, (int(ms) if ms else None)
-
-
 def frame_times(duration: float | None, n: int) -> list[int]:
     """Milliseconds of the ``n`` frames analysed in a clip: the middles of ``n`` equal
     stretches (no black first frame, no end card).
@@ -122,65 +114,6 @@ def frame_times(duration: float | None, n: int) -> list[int]:
 
 
 # ----------------------------------------------------------------------------- state file
-
-
-class PassState:
-    """``key -> record`` of what the pass found for each analysed key (JSON lines, 0600).
-
-    A record is ``{"key", "v", "status": "ok"|"note", "note", "reads"}``;
-    the last line of a key wins. Lines are appended and fsynced after each chunk.
-    """
-
-    def __init__(self, directory: Path):
-        self.path = directory / STATE_FILE
-        self.records: dict[str, dict[str, Any]] = {}
-        lines = 0
-        if self.path.exists():
-            with open(self.path, encoding="utf-8") as fh:
-                for line in fh:
-                    lines += 1
-                    try:
-                        rec = json.loads(line)
-                    except json.JSONDecodeError:
-                        continue  # a line cut by a kill: that key is analysed again
-                    if isinstance(rec, dict) and isinstance(rec.get("key"), str):
-                        self.records[rec["key"]] = rec
-        if lines > 2 * len(self.records) + 1000:
-            self.compact()
-
-    def done(self, key: str) -> bool:
-        """Analysed with this version; a file gone since the load is tried again."""
-        r = self.records.get(key)
-        if not r or r.get("v") != VERSION:
-            return False
-        if r.get("status") == "ok":
-            return True
-        return r.get("status") == "note" and not str(r.get("note", "")).startswith("gone")
-
-    def append(self, recs: list[dict[str, Any]]) -> None:
-        if not recs:
-            return
-        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs).encode()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.fchmod(fd, 0o600)
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        for r in recs:
-            self.records[r["key"]] = r
-
-    def compact(self) -> None:
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            for r in self.records.values():
-                os.write(fd, (json.dumps(r, ensure_ascii=False) + "\n").encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.path)
 
 
 # ----------------------------------------------------------------------------- workers
@@ -226,21 +159,6 @@ def _text_of(image: Any) -> list[dict[str, Any]]:
         }
         for r in read_text(image)
     ]
-
-
-def language_of(reads: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The language of the lines read in one picture, with its CLDR countries; or None."""
-    if not reads:
-        return None
-    g = detect_language([r["text"] for r in reads])
-    if g is None:
-        return None
-    return {
-        "code": g.code,
-        "name": g.name,
-        "confidence": round(float(g.confidence), 3),
-        "countries": [[cc, round(float(sh), 4)] for cc, sh in g.countries],
-    }
 
 
 def analyse_picture(sha: str, path: str) -> list[dict[str, Any]]:
@@ -348,53 +266,6 @@ def _work(task: tuple[str, str, str, list[int]]) -> list[dict[str, Any]]:
 # ----------------------------------------------------------------------------- the pass
 
 
-@dataclass
-class Note:
-    sha256: str
-    file_name: str | None
-    key: str
-    note: str
-
-
-@dataclass
-class PassReport:
-    load_id: str = ""
-    files: int = 0  # files in scope
-    already_done: int = 0
-    analysed: int = 0  # keys analysed now (features extracted)
-    resumed: int = 0  # keys whose features an interrupted pass had already saved
-    scene_pairs: int = 0
-    object_pairs: int = 0
-    suggestions: int = 0
-    notes: list[Note] = field(default_factory=list)
-    links: dict[str, Any] | None = None
-    seconds: float = 0.0
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "files": self.files,
-            "already_done": self.already_done,
-            "analysed": self.analysed,
-            "resumed": self.resumed,
-            "same_scene_pairs": self.scene_pairs,
-            "shared_object_pairs": self.object_pairs,
-            "suggestions": self.suggestions,
-            "notes": len(self.notes),
-            "seconds": round(self.seconds, 2),
-        }
-
-
-@dataclass
-class _Todo:
-    sha256: str
-    kind: str
-    path: str
-    file_name: str | None
-    keys: list[str]
-    times: list[int]
-    again: bool  # analysed before with another version: old results go
-
-
 def _plan(
     driver: neo4j.Driver,
     case_id: str | None,
@@ -460,7 +331,6 @@ def run_pass(
     ``progress(done, total)`` is called after each chunk of files. Audited as
     ``analyse.visual``.
     """
-    from loaders import visual_write
 
     t0 = time.perf_counter()
     rep = PassReport()

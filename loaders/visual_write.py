@@ -32,7 +32,7 @@ from graph.clues import clue_id, normalise
 from graph.config import Settings
 from loaders.base import now_iso
 from loaders.fields import country_name
-from loaders.visual import (
+from loaders.visual_state import (
     CLUE_PREFIX,
     VERSION,
     Note,

@@ -565,10 +565,10 @@ def write_world(
     vtasks = _visual_tasks(world, out)
     scene_rooms: dict[str, str] = {}  # sha256 -> room key, for the truth
     visual_files: list[dict] = []
-    for task, res in zip(vtasks, _run_visual(vtasks, workers), strict=True):
-        for sid, r in zip(task["series"], res, strict=True):
+    for vtask, vres in zip(vtasks, _run_visual(vtasks, workers), strict=True):
+        for sid, r in zip(vtask["series"], vres, strict=True):
             sv = by_id[sid]
-            role = "sign" if task["kind"] == "sign" else "scene"
+            role = "sign" if vtask["kind"] == "sign" else "scene"
             records.append(
                 MediaRec(
                     r["path"],
@@ -584,9 +584,9 @@ def write_world(
                     role,
                 )
             )
-            if role == "scene" and task["plan"]["kind"] != "shared_product":
-                scene_rooms[r["sha256"]] = f"room {task['room']}"
-            visual_files.append({"task": task, "series_id": sid, **r})
+            if role == "scene" and vtask["plan"]["kind"] != "shared_product":
+                scene_rooms[r["sha256"]] = f"room {vtask['room']}"
+            visual_files.append({"task": vtask, "series_id": sid, **r})
     if progress and vtasks:
         progress("drawing visual rooms and signs", len(visual_files), len(visual_files))
     # Non-pertinent stock pictures.

@@ -213,6 +213,7 @@ CROSS_COUNTRY_COLUMNS = [
     "countries_b",
     "score",
     "kinds",
+    "judgement",
     "evidence",
 ]
 
@@ -237,7 +238,13 @@ def cross_country(
         r["countries_a"] = sorted(r["countries_a"])
         r["countries_b"] = sorted(r["countries_b"])
         r["evidence"] = _short_evidence(r["evidence"])
-    return _result(CROSS_COUNTRY_COLUMNS, rows)
+    ms = _min_score(min_score)
+    return _result(
+        CROSS_COUNTRY_COLUMNS,
+        rows,
+        counted=f"{len(rows)} cross-country links scoring at least {ms:g} or confirmed, "
+        "never rejected (the Overview's figure at the same score and without filters)",
+    )
 
 
 def identified_neighbour(

@@ -156,8 +156,10 @@ def default_min_score() -> float:
 def overview_counts(
     driver: neo4j.Driver, min_score: float | None = None, *, user: User | None = None
 ) -> dict[str, int]:
-    """Headline counts: cases, series, media, identifiedVictims, countries,
-    crossCountryLinks (score at least ``min_score``, not rejected) and crossCountryLinksAll.
+    """Headline counts (graph/counts.py says what each one counts): cases, series, media
+    (distinct files), mediaLoaded (files written by media loads), identifiedVictims,
+    countries, crossCountryLinks (as the cross-country lead counts them: score at least
+    ``min_score`` or confirmed, never rejected) and crossCountryLinksAll.
 
     >>> sorted(EMPTY_COUNTS)[:2]
     ['cases', 'countries']
@@ -171,6 +173,7 @@ EMPTY_COUNTS = {
     "cases": 0,
     "series": 0,
     "media": 0,
+    "mediaLoaded": 0,
     "identifiedVictims": 0,
     "countries": 0,
     "crossCountryLinks": 0,
@@ -203,6 +206,22 @@ def places(
     """Places with coordinates and the number of series/media there (geotags and clues)."""
     params = {"country": _blank(country), "limit": limit}
     return _read(driver, "page_places", params, cap=limit, user=user)
+
+
+def agency_names(driver: neo4j.Driver, *, user: User | None = None) -> dict[str, str]:
+    """Agency id -> "name (country)", as deconfliction needs it ("Politie TBKK (NL)")."""
+    res = _read(driver, "page_agency_names", {"limit": 100_000}, cap=100_000, user=user)
+    return {r["id"]: agency_label(r["id"], r.get("name"), r.get("country")) for r in res.rows}
+
+
+def agency_label(agency_id: str, name: str | None, country: str | None) -> str:
+    """ "Politie TBKK (NL)"; the id when the agency has no name.
+
+    >>> agency_label("NL-NP", "Politie TBKK", "NL"), agency_label("X-1", None, None)
+    ('Politie TBKK (NL)', 'X-1')
+    """
+    label = name or agency_id
+    return f"{label} ({country})" if country else label
 
 
 def countries(driver: neo4j.Driver, *, user: User | None = None) -> Result:
@@ -268,13 +287,15 @@ def search_series(
         "status": status,
         "skip": _whole(skip, "skip"),
         "limit": _whole(limit, "limit", 1, 10_000) + 1,
+        "minScore": default_min_score(),
     }
     return _read(driver, "page_series_search", params, cap=params["limit"] - 1, user=user)
 
 
 def series_detail(driver: neo4j.Driver, series_id: str, *, user: User | None = None) -> dict:
     """The series with its cases (agency, country) and counts; NotFound if there is none."""
-    res = _read(driver, "page_series_detail", {"seriesId": series_id}, cap=1, user=user)
+    params = {"seriesId": series_id, "minScore": default_min_score()}
+    res = _read(driver, "page_series_detail", params, cap=1, user=user)
     if not res.rows:
         raise NotFound(f"there is no series {series_id!r}")
     row = dict(res.rows[0])

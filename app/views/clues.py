@@ -125,8 +125,15 @@ def add_form() -> None:
     S.clear_caches()
     msg = f"Clue **{C.md(added.clue_id)}** added to {kind} {C.md(target)}"
     if added.location_id:
-        msg += f", pointing to {C.md(added.location_id)}"
+        msg += f", pointing to {C.md(added.place or added.location_id)}"
     st.success(msg + ".")
+    for sid, countries in added.elsewhere().items():
+        st.warning(
+            f"This clue points to **{C.md(added.place or '')}** ({C.md(added.place_country)}), "
+            f"but series **{C.md(sid)}** is investigated in **{C.md(', '.join(countries))}**: "
+            "it may be the lead, or a mistake — check the clue before acting on it.",
+            icon=":material/travel_explore:",
+        )
     for note in added.notes:
         st.caption(note)
     if added.links_updated:

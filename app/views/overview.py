@@ -8,6 +8,7 @@ import streamlit as st
 from app import components as C
 from app import guard
 from app import state as S
+from graph import counts as counts_
 from graph import pages
 from graph.config import get_settings
 
@@ -17,18 +18,14 @@ def render() -> None:
     counts = S.load("overview_counts")
     if counts is None:
         return
-    cols = st.columns(6)
-    cols[0].metric("Cases", f"{counts.get('cases', 0):,}")
-    cols[1].metric("Series", f"{counts.get('series', 0):,}")
-    cols[2].metric("Media", f"{counts.get('media', 0):,}")
-    cols[3].metric("Identified victims", f"{counts.get('identifiedVictims', 0):,}")
-    cols[4].metric("Countries", f"{counts.get('countries', 0):,}")
-    cols[5].metric(
-        "Cross-country links",
-        f"{counts.get('crossCountryLinks', 0):,}",
-        help=f"Links between series of different countries scoring at least "
-        f"{pages.default_min_score():g} and not rejected; "
-        f"{counts.get('crossCountryLinksAll', 0):,} in all, weak ones included.",
+    words = counts_.explain(counts, pages.default_min_score())
+    cols = st.columns(len(counts_.LABELS))
+    for col, (key, label) in zip(cols, counts_.LABELS.items(), strict=True):
+        col.metric(label, f"{counts.get(key, 0):,}", help=words[key].capitalize() + ".")
+    st.caption(
+        f"Media: {C.md(words['media'])}. Cross-country links: score at least "
+        f"{pages.default_min_score():g} or confirmed, never rejected — the rows of the "
+        "cross-country lead and of `cluegraph leads cross-country`."
     )
     if not any(counts.get(k) for k in ("cases", "series", "media")):
         C.empty_graph_hint()

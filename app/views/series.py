@@ -102,10 +102,17 @@ def show(sid: str) -> None:
         st.session_state[_AUDITED] = sid
         guard.audit("series.view", {"series": sid}, 1)
     st.subheader(f"{C.md(d['id'])} · {C.md(d.get('name') or '')}")
+    agencies = sorted(
+        {
+            pages.agency_label(c["agencyId"], c.get("agencyName"), c.get("country"))
+            for c in d["cases"]
+            if c.get("agencyId")
+        }
+    )
     st.markdown(
         f":gray-badge[{C.md(d.get('status') or 'status unknown')}] "
         f"countries **{C.md(', '.join(d['countries']) or 'none')}** · "
-        f"agencies **{C.md(', '.join(d['agencies']) or 'none')}**"
+        f"agencies **{C.md(', '.join(agencies) or 'none')}**"
     )
     m = st.columns(5)
     m[0].metric("Cases", len(d["cases"]))
@@ -116,7 +123,7 @@ def show(sid: str) -> None:
     if len(d["agencies"]) > 1:
         st.warning(
             f"{len(d['agencies'])} agencies work on this series "
-            f"({C.md(', '.join(d['agencies']))}): coordinate before acting.",
+            f"({C.md('; '.join(agencies))}): coordinate before acting.",
             icon=":material/group:",
         )
     t_links, t_media, t_cases, t_victims, t_clues = st.tabs(

@@ -255,8 +255,13 @@ def summary(rows: list[dict]) -> None:
     if kinds and set(kinds) != {""}:
         st.caption(" · ".join(f"{k or 'match'}: {n}" for k, n in kinds.most_common()))
     if agencies:
+        names = S.load("agency_names") or {}
+        held = [
+            f"**{C.md(names.get(a, a))}** ({n} match{'es' if n > 1 else ''})"
+            for a, n in agencies.most_common()
+        ]
         st.info(
-            "Already held by: " + ", ".join(f"{C.md(a)} ({n})" for a, n in agencies.most_common()),
+            "Already held by: " + "; ".join(held),
             icon=":material/group:",
         )
     if series:

@@ -14,7 +14,9 @@ CALL (c) {
 }
 CALL (c) {
   OPTIONAL MATCH (c)-[:POINTS_TO]->(p)
-  RETURN collect(DISTINCT coalesce(p.name, p.code)) AS pointsTo
+  RETURN collect(DISTINCT CASE WHEN p:Location
+                               THEN coalesce(p.name, p.id) + coalesce(', ' + p.countryCode, '')
+                               ELSE coalesce(p.name, p.code) END) AS pointsTo
 }
 CALL (c) {
   OPTIONAL MATCH (c)<-[r:SHOWS]-()

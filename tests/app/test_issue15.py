@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.test_pages import button, open_series, run
+from tests.app.test_pages import button, open_series, run, texts
 
 pytestmark = pytest.mark.neo4j
+
+
+def shown(text: str) -> str:
+    """Markdown as a person reads it: escapes and emphasis dropped."""
+    return text.replace("\\", "").replace("**", "")
 
 
 def _lead(name: str, **values) -> object:
@@ -91,3 +96,112 @@ def test_trainer_says_what_was_expected_after_a_wrong_try(seeded, tmp_path):
     at.text_input(key="scenario-answer-2").input("France").run()
     warn = " ".join(w.value for w in at.warning)
     assert "United Kingdom" in warn and "France" in warn, warn
+
+
+# ------------------------------------------------------------------ 3. one truth
+def _plain(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _cli(*args: str) -> str:
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    r = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+def test_the_same_counts_everywhere(seeded):
+    """A confirmed link below the default score, media copied into two cases, a media
+    load that wrote a file twice: the Overview, `db status`, the cross-country lead (app
+    and CLI) and the series page give the same figures and say what they count."""
+    from graph import db, leads
+    from tests.app.test_pages import metric
+
+    db.write(
+        seeded,
+        "MATCH (a:Series {id: 'S-NL-1'}), (b:Series {id: 'S-GB-1'}) "
+        "MERGE (a)-[l:LINKED]->(b) SET l.score = 0.1, l.kinds = ['same_camera'], "
+        "l.evidence = '[]', l.crossCountry = true, l.judgement = 'confirmed' "
+        "MERGE (:Load {id: 'media-x', kind: 'media', source: 'x', status: 'done', "
+        "read: 11, written: 11, skipped: 0, errorCount: 0})",
+        name="test.more",
+    )
+    lead_rows = len(leads.run(seeded, "cross-country").rows)
+    assert lead_rows == 3
+    ov = run("views/overview.py")
+    assert metric(ov, "Cross-country links") == str(lead_rows)
+    assert metric(ov, "Media") == "9"
+    assert metric(ov, "Series") == "5"
+    ov_text = _plain(texts(ov))
+    assert "11 files" in ov_text and "2 copies" in ov_text, ov_text  # 11 written, 9 distinct
+
+    status = _plain(_cli("db", "status"))
+    assert f"cross-country links {lead_rows}" in status, status
+    assert "media 9 distinct files" in status and "series 5" in status, status
+    cli_lead = _plain(_cli("leads", "cross-country"))
+    assert f"{lead_rows} cross-country links scoring at least 0.3 or confirmed" in cli_lead
+
+    at = _lead("cross-country")
+    assert f"{lead_rows} row(s)" in texts(at)
+    # the series page counts the same links of one series
+    gb = run("views/series.py", query={"series": "S-GB-1"})
+    assert metric(gb, "Cross-country links") == "2"  # FR (confirmed) and NL (confirmed, 0.1)
+
+
+# ------------------------------------------------------------------ 6. judgements
+def test_cross_country_lead_has_a_judgement_column(seeded):
+    from graph import leads
+
+    res = leads.run(seeded, "cross-country")
+    assert "judgement" in res.columns
+    assert {r["series_b"]: r["judgement"] for r in res.rows}["S-GB-1"] == "confirmed"
+    at = _lead("cross-country")
+    df = at.dataframe[0].value
+    assert any("udgement" in str(c) for c in df.columns), list(df.columns)
+
+
+# ------------------------------------------------------------------ 4. names, not ids
+def test_triage_says_which_agency_of_which_country_holds_a_file(seeded):
+    from tests.app.seed import SHA
+
+    at = run("views/triage.py")
+    at.text_area(key="triage_hashes").input(SHA[3])
+    button(at, "Triage").click().run()
+    held = shown(" ".join(i.value for i in at.info if "Already held by" in i.value))
+    assert "Office central mineurs (FR)" in held and "Bundeskriminalamt SO12 (DE)" in held, held
+    assert "FR-OCRVP" not in held
+
+
+def test_series_header_names_the_agencies_with_their_country(seeded):
+    at = run("views/series.py", query={"series": "S-FR-1"})
+    assert "Office central mineurs (FR)" in shown(texts(at))
+
+
+def _series_clue(series: str):
+    from tests.app.test_pages import _add_clue
+
+    at = run("views/clues.py", name="dana")
+    at.default_timeout = 240  # the first place hint loads the offline gazetteer
+    at.radio(key="ac_kind").set_value("series")
+    return _add_clue(at, series, "Tram ticket", "Lyon, FR")
+
+
+def test_a_clue_pointing_to_another_country_warns_and_names_the_place(seeded):
+    at = _series_clue("S-GB-1")
+    assert not at.exception, at.exception
+    ok = shown(" ".join(s.value for s in at.success) + texts(at))
+    assert "Lyon, FR" in ok and "geonames" not in ok, ok
+    warn = shown(" ".join(w.value for w in at.warning))
+    assert "S-GB-1" in warn and "may be the lead, or a mistake" in warn, warn
+    at.run()  # the board shows the place as a person reads it
+    df = [d.value for d in at.dataframe if "pointsTo" in d.value.columns][0]
+    places = " ".join(str(v) for v in df["pointsTo"])
+    assert "Lyon, FR" in places and "geonames" not in places, places
+
+
+def test_a_clue_pointing_to_the_series_country_does_not_warn(seeded):
+    at = _series_clue("S-FR-2")
+    assert not [w for w in at.warning if "may be the lead" in w.value]

@@ -713,6 +713,18 @@ def _rgb(hex_colour: str, alpha: int = 255) -> list[int]:
     return [int(h[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
 
 
+def when(value: Any) -> str:
+    """A date and time to the minute ("2024-06-02 09:00"), whatever ISO form it came in.
+
+    >>> when("2024-06-02T09:00:31.123456Z"), when(None), when("2024-06-02")
+    ('2024-06-02 09:00', '', '2024-06-02')
+    """
+    if value is None or value == "":
+        return ""
+    s = str(value).replace("T", " ")
+    return s[:16] if len(s) >= 16 and s[13:14] == ":" else s[:10] if len(s) >= 10 else s
+
+
 def short_hash(h: str | None, n: int = 12) -> str:
     return (h or "")[:n]
 

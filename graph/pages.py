@@ -865,7 +865,17 @@ def export_table(
 
 
 def _csv_safe(v: Any) -> str:
-    if isinstance(v, list | dict):
+    """One CSV cell: a list of plain values as ``S-0006;S-0055``, evidence as
+    ``kind: detail | kind: detail``, other structures as JSON.
+
+    >>> _csv_safe(["S-0006", "S-0055"]), _csv_safe([{"kind": "same_camera", "detail": "x"}])
+    ('S-0006;S-0055', 'same_camera: x')
+    """
+    if isinstance(v, list) and all(not isinstance(x, list | dict) for x in v):
+        s = ";".join("" if x is None else str(x) for x in v)
+    elif isinstance(v, list) and all(isinstance(x, dict) and "kind" in x for x in v):
+        s = " | ".join(f"{x.get('kind')}: {x.get('detail', '')}" for x in v)
+    elif isinstance(v, list | dict):
         s = json.dumps(v, default=str, ensure_ascii=False)
     else:
         s = str(v)

@@ -181,7 +181,12 @@ def link_card(sid: str, row: dict, can_judge: bool) -> None:
         badge = ""
         if judgement:
             colour = {"confirmed": "green", "rejected": "red"}.get(judgement, "orange")
-            badge = f" :{colour}-badge[{C.md(judgement)} by {C.md(row.get('judgedBy') or '?')}]"
+            when = C.when(row.get("judgedAt"))
+            badge = (
+                f" :{colour}-badge[{C.md(judgement)} by {C.md(row.get('judgedBy') or '?')}"
+                + (f" on {C.md(when)}" if when else "")
+                + "]"
+            )
         cc = " :violet-badge[cross-country]" if row.get("crossCountry") else ""
         score = row.get("score")
         score_txt = f" — score **{score:.2f}**" if isinstance(score, int | float) else ""
@@ -190,6 +195,8 @@ def link_card(sid: str, row: dict, can_judge: bool) -> None:
             f"{C.md(', '.join(row.get('otherCountries') or []) or 'no country')}{score_txt}"
         )
         head.markdown(f"{C.kinds_text(row.get('kinds'))}{cc}{badge}")
+        if judgement and row.get("judgementNote"):
+            head.markdown(f":material/sticky_note_2: Note: *{C.md(row['judgementNote'])}*")
         if btn.button(
             "Open", key=f"open-{C.stable_key(sid, other)}", icon=":material/open_in_new:"
         ):

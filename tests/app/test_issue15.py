@@ -205,3 +205,71 @@ def test_a_clue_pointing_to_another_country_warns_and_names_the_place(seeded):
 def test_a_clue_pointing_to_the_series_country_does_not_warn(seeded):
     at = _series_clue("S-FR-2")
     assert not [w for w in at.warning if "may be the lead" in w.value]
+
+
+# ------------------------------------------------------------------ 5. triage
+def _picture(tmp_path):
+    import io
+
+    from PIL import Image, ImageDraw
+
+    im = Image.new("RGB", (320, 240), (40, 90, 160))
+    d = ImageDraw.Draw(im)
+    d.rectangle([60, 40, 200, 160], fill=(240, 200, 30))
+    d.ellipse([180, 120, 300, 220], fill=(20, 160, 80))
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    data = buf.getvalue()
+    path = tmp_path / "held.png"
+    path.write_bytes(data)
+    return path, data
+
+
+def test_triage_shows_a_still_image_and_its_match_side_by_side_blurred(seeded, tmp_path):
+    import hashlib
+
+    from graph import db
+
+    path, data = _picture(tmp_path)
+    sha = hashlib.sha256(data).hexdigest()
+    db.write(
+        seeded,
+        "MATCH (s:Series {id: 'S-FR-1'})<-[:INVESTIGATES]-(c:Case) "
+        "MERGE (m:Media {sha256: $sha}) SET m.path = $path, m.kind = 'image', "
+        "m.fileName = 'held.png' MERGE (s)-[:CONTAINS]->(m) MERGE (c)-[:HOLDS]->(m)",
+        {"sha": sha, "path": str(path)},
+        name="test.held",
+    )
+    at = run("views/triage.py")
+    at.file_uploader[0].set_value([("query.png", data, "image/png")])
+    button(at, "Triage").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    page = shown(texts(at))
+    assert "Side by side" in page and "identical file" in page, page
+    assert len(at.image) >= 2  # the query and the match
+    assert len([b for b in at.button if b.label.startswith("Reveal")]) >= 2  # both blurred
+    cols = [d.value for d in at.dataframe if "sha256" in d.value.columns][0].columns.tolist()
+    assert cols.index("series") < cols.index("sha256")
+    assert cols.index("agencies") < cols.index("sha256")
+    assert cols.index("countries") < cols.index("sha256")
+
+
+def test_csv_export_writes_lists_as_semicolon_separated_values(seeded):
+    from graph import pages
+    from tests.app.conftest import user
+
+    text = pages.export_table(
+        seeded, ["series", "n"], [{"series": ["S-0006", "S-0055"], "n": 2}], "csv",
+        user=user("carla"),
+    )  # fmt: skip
+    assert text.splitlines()[1] == "S-0006;S-0055,2", text
+
+
+# ------------------------------------------------------------------ 6. the judgement's note
+def test_the_note_of_a_judgement_is_shown_with_it(seeded):
+    at = run("views/series.py", query={"series": "S-DE-1"}, name="dana")
+    [r for r in at.radio if r.label == "Judgement"][0].set_value("unsure")
+    [t for t in at.text_input if t.label == "Note (optional)"][0].input("same wallpaper, check")
+    button(at, "Save").click().run()
+    at.run()
+    assert "same wallpaper, check" in shown(texts(at))

@@ -22,7 +22,7 @@ import streamlit as st
 
 from app import guard
 from app import state as S
-from graph import pages
+from graph import display, pages
 from graph.auth import Action
 from graph.db import Result
 from graph.errors import Forbidden
@@ -86,34 +86,44 @@ def empty_graph_hint() -> None:
 
 # ------------------------------------------------------------------ tables
 def frame(rows: Sequence[Mapping[str, Any]] | Result, columns: Sequence[str] | None = None):
-    """Rows as a DataFrame; lists become comma-separated text, dicts JSON."""
+    """Rows as a DataFrame of what a person reads (graph/display.py): lists joined, maps as
+    ``key: value``, enum values as words, dates to the minute, floats to 2 decimals, no
+    ``None``. Numbers stay numbers, so that columns sort."""
     if isinstance(rows, Result):
         columns = columns or rows.columns
         rows = rows.rows
     cols = list(columns or (list(rows[0].keys()) if rows else []))
-    data = [{c: _cell(r.get(c)) for c in cols} for r in rows]
+    data = [{c: _cell(r.get(c), c) for c in cols} for r in rows]
     return pd.DataFrame(data, columns=cols)
 
 
-def _cell(v: Any) -> Any:
-    if isinstance(v, list | tuple | set):
-        return ("; " if any(isinstance(x, dict) for x in v) else ", ").join(
-            _item(x) for x in v if x is not None
-        )
-    if isinstance(v, dict):
-        return json.dumps(v, ensure_ascii=False, default=str)
-    if v is None or isinstance(v, bool | int | float | str):
+def _cell(v: Any, column: str = "") -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, bool | int):
         return v
-    return str(v)
+    if isinstance(v, float):
+        return round(v, 2)
+    return display.text(v, column)
 
 
-def _item(x: Any) -> str:
-    """One list item in a cell: evidence as ``kind: detail``, other maps as JSON."""
-    if isinstance(x, dict):
-        if "kind" in x and "detail" in x:
-            return f"{KIND_LABELS.get(x['kind'], x['kind'])}: {x['detail']}"
-        return json.dumps(x, ensure_ascii=False, default=str)
-    return str(x)
+def column_labels(columns: Sequence[str], given: dict | None = None) -> dict:
+    """Human headers for every column; hash columns kept narrow (the full value is copied
+    when the cell is selected and copied, Ctrl+C)."""
+    out: dict[str, Any] = {}
+    for c in columns:
+        if given and c in given:
+            out[c] = given[c]
+        elif c in display.HASH_COLUMNS:
+            out[c] = st.column_config.TextColumn(
+                display.label(c),
+                width="small",
+                help="Shortened on screen: select the cell and copy it (Ctrl+C) for the "
+                "full value.",
+            )
+        else:
+            out[c] = display.label(c)
+    return out
 
 
 def table(
@@ -136,7 +146,7 @@ def table(
         width="stretch",
         height=height,
         key=key,
-        column_config=column_config,
+        column_config=column_labels(list(df.columns), column_config),
         on_select=on_select,
         selection_mode="single-row",
     )

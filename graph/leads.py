@@ -212,8 +212,8 @@ CROSS_COUNTRY_COLUMNS = [
     "countries_a",
     "countries_b",
     "score",
-    "kinds",
     "judgement",
+    "kinds",
     "evidence",
 ]
 

@@ -13,7 +13,7 @@ import streamlit as st
 from app import components as C
 from app import guard
 from app import state as S
-from graph import pages
+from graph import display, pages
 from graph.errors import GraphError
 from graph.schema import JUDGEMENTS, SERIES_STATUSES
 
@@ -243,33 +243,35 @@ def media(sid: str, total: int) -> None:
     if not res.rows:
         st.caption("No media in this series.")
         return
+    shown = [
+        {
+            **r,
+            "camera": display.camera(r.get("make"), r.get("model")),
+            "place": ", ".join(x for x in (r.get("place"), r.get("placeCountry")) if x),
+        }
+        for r in res.rows
+    ]
     C.table(
-        res.rows,
+        shown,
         [
             "fileName",
             "kind",
+            "capturedAt",
+            "camera",
+            "serial",
+            "place",
+            "otherSeries",
+            "nearDuplicates",
+            "width",
+            "height",
             "sha256",
             "md5",
             "sha1",
             "pdq",
-            "width",
-            "height",
-            "capturedAt",
-            "make",
-            "model",
-            "serial",
-            "place",
-            "placeCountry",
             "lat",
             "lon",
-            "otherSeries",
-            "nearDuplicates",
         ],
         key=f"media-{C.stable_key(sid, skip)}",
-        column_config={
-            "otherSeries": "in other series",
-            "nearDuplicates": "near-duplicates",
-        },
     )
     C.pager(key, pages.PAGE_SIZE, res.truncated, len(res.rows))
     on_disk = [r for r in res.rows if r.get("path") and Path(r["path"]).is_file()]

@@ -273,3 +273,52 @@ def test_the_note_of_a_judgement_is_shown_with_it(seeded):
     button(at, "Save").click().run()
     at.run()
     assert "same wallpaper, check" in shown(texts(at))
+
+
+# ------------------------------------------------------------------ 9. human tables
+def _cells(at) -> str:
+    return "\n".join(d.value.to_csv() for d in at.dataframe)
+
+
+def test_tables_show_words_not_json_none_or_raw_values(seeded):
+    from graph import db
+
+    db.write(
+        seeded,
+        "MATCH (m:Media {fileName: 'fr_002.jpg'}) SET m.make = 'Canon', "
+        "m.model = 'Canon PowerShot G7', m.capturedAt = '2023-11-02T10:05:31.123456' "
+        "WITH 1 AS x MATCH ()-[l:LINKED {score: 3.5}]->() SET l.score = 1.0775",
+        name="test.raw",
+    )
+    lead = _cells(_lead("cross-country"))
+    assert "same media" in lead and "same_media" not in lead, lead
+    assert "1.08" in lead and "1.0775" not in lead and "{" not in lead and "None" not in lead
+    media = _cells(run("views/series.py", query={"series": "S-FR-1"}))
+    assert "Canon PowerShot G7" in media and "Canon Canon" not in media, media
+    assert "2023-11-02 10:05," in media and "31.123456" not in media, media
+    audit = _cells(run("views/audit.py"))
+    assert "{" not in audit and "lead: cross-country" in audit, audit
+    series = _cells(run("views/series.py"))
+    assert "victim identified" in series and "victim_identified" not in series
+
+
+def test_headers_are_labels():
+    from app import components as C
+
+    labels = C.column_labels(["crossCountryLinks", "series_a", "fileName", "sha256"])
+    assert labels["crossCountryLinks"] == "Cross-country links"
+    assert labels["series_a"] == "Series A" and labels["fileName"] == "File"
+
+
+def test_cli_tables_fit_80_columns_and_hold_no_json(seeded):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    r = CliRunner().invoke(app, ["leads", "cross-country"], env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    assert max(len(line) for line in r.output.splitlines()) <= 80, r.output
+    assert '{"' not in r.output and "['" not in r.output, r.output
+    assert "--wide" in r.output
+    wide = CliRunner().invoke(app, ["--wide", "leads", "cross-country"], env={"COLUMNS": "80"})
+    assert "Evidenc" in wide.output, wide.output  # every column, squeezed

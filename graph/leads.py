@@ -431,11 +431,14 @@ def duplicate_effort(
     return _result(cols, rows[:n])
 
 
-def path(driver: neo4j.Driver, series_a: str, series_b: str, min_score: float = 0.0) -> db.Result:
+def path(
+    driver: neo4j.Driver, series_a: str, series_b: str, min_score: float | None = None
+) -> db.Result:
     if series_a == series_b:
         raise InvalidInput("series_a and series_b are the same series")
     _series_exist(driver, series_a, series_b)
-    g = analysis.fetch_series_graph(driver, float(min_score))
+    ms = _min_score(min_score)
+    g = analysis.fetch_series_graph(driver, ms)
     rows = analysis.evidence_path(g, series_a, series_b)
     cols = [
         "hop",
@@ -449,7 +452,14 @@ def path(driver: neo4j.Driver, series_a: str, series_b: str, min_score: float = 
         "judgement",
         "evidence",
     ]
-    return _result(cols, rows, found=bool(rows), hops=len(rows))
+    return _result(
+        cols,
+        rows,
+        found=bool(rows),
+        hops=len(rows),
+        min_score=f"links scoring at least {ms:g} (the leads' default, "
+        "CLUEGRAPH_LINK_MIN_SCORE; lower it with min_score to go through weaker links)",
+    )
 
 
 # ----------------------------------------------------------------------------- triage
@@ -923,7 +933,7 @@ def _registry() -> dict[str, Lead]:
             [
                 _p("series_a", "str", None, "first series", required=True),
                 _p("series_b", "str", None, "second series", required=True),
-                _p("min_score", "float", 0.0, "ignore links below this score"),
+                min_score,
             ],
             path,
         ),

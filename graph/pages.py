@@ -201,10 +201,22 @@ def latest_loads(
 
 # ------------------------------------------------------------------ places and map
 def places(
-    driver: neo4j.Driver, country: str | None = None, limit: int = 5000, *, user: User | None = None
+    driver: neo4j.Driver,
+    country: str | None = None,
+    limit: int = 5000,
+    series: str | None = None,
+    case: str | None = None,
+    *,
+    user: User | None = None,
 ) -> Result:
-    """Places with coordinates and the number of series/media there (geotags and clues)."""
-    params = {"country": _blank(country), "limit": limit}
+    """Places with coordinates and the number of series/media there (geotags and clues),
+    optionally only where one series, or the series of one case, are seen."""
+    params = {
+        "country": _blank(country),
+        "limit": limit,
+        "series": _blank(series),
+        "case": _blank(case),
+    }
     return _read(driver, "page_places", params, cap=limit, user=user)
 
 

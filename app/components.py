@@ -514,7 +514,12 @@ def seconds(t: float | None) -> str:
 
 
 def frame_strip(
-    frames: Sequence[tuple[float, bytes]], sha256: str, *, size: int = 120, where: str = ""
+    frames: Sequence[tuple[float, bytes]],
+    sha256: str,
+    *,
+    size: int = 120,
+    where: str = "",
+    still: bool = False,
 ) -> None:
     """Frames of a clip side by side with their moments: blurred and grey until the
     analyst reveals them (one click for the strip, checked and audited as a thumbnail)."""
@@ -527,8 +532,8 @@ def frame_strip(
     cols = st.columns(len(frames))
     for col, (t, png) in zip(cols, frames, strict=True):
         with Image.open(io.BytesIO(png)) as img:
-            col.image(_veiled(img, revealed, size), caption=seconds(t))
-    _reveal_button(sha256, "Reveal frames", where or "-strip")
+            col.image(_veiled(img, revealed, size), caption=None if still else seconds(t))
+    _reveal_button(sha256, "Reveal" if still else "Reveal frames", where or "-strip")
 
 
 def video_strip(

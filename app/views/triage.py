@@ -166,7 +166,14 @@ def render() -> None:
     else:
         summary(rows)
         columns = ordered(list(columns))
-        C.table(rows, columns, truncated=truncated, key="triage-table")
+        names = S.load("agency_names") or {}
+        shown = [
+            {**r, "agencies": [names.get(a, a) for a in r.get("agencies") or []]}
+            if isinstance(r.get("agencies"), list)
+            else r
+            for r in rows
+        ]
+        C.table(shown, columns, truncated=truncated, key="triage-table")
         C.downloads(columns, rows, "triage")
         moments(rows)
     clips()
@@ -226,7 +233,9 @@ def moments(rows: list[dict]) -> None:
                     C.frame_strip([(at, png)] if png else [], pic["sha256"], size=200,
                                   where=f"-m{k}")  # fmt: skip
                 elif pic.get("thumb"):
-                    C.frame_strip([(0.0, pic["thumb"])], pic["sha256"], size=200, where=f"-m{k}")
+                    C.frame_strip(
+                        [(0.0, pic["thumb"])], pic["sha256"], size=200, where=f"-m{k}", still=True
+                    )
                 else:
                     st.caption("no picture of this input")
             with right:

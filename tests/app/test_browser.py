@@ -239,8 +239,18 @@ def _shot(page, name: str) -> None:
 
 
 def _go(page, url: str, text: str) -> None:
+    """Open ``url``; a reload is a new Streamlit session, so log in again when asked."""
     page.goto(url, wait_until="domcontentloaded")
-    page.get_by_text(text, exact=False).first.wait_for(timeout=90_000)
+    want = page.get_by_text(text, exact=False).first
+    login = page.get_by_label("User name")
+    for _ in range(180):
+        if login.count() and login.is_visible():
+            _log_in(page)
+            break
+        if want.count() and want.is_visible():
+            break
+        page.wait_for_timeout(500)
+    want.wait_for(timeout=90_000)
     _wait_idle(page)
 
 

@@ -338,7 +338,9 @@ def test_the_analyst_walk_of_issue_15(walk_server, browser_page, tmp_path):
     _shot(page, "03-judged-with-note")
 
     _go(page, f"{url}/clues", "Add a clue")
-    page.get_by_role("radiogroup").first.get_by_text("series", exact=True).click()
+    page.locator('[data-testid="stRadio"]').filter(has_text="media").locator("label").filter(
+        has_text="series"
+    ).first.click()
     page.get_by_label("Media hash (SHA-256, SHA-1 or MD5) or series id").fill("S-GB-1")
     page.get_by_label("Clue, as you would describe it").fill("Tram ticket")
     page.get_by_label("Where it points (optional)").fill("Lyon, FR")

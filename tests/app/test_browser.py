@@ -359,7 +359,7 @@ def test_the_analyst_walk_of_issue_15(walk_server, browser_page, tmp_path):
         page.get_by_role("button", name="Run").click()
         page.get_by_text("Open a series from the result").wait_for(timeout=90_000)
         _shot(page, f"{n}-lead-{lead}")
-        page.get_by_role("button", name="Open", exact=True).click()
+        page.locator(".st-key-lead_open_btn button").click()
         page.wait_for_url("**/series?series=*", timeout=60_000)
         _shot(page, f"{n}b-opened-from-{lead}")
 
@@ -372,7 +372,7 @@ def test_the_analyst_walk_of_issue_15(walk_server, browser_page, tmp_path):
     page.get_by_role("button", name="Run").click()
     page.get_by_text("Open a series from the result").wait_for(timeout=90_000)
     _shot(page, "07-lead-path")
-    page.get_by_role("button", name="Open", exact=True).click()
+    page.locator(".st-key-lead_open_btn button").click()
     page.wait_for_url("**/series?series=*", timeout=60_000)
 
     _go(page, f"{url}/console", "Cypher console")

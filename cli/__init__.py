@@ -18,6 +18,17 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root(
+    wide: bool = typer.Option(
+        False, "--wide", help="Tables show every column, however wide the terminal."
+    ),
+) -> None:
+    from cli import common
+
+    common.WIDE = wide
+
+
 def _mount() -> None:
     import importlib
 

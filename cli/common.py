@@ -13,6 +13,8 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.table import Table
 
+from graph import display
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -54,11 +56,32 @@ def jsonable(v: Any) -> Any:
     return str(v)
 
 
-def cell(v: Any) -> str:
-    v = jsonable(v)
-    if isinstance(v, dict | list):
-        return json.dumps(v, ensure_ascii=False)
-    return "" if v is None else str(v)
+#: ``cluegraph --wide``: tables show every column, however wide the terminal.
+WIDE = False
+
+
+def cell(v: Any, column: str = "") -> str:
+    """A value as a person reads it (graph/display.py): never JSON in a cell."""
+    return display.text(jsonable(v), column)
+
+
+def fit_columns(columns: Sequence[str], rows: Sequence[dict[str, Any]], width: int) -> list[str]:
+    """The leading columns that fit ``width`` characters (each at least its header or
+    12 characters wide, up to 40; rich wraps the text inside), at least two.
+
+    >>> fit_columns(["a", "b", "c"], [{"a": "x" * 30, "b": "y" * 30, "c": "z"}], 32)
+    ['a', 'b']
+    """
+    kept: list[str] = []
+    used = 1
+    for c in columns:
+        longest = max([len(cell(r.get(c), c)) for r in rows] + [len(display.label(c))])
+        need = min(40, max(len(display.label(c)), min(longest, 12))) + 3
+        if kept and len(kept) >= 2 and used + need > width:
+            break
+        kept.append(c)
+        used += need
+    return kept
 
 
 def print_rows(
@@ -82,19 +105,39 @@ def print_rows(
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(columns)
         for r in rows:
-            w.writerow([cell(r.get(c)) for c in columns])
+            w.writerow([_csv(r.get(c)) for c in columns])
     else:
+        shown = list(columns) if WIDE else fit_columns(columns, rows, console.width)
         t = Table(title=title, show_lines=False)
-        for c in columns:
-            t.add_column(c, overflow="fold")
+        for c in shown:
+            t.add_column(display.label(c), overflow="fold")
         for r in rows:
-            t.add_row(*[cell(r.get(c)) for c in columns])
+            t.add_row(*[cell(r.get(c), c) for c in shown])
         console.print(t)
         console.print(
             f"{len(rows)} row(s)" + (" (truncated at the row limit)" if truncated else "")
         )
+        hidden = [c for c in columns if c not in shown]
+        if hidden:
+            console.print(
+                f"{len(hidden)} more column(s) do not fit {console.width} characters: "
+                f"{', '.join(hidden)} (cluegraph --wide ... shows them, --format csv|json "
+                "gives everything)",
+                style="dim",
+                highlight=False,
+            )
     if truncated and fmt != Format.table:
         err_console.print(f"note: truncated at {len(rows)} rows (raise --limit)")
+
+
+def _csv(v: Any) -> str:
+    """A CSV cell: a list of plain values as ``a;b``, anything else as the app exports it."""
+    v = jsonable(v)
+    if isinstance(v, list) and all(not isinstance(x, list | dict) for x in v):
+        return ";".join("" if x is None else str(x) for x in v)
+    if isinstance(v, dict | list):
+        return json.dumps(v, ensure_ascii=False)
+    return "" if v is None else str(v)
 
 
 def parse_params(items: list[str] | None) -> dict[str, Any]:

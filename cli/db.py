@@ -53,6 +53,7 @@ def status() -> None:
         console.print(f"version  Neo4j {info['version']} {info['edition']}")
         console.print(f"nodes    {info['nodes']:,}")
         console.print(f"rels     {info['relationships']:,}")
+        headline(db.get_driver())
         return
     st = LocalServer().status()
     if not st.running:
@@ -63,6 +64,16 @@ def status() -> None:
     console.print(f"store    {_human(st.store_bytes)} in {s.home / 'neo4j' / 'data'}")
     console.print(f"nodes    {st.nodes:,}")
     console.print(f"rels     {st.relationships:,}")
+    headline(db.get_driver())
+
+
+def headline(driver) -> None:
+    """The headline figures, as the app's Overview shows them, each with what it counts."""
+    from graph import counts
+
+    figures = counts.headline(driver)
+    for label, value, words in counts.lines(figures):
+        console.print(f"{label.lower():<20} {value:>9}  [dim]{words}[/]", highlight=False)
 
 
 @app.command()

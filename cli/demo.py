@@ -111,9 +111,15 @@ def up(
         for col in ("load", "source", "read", "written", "skipped", "status"):
             t.add_column(col)
         for r in result.reports:
-            status = "ok" if r.status == "done" else r.status
+            status = _status(r)
             t.add_row(r.kind, r.source, str(r.read), str(r.written), str(r.skipped), status)
         out.print(t)
+        out.print(
+            "read: rows (or files) in the input; written: stored (a row repeating an id "
+            "updates the same node, so the graph may hold fewer); skipped: refused rows, "
+            "each with its error; partial: some rows refused.",
+            style="dim",
+        )
         if result.visual:
             v = result.visual
             out.print(
@@ -124,15 +130,29 @@ def up(
             )
         if result.links:
             out.print(
-                f"links: {result.links.get('links')} between series, "
-                f"{result.links.get('cross_country')} across countries"
+                f"links rebuilt: {result.links.get('links')} between series, "
+                f"{result.links.get('cross_country')} across countries at any score"
             )
+    from cli.db import headline
+
+    out.print("[bold]the graph now holds[/] (as the app's Overview counts):")
+    headline(drv)
     truth = json.loads((world / "truth.json").read_text(encoding="utf-8"))
     scen = truth.get("scenario") or {}
     if scen:
         out.print(f"[bold]trainer scenario:[/] {scen.get('title', '')}")
     out.print(f"world files: {world}")
     _demo_account(out, drv)
+
+
+def _status(r) -> str:
+    """refused (the file was refused), failed (rows refused, none written), partial (some
+    rows refused), ok."""
+    if r.refused:
+        return "refused"
+    if r.errors and not r.written:
+        return "failed"
+    return "partial" if r.errors else "ok"
 
 
 #: The account `cluegraph demo up` creates on a machine that has no users file yet.

@@ -50,9 +50,11 @@ def _command(lead: Lead):
         res = lead.run(db.get_driver(), **given)
         print_rows(res.columns, res.rows, fmt, title=lead.name, truncated=res.truncated)
         if fmt == Format.table and res.summary:
-            extra = {k: v for k, v in res.summary.items() if v not in (None, [], {})}
-            if extra:
-                console.print(json.dumps(extra, ensure_ascii=False), style="dim", highlight=False)
+            for k, v in res.summary.items():
+                if v in (None, [], {}):
+                    continue
+                shown = ", ".join(map(str, v)) if isinstance(v, list | tuple) else str(v)
+                console.print(f"{k.replace('_', ' ')}: {shown}", style="dim", highlight=False)
         elif res.summary.get("loaded"):
             err_console.print(f"loaded: {json.dumps(res.summary['loaded'])}")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import neo4j
 
-from graph import db
+from graph import db, queries
 from graph.errors import InvalidInput, NotFound
 from graph.schema import CLUE_TYPES
 
@@ -74,6 +74,19 @@ class ClueAdded:
     location_id: str | None = None
     links_updated: bool = False
     notes: list[str] = field(default_factory=list)
+    #: Where the clue points, as a person reads it ("Nantes, FR"), and that place's country.
+    place: str | None = None
+    place_country: str | None = None
+    #: series id -> the countries investigating it (for the "another country" warning).
+    series_countries: dict[str, list[str]] = field(default_factory=dict)
+
+    def elsewhere(self) -> dict[str, list[str]]:
+        """The series investigated only in countries other than the clue's place's."""
+        if not self.place_country:
+            return {}
+        return {
+            s: cs for s, cs in self.series_countries.items() if cs and self.place_country not in cs
+        }
 
 
 def normalise(text: str) -> str:
@@ -215,6 +228,20 @@ def add_clue(
         out.location_id = _point_to(driver, params, params["locationHint"], analyst)
         if out.location_id is None:
             out.notes.append("the place hint could not be resolved; it was kept as text")
+        else:
+            ctx = db.records(
+                driver,
+                queries.clue_place_context(),
+                name="app.clue.place_context",
+                placeId=out.location_id,
+                series=series,
+            )
+            if ctx:
+                out.place = ctx[0]["place"]
+                out.place_country = ctx[0]["placeCountry"]
+                out.series_countries = {
+                    x["series"]: sorted(x["countries"]) for x in ctx[0]["seriesCountries"]
+                }
     out.links_updated, note = update_links(driver, series)
     if note:
         out.notes.append(note)

@@ -213,6 +213,7 @@ CROSS_COUNTRY_COLUMNS = [
     "countries_a",
     "countries_b",
     "score",
+    "judgement",
     "kinds",
     "evidence",
 ]
@@ -238,7 +239,13 @@ def cross_country(
         r["countries_a"] = sorted(r["countries_a"])
         r["countries_b"] = sorted(r["countries_b"])
         r["evidence"] = _short_evidence(r["evidence"])
-    return _result(CROSS_COUNTRY_COLUMNS, rows)
+    ms = _min_score(min_score)
+    return _result(
+        CROSS_COUNTRY_COLUMNS,
+        rows,
+        counted=f"{len(rows)} cross-country links scoring at least {ms:g} or confirmed, "
+        "never rejected (the Overview's figure at the same score and without filters)",
+    )
 
 
 def identified_neighbour(
@@ -496,7 +503,14 @@ def path(
         "judgement",
         "evidence",
     ]
-    return _result(cols, rows, found=bool(rows), hops=len(rows))
+    return _result(
+        cols,
+        rows,
+        found=bool(rows),
+        hops=len(rows),
+        min_score=f"links scoring at least {ms:g} (the leads' default, "
+        "CLUEGRAPH_LINK_MIN_SCORE; lower it with min_score to go through weaker links)",
+    )
 
 
 # ----------------------------------------------------------------------------- triage

@@ -157,8 +157,10 @@ def default_min_score() -> float:
 def overview_counts(
     driver: neo4j.Driver, min_score: float | None = None, *, user: User | None = None
 ) -> dict[str, int]:
-    """Headline counts: cases, series, media, identifiedVictims, countries,
-    crossCountryLinks (score at least ``min_score``, not rejected) and crossCountryLinksAll.
+    """Headline counts (graph/counts.py says what each one counts): cases, series, media
+    (distinct files), mediaLoaded (files written by media loads), identifiedVictims,
+    countries, crossCountryLinks (as the cross-country lead counts them: score at least
+    ``min_score`` or confirmed, never rejected) and crossCountryLinksAll.
 
     >>> sorted(EMPTY_COUNTS)[:2]
     ['cases', 'countries']
@@ -172,6 +174,7 @@ EMPTY_COUNTS = {
     "cases": 0,
     "series": 0,
     "media": 0,
+    "mediaLoaded": 0,
     "identifiedVictims": 0,
     "countries": 0,
     "crossCountryLinks": 0,
@@ -199,11 +202,39 @@ def latest_loads(
 
 # ------------------------------------------------------------------ places and map
 def places(
-    driver: neo4j.Driver, country: str | None = None, limit: int = 5000, *, user: User | None = None
+    driver: neo4j.Driver,
+    country: str | None = None,
+    limit: int = 5000,
+    series: str | None = None,
+    case: str | None = None,
+    *,
+    user: User | None = None,
 ) -> Result:
-    """Places with coordinates and the number of series/media there (geotags and clues)."""
-    params = {"country": _blank(country), "limit": limit}
+    """Places with coordinates and the number of series/media there (geotags and clues),
+    optionally only where one series, or the series of one case, are seen."""
+    params = {
+        "country": _blank(country),
+        "limit": limit,
+        "series": _blank(series),
+        "case": _blank(case),
+    }
     return _read(driver, "page_places", params, cap=limit, user=user)
+
+
+def agency_names(driver: neo4j.Driver, *, user: User | None = None) -> dict[str, str]:
+    """Agency id -> "name (country)", as deconfliction needs it ("Politie TBKK (NL)")."""
+    res = _read(driver, "page_agency_names", {"limit": 100_000}, cap=100_000, user=user)
+    return {r["id"]: agency_label(r["id"], r.get("name"), r.get("country")) for r in res.rows}
+
+
+def agency_label(agency_id: str, name: str | None, country: str | None) -> str:
+    """ "Politie TBKK (NL)"; the id when the agency has no name.
+
+    >>> agency_label("NL-NP", "Politie TBKK", "NL"), agency_label("X-1", None, None)
+    ('Politie TBKK (NL)', 'X-1')
+    """
+    label = name or agency_id
+    return f"{label} ({country})" if country else label
 
 
 def countries(driver: neo4j.Driver, *, user: User | None = None) -> Result:
@@ -269,13 +300,15 @@ def search_series(
         "status": status,
         "skip": _whole(skip, "skip"),
         "limit": _whole(limit, "limit", 1, 10_000) + 1,
+        "minScore": default_min_score(),
     }
     return _read(driver, "page_series_search", params, cap=params["limit"] - 1, user=user)
 
 
 def series_detail(driver: neo4j.Driver, series_id: str, *, user: User | None = None) -> dict:
     """The series with its cases (agency, country) and counts; NotFound if there is none."""
-    res = _read(driver, "page_series_detail", {"seriesId": series_id}, cap=1, user=user)
+    params = {"seriesId": series_id, "minScore": default_min_score()}
+    res = _read(driver, "page_series_detail", params, cap=1, user=user)
     if not res.rows:
         raise NotFound(f"there is no series {series_id!r}")
     row = dict(res.rows[0])
@@ -845,7 +878,17 @@ def export_table(
 
 
 def _csv_safe(v: Any) -> str:
-    if isinstance(v, list | dict):
+    """One CSV cell: a list of plain values as ``S-0006;S-0055``, evidence as
+    ``kind: detail | kind: detail``, other structures as JSON.
+
+    >>> _csv_safe(["S-0006", "S-0055"]), _csv_safe([{"kind": "same_camera", "detail": "x"}])
+    ('S-0006;S-0055', 'same_camera: x')
+    """
+    if isinstance(v, list) and all(not isinstance(x, list | dict) for x in v):
+        s = ";".join("" if x is None else str(x) for x in v)
+    elif isinstance(v, list) and all(isinstance(x, dict) and "kind" in x for x in v):
+        s = " | ".join(f"{x.get('kind')}: {x.get('detail', '')}" for x in v)
+    elif isinstance(v, list | dict):
         s = json.dumps(v, default=str, ensure_ascii=False)
     else:
         s = str(v)

@@ -18,8 +18,9 @@ ANY = "(any)"
 def render() -> None:
     guard.page("Clue board")
     st.caption(
-        "A clue recognisable in one country is easily missed in another: clues seen in "
-        "several countries come first. Rare clues weigh more in the links than common ones."
+        "Most useful first: clues shown in several series, ranked by the countries they "
+        "span per series (a rare clue across borders is a lead; a white wall in 21 series "
+        "is not), then the rarest. Rare clues also weigh more in the links."
     )
     types = S.load("clue_types")
     if types is None:
@@ -127,8 +128,15 @@ def add_form() -> None:
     S.clear_caches()
     msg = f"Clue **{C.md(added.clue_id)}** added to {kind} {C.md(target)}"
     if added.location_id:
-        msg += f", pointing to {C.md(added.location_id)}"
+        msg += f", pointing to {C.md(added.place or added.location_id)}"
     st.success(msg + ".")
+    for sid, countries in added.elsewhere().items():
+        st.warning(
+            f"This clue points to **{C.md(added.place or '')}** ({C.md(added.place_country)}), "
+            f"but series **{C.md(sid)}** is investigated in **{C.md(', '.join(countries))}**: "
+            "it may be the lead, or a mistake — check the clue before acting on it.",
+            icon=":material/travel_explore:",
+        )
     for note in added.notes:
         st.caption(note)
     if added.links_updated:

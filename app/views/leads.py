@@ -56,6 +56,34 @@ def field(p, key: str):
     return st.text_input(label, value="" if default is None else str(default), help=help_, key=key)
 
 
+#: Result columns that hold series ids (one id or a list of ids).
+SERIES_COLUMNS = (
+    "series",
+    "series_a",
+    "series_b",
+    "seriesId",
+    "series_id",
+    "from_series",
+    "to_series",
+    "other_series",
+    "neighbour",
+)
+
+
+def result_series(rows: list[dict], columns: list[str]) -> list[str]:
+    """Every series id of a lead's result, one per id (a cluster's ``series`` is a list)."""
+    out: set[str] = set()
+    for r in rows:
+        for c in columns:
+            if c not in SERIES_COLUMNS:
+                continue
+            v = r.get(c)
+            for x in v if isinstance(v, list | tuple) else [v]:
+                if isinstance(x, str) and x:
+                    out.add(x)
+    return sorted(out)
+
+
 def render() -> None:
     guard.page("Leads")
     catalog = pages.leads()
@@ -114,14 +142,7 @@ def render() -> None:
     st.caption(f"{len(rows)} row(s)" + (" — cut at the row limit" if truncated else ""))
     C.table(C.labelled_kinds(rows), columns, truncated=truncated, key=f"lead-table-{name}")
     C.downloads(columns, rows, f"lead-{name}")
-    series_ids = sorted(
-        {
-            str(r[c])
-            for r in rows
-            for c in columns
-            if c in ("series", "series_a", "series_b", "seriesId", "series_id") and r.get(c)
-        }
-    )
+    series_ids = result_series(rows, columns)
     if series_ids:
         c1, c2 = st.columns([3, 1])
         pick = c1.selectbox("Open a series from the result", series_ids, key="lead_open_pick")

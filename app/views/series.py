@@ -13,7 +13,7 @@ import streamlit as st
 from app import components as C
 from app import guard, visual_panels
 from app import state as S
-from graph import pages
+from graph import display, pages
 from graph.errors import GraphError
 from graph.schema import JUDGEMENTS, SERIES_STATUSES
 
@@ -102,10 +102,17 @@ def show(sid: str) -> None:
         st.session_state[_AUDITED] = sid
         guard.audit("series.view", {"series": sid}, 1)
     st.subheader(f"{C.md(d['id'])} · {C.md(d.get('name') or '')}")
+    agencies = sorted(
+        {
+            pages.agency_label(c["agencyId"], c.get("agencyName"), c.get("country"))
+            for c in d["cases"]
+            if c.get("agencyId")
+        }
+    )
     st.markdown(
         f":gray-badge[{C.md(d.get('status') or 'status unknown')}] "
         f"countries **{C.md(', '.join(d['countries']) or 'none')}** · "
-        f"agencies **{C.md(', '.join(d['agencies']) or 'none')}**"
+        f"agencies **{C.md(', '.join(agencies) or 'none')}**"
     )
     m = st.columns(5)
     m[0].metric("Cases", len(d["cases"]))
@@ -116,7 +123,7 @@ def show(sid: str) -> None:
     if len(d["agencies"]) > 1:
         st.warning(
             f"{len(d['agencies'])} agencies work on this series "
-            f"({C.md(', '.join(d['agencies']))}): coordinate before acting.",
+            f"({C.md('; '.join(agencies))}): coordinate before acting.",
             icon=":material/group:",
         )
     t_links, t_media, t_cases, t_victims, t_clues = st.tabs(
@@ -175,7 +182,12 @@ def link_card(sid: str, row: dict, can_judge: bool) -> None:
         badge = ""
         if judgement:
             colour = {"confirmed": "green", "rejected": "red"}.get(judgement, "orange")
-            badge = f" :{colour}-badge[{C.md(judgement)} by {C.md(row.get('judgedBy') or '?')}]"
+            when = C.when(row.get("judgedAt"))
+            badge = (
+                f" :{colour}-badge[{C.md(judgement)} by {C.md(row.get('judgedBy') or '?')}"
+                + (f" on {C.md(when)}" if when else "")
+                + "]"
+            )
         cc = " :violet-badge[cross-country]" if row.get("crossCountry") else ""
         score = row.get("score")
         score_txt = f" — score **{score:.2f}**" if isinstance(score, int | float) else ""
@@ -184,6 +196,8 @@ def link_card(sid: str, row: dict, can_judge: bool) -> None:
             f"{C.md(', '.join(row.get('otherCountries') or []) or 'no country')}{score_txt}"
         )
         head.markdown(f"{C.kinds_text(row.get('kinds'))}{cc}{badge}")
+        if judgement and row.get("judgementNote"):
+            head.markdown(f":material/sticky_note_2: Note: *{C.md(row['judgementNote'])}*")
         if btn.button(
             "Open", key=f"open-{C.stable_key(sid, other)}", icon=":material/open_in_new:"
         ):
@@ -230,33 +244,35 @@ def media(sid: str, total: int) -> None:
     if not res.rows:
         st.caption("No media in this series.")
         return
+    shown = [
+        {
+            **r,
+            "camera": display.camera(r.get("make"), r.get("model")),
+            "place": ", ".join(x for x in (r.get("place"), r.get("placeCountry")) if x),
+        }
+        for r in res.rows
+    ]
     C.table(
-        res.rows,
+        shown,
         [
             "fileName",
             "kind",
+            "capturedAt",
+            "camera",
+            "serial",
+            "place",
+            "otherSeries",
+            "nearDuplicates",
+            "width",
+            "height",
             "sha256",
             "md5",
             "sha1",
             "pdq",
-            "width",
-            "height",
-            "capturedAt",
-            "make",
-            "model",
-            "serial",
-            "place",
-            "placeCountry",
             "lat",
             "lon",
-            "otherSeries",
-            "nearDuplicates",
         ],
         key=f"media-{C.stable_key(sid, skip)}",
-        column_config={
-            "otherSeries": "in other series",
-            "nearDuplicates": "near-duplicates",
-        },
     )
     C.pager(key, pages.PAGE_SIZE, res.truncated, len(res.rows))
     on_disk = [r for r in res.rows if r.get("path") and Path(r["path"]).is_file()]

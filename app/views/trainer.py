@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app import answers as A
 from app import components as C
 from app import guard
 from app import state as S
@@ -166,35 +167,59 @@ def scenario(sc: dict, folder: Path, prefix: str = "") -> None:
                 if ok is True:
                     st.success("Right.")
                 elif ok is False:
-                    st.warning("Not quite: look again, or open the answer.")
+                    st.warning(
+                        "Not quite: " + C.md(expected_text(n, guess, answers, step.get("expect"))),
+                        icon=":material/help:",
+                    )
             with st.expander("Answer"):
                 st.markdown(C.md(step.get("answer", "")))
 
 
 def check(n: int | None, guess: str, answers: dict, expect: list[str] | None = None) -> bool | None:
-    """Whether ``guess`` holds the key fact of step ``n`` (None: no automatic check);
-    a step that lists what it ``expect``s (the visual exercises) is checked against that.
+    """Whether ``guess`` holds the key fact of step ``n`` (None: no automatic check); a step
+    that lists what it ``expect``s (the visual exercises) is checked against that.
+
+    Case and accents never matter; a country may be named by code, name in several
+    languages or synonym (app/answers.py).
 
     >>> check(1, "S-0003 and S-0025", {}, ["S-0003", "S-0025"])
     True
     """
-    g = guess.lower()
-    expected: list[str] = []
-    if expect:
-        expected = list(expect)
-    elif n == 1 and answers.get("series"):
-        expected = [answers["series"]]
-    elif n == 3:
-        expected = list(answers.get("linked_series") or [])
-    elif n == 4 and (answers.get("camera") or {}).get("serial"):
-        expected = [answers["camera"]["serial"]]
-    elif n == 5 and (answers.get("place") or {}).get("name"):
-        expected = [answers["place"]["name"]]
-    elif n == 2 and answers.get("country"):
-        expected = [answers["country"]]
+    expected = list(expect) if expect else _expected(n, answers)
     if not expected:
         return None
-    return all(str(e).lower() in g for e in expected)
+    if n == 2:
+        want = A.country_code(expected[0])
+        return want is not None and want in A.countries_in(guess)
+    return all(A.mentions(guess, str(e)) for e in expected)
+
+
+def _expected(n: int | None, answers: dict) -> list[str]:
+    if n == 1 and answers.get("series"):
+        return [answers["series"]]
+    if n == 3:
+        return list(answers.get("linked_series") or [])
+    if n == 4 and (answers.get("camera") or {}).get("serial"):
+        return [answers["camera"]["serial"]]
+    if n == 5 and (answers.get("place") or {}).get("name"):
+        return [answers["place"]["name"]]
+    if n == 2 and answers.get("country"):
+        return [answers["country"]]
+    return []
+
+
+def expected_text(
+    n: int | None, guess: str, answers: dict, expect: list[str] | None = None
+) -> str:
+    """What was expected, and what the guess named, for the message after a wrong try."""
+    expected = list(expect) if expect else _expected(n, answers)
+    if n == 2 and expected and not expect:
+        code = A.country_code(expected[0])
+        want = A.country_label(code) if code else expected[0]
+        named = [A.country_label(c) for c in A.countries_in(guess)]
+        you = f"your answer names {', '.join(named)}" if named else "your answer names no country"
+        return f"the country expected is {want}; {you}."
+    return f"the answer must mention {', '.join(map(str, expected))} (case and accents ignored)."
 
 
 if __name__ == "__main__":

@@ -166,7 +166,15 @@ def render() -> None:
             C.table(rows, columns, truncated=truncated, key="triage-table")
     else:
         summary(rows)
-        C.table(rows, columns, truncated=truncated, key="triage-table")
+        columns = ordered(list(columns))
+        names = S.load("agency_names") or {}
+        shown = [
+            {**r, "agencies": [names.get(a, a) for a in r.get("agencies") or []]}
+            if isinstance(r.get("agencies"), list)
+            else r
+            for r in rows
+        ]
+        C.table(shown, columns, truncated=truncated, key="triage-table")
         C.downloads(columns, rows, "triage")
         moments(rows)
     clips()
@@ -187,14 +195,21 @@ def clips() -> None:
 
 
 def moments(rows: list[dict]) -> None:
-    """Matches that involve a video, side by side: the upload at its moment and the
-    matched file at its own (when the file is reachable from this machine)."""
-    hits = [r for r in rows if r.get("method") in VIDEO_METHODS and r.get("sha256")]
+    """Each match side by side: the uploaded file (an image, or a clip at its moment) and
+    the matched file (an image, or a clip at its own moment) when it is reachable from
+    this machine, both blurred until revealed, with the distance and the method."""
+    pics = st.session_state.get(UPLOAD_PICTURES) or {}
+    hits = [
+        r
+        for r in rows
+        if r.get("sha256")
+        and r.get("match") not in (None, "none")
+        and (r.get("method") in VIDEO_METHODS or str(r.get("input") or "") in pics)
+    ]
     if not hits:
         return
-    pics = st.session_state.get(UPLOAD_PICTURES) or {}
     files = S.load("media_files", tuple(sorted({r["sha256"] for r in hits}))) or {}
-    st.markdown("**Matching moments**")
+    st.markdown("**Side by side** — your file (left) and the match (right)")
     for k, r in enumerate(hits[:10]):
         name = str(r.get("input") or "")
         pic = pics.get(name) or {}
@@ -209,8 +224,7 @@ def moments(rows: list[dict]) -> None:
             st.markdown(
                 f"{C.md(name)} {_when(r.get('at_input'))} ↔ "
                 f"{C.md(other.get('fileName') or C.short_hash(r['sha256']))} "
-                f"{_when(r.get('at_match'))} — PDQ distance {r.get('pdq_distance')} "
-                f"({C.md(r.get('method'))}){C.md(share)}"
+                f"{_when(r.get('at_match'))} — {C.md(distance(r))}{C.md(share)}"
             )
             left, right = st.columns(2)
             with left:
@@ -221,12 +235,34 @@ def moments(rows: list[dict]) -> None:
                     C.frame_strip([(at, png)] if png else [], pic["sha256"], size=200,
                                   where=f"-m{k}")  # fmt: skip
                 elif pic.get("thumb"):
-                    C.frame_strip([(0.0, pic["thumb"])], pic["sha256"], size=200, where=f"-m{k}")
+                    C.frame_strip(
+                        [(0.0, pic["thumb"])], pic["sha256"], size=200, where=f"-m{k}", still=True
+                    )
                 else:
                     st.caption("no picture of this input")
             with right:
                 C.picture(other.get("path"), r["sha256"], other.get("kind"), r.get("at_match"),
                           size=200, where=f"-m{k}")  # fmt: skip
+
+
+def distance(r: dict) -> str:
+    """ "identical file (sha256)", "PDQ distance 12 of 256 (pdq)"."""
+    method = r.get("method") or r.get("match") or "?"
+    if r.get("pdq_distance") is not None:
+        return f"PDQ distance {r['pdq_distance']} of 256 ({method})"
+    if r.get("phash_distance") is not None:
+        return f"pHash distance {r['phash_distance']} of 64 ({method})"
+    return f"identical file ({method})" if r.get("match") == "exact" else str(method)
+
+
+#: Triage columns in the order an analyst reads them: who holds it before the hash.
+FIRST = ("input", "match", "method", "series", "countries", "agencies", "cases", "file_name")
+
+
+def ordered(columns: list[str]) -> list[str]:
+    """``columns`` with series, countries and agencies before the hashes."""
+    head = [c for c in FIRST if c in columns]
+    return head + [c for c in columns if c not in head]
 
 
 def _when(t) -> str:
@@ -257,8 +293,13 @@ def summary(rows: list[dict]) -> None:
     if kinds and set(kinds) != {""}:
         st.caption(" · ".join(f"{k or 'match'}: {n}" for k, n in kinds.most_common()))
     if agencies:
+        names = S.load("agency_names") or {}
+        held = [
+            f"**{C.md(names.get(a, a))}** ({n} match{'es' if n > 1 else ''})"
+            for a, n in agencies.most_common()
+        ]
         st.info(
-            "Already held by: " + ", ".join(f"{C.md(a)} ({n})" for a, n in agencies.most_common()),
+            "Already held by: " + "; ".join(held),
             icon=":material/group:",
         )
     if series:

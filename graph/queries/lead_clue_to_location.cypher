@@ -6,7 +6,7 @@ WHERE (place:Location OR place:Country) AND ($clueType IS NULL OR c.type = $clue
 WITH c, p, place,
      CASE WHEN place:Country THEN place.code ELSE place.countryCode END AS placeCountry,
      CASE WHEN place:Country THEN coalesce(place.name, place.code)
-          ELSE coalesce(place.name, place.id) END AS placeName
+          ELSE coalesce(place.name, place.id) + coalesce(', ' + place.countryCode, '') END AS placeName
 WHERE $country IS NULL OR placeCountry = $country
 CALL (c) {
   MATCH (s:Series)-[:SHOWS]->(c) RETURN s

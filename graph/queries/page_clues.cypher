@@ -1,4 +1,4 @@
-// Clues, optionally of one type or containing a text, with the series and countries that show them and where they point; most countries first.
+// Clues, optionally of one type or containing a text, with the series and countries that show them and where they point; most useful first: clues on several series, then those spanning most countries per series (rare and cross-border), then the rarest.
 // $type: string or null   $text: string ('' = any)   $skip: integer   $limit: integer
 // Returns: id, type, label, value, media, series, countries, pointsTo, analysts
 MATCH (c:Clue)
@@ -14,7 +14,9 @@ CALL (c) {
 }
 CALL (c) {
   OPTIONAL MATCH (c)-[:POINTS_TO]->(p)
-  RETURN collect(DISTINCT coalesce(p.name, p.code)) AS pointsTo
+  RETURN collect(DISTINCT CASE WHEN p:Location
+                               THEN coalesce(p.name, p.id) + coalesce(', ' + p.countryCode, '')
+                               ELSE coalesce(p.name, p.code) END) AS pointsTo
 }
 CALL (c) {
   OPTIONAL MATCH (c)<-[r:SHOWS]-()
@@ -22,6 +24,8 @@ CALL (c) {
 }
 RETURN c.id AS id, c.type AS type, c.label AS label, c.value AS value,
        COUNT { (c)<-[:SHOWS]-(:Media) } AS media, series, countries, pointsTo, analysts
-ORDER BY size(countries) DESC, series DESC, id
+ORDER BY CASE WHEN series >= 2 THEN 0 ELSE 1 END,
+         toFloat(size(countries)) / CASE WHEN series > 0 THEN series ELSE 1 END DESC,
+         series, id
 SKIP $skip
 LIMIT $limit

@@ -1,5 +1,6 @@
 // Places (gazetteer places and GPS points) with the series and media geotagged there or pointed to by clues, optionally in one country.
 // $country: string or null (ISO 3166-1 alpha-2; null = every country)   $limit: integer
+// $series: string or null (only places where this series is seen)   $case: string or null (only places of the series this case investigates)
 // Returns: id, name, admin1, countryCode, lat, lon, kind, series, media, seriesIds
 MATCH (l:Location)
 WHERE ($country IS NULL OR l.countryCode = $country)
@@ -16,6 +17,9 @@ CALL (l) {
   RETURN collect(DISTINCT sid) AS clueSeries
 }
 WITH l, media, geoSeries + [sid IN clueSeries WHERE NOT sid IN geoSeries] AS seriesIds
+WHERE ($series IS NULL OR $series IN seriesIds)
+  AND ($case IS NULL OR any(sid IN seriesIds
+                            WHERE EXISTS { (:Case {id: $case})-[:INVESTIGATES]->(:Series {id: sid}) }))
 RETURN l.id AS id, l.name AS name, l.admin1 AS admin1, l.countryCode AS countryCode,
        l.lat AS lat, l.lon AS lon, l.kind AS kind,
        size(seriesIds) AS series, media, seriesIds[0..20] AS seriesIds

@@ -13,7 +13,9 @@ WITH c, collect(DISTINCT shownOn) AS shownOn, count(DISTINCT sha256) AS media,
      collect(DISTINCT r.analyst) AS analysts, max(r.confidence) AS confidence
 CALL (c) {
   OPTIONAL MATCH (c)-[:POINTS_TO]->(p)
-  RETURN collect(DISTINCT coalesce(p.name, p.code)) AS pointsTo
+  RETURN collect(DISTINCT CASE WHEN p:Location
+                               THEN coalesce(p.name, p.id) + coalesce(', ' + p.countryCode, '')
+                               ELSE coalesce(p.name, p.code) END) AS pointsTo
 }
 CALL (c) {
   OPTIONAL MATCH (c)<-[:SHOWS]-(x)

@@ -1,5 +1,5 @@
 // One series: its cases with their agencies and countries, and how many media, victims and links it has.
-// $seriesId: string
+// $seriesId: string   $minScore: float (crossCountryLinks: the cross-country lead's links of this series: at or above it or confirmed, never rejected)
 // Returns: id, name, status, source, cases, media, victims, identifiedVictims, links, crossCountryLinks
 MATCH (s:Series {id: $seriesId})
 CALL (s) {
@@ -17,4 +17,6 @@ RETURN s.id AS id, s.name AS name, s.status AS status, s.source AS source, cases
        COUNT { (s)-[:FEATURES]->(:Victim) } AS victims,
        COUNT { (s)-[:FEATURES]->(:Victim {identified: true}) } AS identifiedVictims,
        COUNT { (s)-[:LINKED]-(:Series) } AS links,
-       COUNT { (s)-[:LINKED {crossCountry: true}]-(:Series) } AS crossCountryLinks
+       COUNT { (s)-[l:LINKED]-(:Series)
+               WHERE l.crossCountry = true AND coalesce(l.judgement, '') <> 'rejected'
+                 AND (l.score >= $minScore OR l.judgement = 'confirmed') } AS crossCountryLinks

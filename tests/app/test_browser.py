@@ -300,3 +300,189 @@ def test_same_scene_section_and_object_search_in_a_browser(server, visual_rooms,
     page.wait_for_timeout(2000)
     page.screenshot(path=str(OUT / "app-object-search.png"))
     assert not page.errors, page.errors
+
+
+# ------------------------------------------------------------------ issue 15: the walk
+def _scene(path: Path) -> Path:
+    """A benign drawn room (walls, a window, a poster, a lamp): enough texture for PDQ."""
+    from PIL import Image, ImageDraw
+
+    im = Image.new("RGB", (640, 480), (225, 215, 190))
+    d = ImageDraw.Draw(im)
+    d.rectangle([0, 330, 640, 480], fill=(120, 80, 50))
+    d.rectangle([60, 60, 250, 230], fill=(150, 200, 240), outline=(60, 60, 60), width=8)
+    d.line([155, 60, 155, 230], fill=(60, 60, 60), width=6)
+    d.rectangle([380, 50, 560, 260], fill=(200, 40, 60))
+    d.ellipse([420, 90, 520, 190], fill=(250, 210, 40))
+    d.polygon([(300, 330), (340, 200), (380, 330)], fill=(40, 120, 70))
+    for x in range(0, 640, 40):
+        d.line([x, 330, x + 30, 480], fill=(90, 60, 40), width=3)
+    im.save(path)
+    return path
+
+
+def _shot(page, name: str) -> None:
+    _wait_idle(page)
+    page.wait_for_timeout(1500)
+    OUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUT / f"walk-{name}.png"), full_page=True)
+
+
+def _go(page, url: str, text: str) -> None:
+    """Open ``url``; a reload is a new Streamlit session, so log in again when asked."""
+    page.goto(url, wait_until="domcontentloaded")
+    want = page.get_by_text(text, exact=False).first
+    login = page.get_by_label("User name")
+    for _ in range(180):
+        if login.count() and login.is_visible():
+            _log_in(page)
+            break
+        if want.count() and want.is_visible():
+            break
+        page.wait_for_timeout(500)
+    want.wait_for(timeout=90_000)
+    _wait_idle(page)
+
+
+@pytest.fixture
+def walk_server(driver, tmp_path, cli_env):
+    """The seed graph plus a drawn room loaded through the media loader into S-FR-1."""
+    from graph import links
+    from loaders.media import MediaLoadOptions, load_media
+
+    folder = tmp_path / "held"
+    folder.mkdir()
+    _scene(folder / "room.png")
+    seed(driver, None)
+    rep = load_media(driver, folder, MediaLoadOptions(case_id="C-FR-1", series_id="S-FR-1"))
+    assert not rep.errors, rep.errors
+    links.after_load(driver, rep)
+    yield from _serve(tmp_path, cli_env)
+
+
+def _serve(tmp_path, cli_env):
+    port = _free_port()
+    cg = shutil.which("cluegraph", path=str(Path(sys.executable).parent)) or "cluegraph"
+    log = open(tmp_path / "serve.log", "w+b")  # noqa: SIM115  (closed below)
+    env = {**cli_env, "CLUEGRAPH_SESSION_MINUTES": "60"}
+    proc = subprocess.Popen(
+        [cg, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=log,
+        stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"cluegraph serve did not start:\n{log.read().decode()[-2000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+def test_the_analyst_walk_of_issue_15(walk_server, browser_page, tmp_path):
+    """Triage a cropped and a bordered copy, follow the link, judge it with a note and see
+    the note, add a clue, run cross-country / clusters / path and open a series from each,
+    a console refusal, the map filtered to one series, the audit trail: a screenshot per
+    step under test-output/walk-*.png (each looked at by a person)."""
+    from PIL import Image, ImageOps
+
+    page, url = browser_page, walk_server
+    room = _scene(tmp_path / "original.png")
+    with Image.open(room) as im:
+        im.crop((40, 30, 600, 450)).save(tmp_path / "cropped.png")
+        ImageOps.expand(im, border=40, fill=(255, 255, 255)).save(tmp_path / "bordered.png")
+
+    page.goto(f"{url}/triage", wait_until="domcontentloaded")
+    _log_in(page)
+    page.get_by_text("Compare new files", exact=False).wait_for(timeout=90_000)
+    page.locator("input[type=file]").set_input_files(
+        [str(tmp_path / "cropped.png"), str(tmp_path / "bordered.png")]
+    )
+    page.get_by_role("button", name="Triage").click()
+    page.get_by_text("Side by side", exact=False).wait_for(timeout=120_000)
+    page.get_by_text("Already held by", exact=False).wait_for(timeout=60_000)
+    _shot(page, "01-triage")
+    assert "Office central mineurs (FR)" in page.inner_text("body")
+
+    _go(page, f"{url}/series?series=S-DE-1", "Poster wall")
+    _shot(page, "02-series-links")
+    page.get_by_text("unsure", exact=True).first.click()
+    page.get_by_label("Note (optional)").first.fill("same poster, check the frame")
+    page.get_by_role("button", name="Save").first.click()
+    page.get_by_text("same poster, check the frame", exact=False).first.wait_for(timeout=60_000)
+    _shot(page, "03-judged-with-note")
+
+    _go(page, f"{url}/clues", "Add a clue")
+    radio = page.locator('[data-testid="stRadio"]').filter(has_text="media").first
+    if not radio.is_visible():  # the form sits in a folded expander
+        page.get_by_text("Add a clue", exact=True).first.click()
+    page.locator('[data-testid="stRadio"]').filter(has_text="media").locator("label").filter(
+        has_text="series"
+    ).first.click()
+    page.get_by_label("Media hash (SHA-256, SHA-1 or MD5) or series id").fill("S-GB-1")
+    page.get_by_label("Clue, as you would describe it").fill("Tram ticket")
+    page.get_by_label("Where it points (optional)").fill("Lyon, FR")
+    page.get_by_role("button", name="Add clue").click()
+    page.get_by_text("may be the lead, or a mistake", exact=False).wait_for(timeout=120_000)
+    _shot(page, "04-clue-added-warning")
+
+    for lead, n in (("cross-country", "05"), ("clusters", "06")):
+        _go(page, f"{url}/leads", "Lead")
+        page.get_by_role("combobox").first.click()
+        page.get_by_role("option", name=lead, exact=False).first.click()
+        _wait_idle(page)
+        page.get_by_role("button", name="Run").click()
+        page.get_by_text("Open a series from the result").wait_for(timeout=90_000)
+        _shot(page, f"{n}-lead-{lead}")
+        page.locator(".st-key-lead_open_btn button").click()
+        page.wait_for_url("**/series?series=*", timeout=60_000)
+        _shot(page, f"{n}b-opened-from-{lead}")
+
+    _go(page, f"{url}/leads", "Lead")
+    page.get_by_role("combobox").first.click()
+    page.get_by_role("option", name="path", exact=False).first.click()
+    _wait_idle(page)
+    page.get_by_label("series_a *").fill("S-DE-1")
+    page.get_by_label("series_b *").fill("S-GB-1")
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text("Open a series from the result").wait_for(timeout=90_000)
+    _shot(page, "07-lead-path")
+    page.locator(".st-key-lead_open_btn button").click()
+    page.wait_for_url("**/series?series=*", timeout=60_000)
+
+    _go(page, f"{url}/console", "Cypher console")
+    page.locator("textarea").first.fill("MATCH (s:Series) DETACH DELETE s")
+    page.get_by_role("button", name="Run", exact=False).first.click()
+    page.locator('[data-testid="stAlert"]').filter(has_text="DELETE").or_(
+        page.locator('[data-testid="stAlert"]').filter(has_text="write")
+    ).first.wait_for(timeout=60_000)
+    _shot(page, "08-console-refusal")
+
+    _go(page, f"{url}/map", "Country")
+    page.get_by_label("Series").fill("S-GB-1")
+    page.keyboard.press("Enter")
+    page.get_by_text("Bristol", exact=False).first.wait_for(timeout=60_000)
+    page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for(timeout=60_000)
+    page.wait_for_timeout(3000)
+    _shot(page, "09-map-one-series")
+
+    _go(page, f"{url}/audit", "Audit")
+    _shot(page, "10-audit")
+    body = page.inner_text("body")
+    assert "link.judge" in body and "clue.add" in body
+    assert not page.errors, page.errors  # type: ignore[attr-defined]

@@ -467,6 +467,7 @@ def path(
     if not 1 <= int(max_hops) <= MAX_PATH_HOPS:
         raise InvalidInput(f"max_hops must be between 1 and {MAX_PATH_HOPS}, not {max_hops}")
     _series_exist(driver, series_a, series_b)
+    ms = _min_score(min_score)
     res = db.read(
         driver,
         queries.lead_path(),
@@ -475,7 +476,7 @@ def path(
         timeout=PATH_TIMEOUT,
         a=series_a,
         b=series_b,
-        minScore=_min_score(min_score),
+        minScore=ms,
         maxHops=int(max_hops),
     )
     rows = []

@@ -13,10 +13,11 @@ Both write an audit event (:mod:`graph.audit`) and update the links of the serie
 the file. The app's suggestions panel and ``cluegraph clues suggestions|accept|reject``
 call these three functions.
 
->>> # doctest: +SKIP
->>> rows = list_suggestions(driver, series_id="S1")
->>> accept(driver, rows[0]["sha256"], rows[0]["clue_id"], by="ana")["clue_id"]
-'language:pl'
+For example (needs a graph, so not a doctest)::
+
+    rows = list_suggestions(driver, series_id="S1")
+    accept(driver, rows[0]["sha256"], rows[0]["clue_id"], by="ana")["clue_id"]
+    'language:pl'
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,7 +24,7 @@ import neo4j
 
 from graph.schema import Label
 from loaders import fields, refs
-from loaders.base import CsvLoader, InvalidRecord, shown
+from loaders.base import CsvLoader, InvalidFields, InvalidRecord, shown
 from loaders.media import WRITE_MEDIA, media_row, temporal, write_media
 
 _HEX = re.compile(r"^[0-9a-f]+$")
@@ -107,79 +107,86 @@ class MediaRecordsLoader(CsvLoader):
 
     # ------------------------------------------------------------ one row
     def validate(self, raw: dict[str, str], file: str, line: int) -> dict[str, Any]:
-        col = ""
         get = _getter(raw)  # values arrive stripped (CsvLoader.rows)
-        try:
-            col = "sha256"
-            sha256 = _hex(get("sha256"), 64, "SHA-256")
-            props: dict[str, Any] = {}
-            col = "md5"
-            if get("md5"):
-                props["md5"] = _hex(get("md5"), 32, "MD5")
-            col = "sha1"
-            if get("sha1"):
-                props["sha1"] = _hex(get("sha1"), 40, "SHA-1")
-            col = "pdq"
-            if get("pdq"):
-                props["pdq"] = _hex(get("pdq"), 64, "PDQ hash")
-            col = "pdq_quality"
-            if get("pdq_quality"):
-                props["pdqQuality"] = _int(get("pdq_quality"), 0, 100)
-            col = "phash"
-            if get("phash"):
-                props["phash"] = _hex(get("phash"), 16, "pHash")
-            for c, key in (("width", "width"), ("height", "height"), ("bytes", "bytes")):
-                col = c
-                if get(c):
-                    props[key] = _int(get(c), 0)
-            col = "mime"
-            mime = get("mime").lower()
-            if mime:
-                if not _MIME.match(mime):
-                    raise ValueError("not an image/... or video/... MIME type")
-                props["mime"] = mime
-                props["kind"] = mime.split("/", 1)[0]
-            col = "captured_at"
-            if get("captured_at"):
-                props["capturedAt"] = temporal(fields.iso_datetime(get("captured_at")))
-            for c in ("make", "model", "serial"):
-                col = c
-                if get(c):
-                    props[c] = _text128(get(c))
-            col = "lat"
-            lat = _float(get("lat")) if get("lat") else None
-            col = "lon"
-            lon = _float(get("lon")) if get("lon") else None
-            if (lat is None) != (lon is None):
-                col = "lat" if lat is None else "lon"
+        bad: list[InvalidRecord] = []
+
+        def check(col: str, fn: Callable[[], Any]) -> Any:
+            """``fn()``, or None with the field's error kept (every bad field is reported)."""
+            try:
+                return fn()
+            except ValueError as e:
+                value, msg = raw.get(col, ""), str(e)
+                if value and not msg.startswith("unknown"):
+                    msg = f"{msg} (got {shown(value)})"
+                bad.append(InvalidRecord(msg, file=file, line=line, field=col))
+                return None
+
+        def mime_of(v: str) -> str:
+            if not _MIME.match(v):
+                raise ValueError("not an image/... or video/... MIME type")
+            return v
+
+        def in_range(v: float | None, lo: float, hi: float, what: str) -> float | None:
+            if v is not None and not lo <= v <= hi:
+                raise ValueError(f"{what} outside {lo:g}..{hi:g}")
+            return v
+
+        def known(lbl: Label, v: str, what: str, first: str) -> str:
+            if not self._exists(lbl, v):
+                raise ValueError(f"unknown {what} {shown(v)}; load {first} first")
+            return v
+
+        sha256 = check("sha256", lambda: _hex(get("sha256"), 64, "SHA-256"))
+        props: dict[str, Any] = {}
+        parsers: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
+            ("md5", "md5", lambda v: _hex(v, 32, "MD5")),
+            ("sha1", "sha1", lambda v: _hex(v, 40, "SHA-1")),
+            ("pdq", "pdq", lambda v: _hex(v, 64, "PDQ hash")),
+            ("pdq_quality", "pdqQuality", lambda v: _int(v, 0, 100)),
+            ("phash", "phash", lambda v: _hex(v, 16, "pHash")),
+            ("width", "width", lambda v: _int(v, 0)),
+            ("height", "height", lambda v: _int(v, 0)),
+            ("bytes", "bytes", lambda v: _int(v, 0)),
+            ("captured_at", "capturedAt", lambda v: temporal(fields.iso_datetime(v))),
+            ("make", "make", _text128),
+            ("model", "model", _text128),
+            ("serial", "serial", _text128),
+        )
+        for col, key, fn in parsers:
+            if get(col):
+                value = check(col, partial(fn, get(col)))
+                if value is not None:
+                    props[key] = value
+        mime = get("mime").lower()
+        if mime and check("mime", lambda: mime_of(mime)) is not None:
+            props["mime"] = mime
+            props["kind"] = mime.split("/", 1)[0]
+        lat = check("lat", lambda: _float(get("lat"))) if get("lat") else None
+        lon = check("lon", lambda: _float(get("lon"))) if get("lon") else None
+        if bool(get("lat")) != bool(get("lon")):
+            col = "lon" if get("lat") else "lat"
+
+            def both() -> None:
                 raise ValueError("lat and lon go together: give both or neither")
-            if lat is not None and lon is not None:
-                col = "lat"
-                if not -90 <= lat <= 90:
-                    raise ValueError("latitude outside -90..90")
-                col = "lon"
-                if not -180 <= lon <= 180:
-                    raise ValueError("longitude outside -180..180")
-                props["lat"], props["lon"] = lat, lon
-            col = "file_name"
-            file_name = fields.text(get("file_name"), 500) or None
-            col = "case_id"
-            case_id = _identifier(get("case_id"))
-            if not self._exists(Label.CASE, case_id):
-                raise ValueError(f"unknown case {shown(case_id)}; load cases first")
-            col = "series_id"
-            series_id = _identifier(get("series_id")) if get("series_id") else None
-            if series_id and not self._exists(Label.SERIES, series_id):
-                raise ValueError(f"unknown series {shown(series_id)}; load series first")
-        except ValueError as e:
-            value = raw.get(col, "")
-            msg = str(e)
-            raise InvalidRecord(
-                f"{msg} (got {shown(value)})" if value and not msg.startswith("unknown") else msg,
-                file=file,
-                line=line,
-                field=col,
-            ) from None
+
+            check(col, both)
+        lat = check("lat", lambda: in_range(lat, -90, 90, "latitude"))
+        lon = check("lon", lambda: in_range(lon, -180, 180, "longitude"))
+        if lat is not None and lon is not None:
+            props["lat"], props["lon"] = lat, lon
+        file_name = check("file_name", lambda: fields.text(get("file_name"), 500) or None)
+        case_id = check(
+            "case_id", lambda: known(Label.CASE, _identifier(get("case_id")), "case", "cases")
+        )
+        series_id = None
+        if get("series_id"):
+            series_id = check(
+                "series_id",
+                lambda: known(Label.SERIES, _identifier(get("series_id")), "series", "series"),
+            )
+        if bad:
+            raise bad[0] if len(bad) == 1 else InvalidFields(bad)
+        assert sha256 is not None and case_id is not None  # checked above: else `bad`
         row = media_row(sha256, props, case_id=case_id, series_id=series_id, file_name=file_name)
         if lat is not None and lon is not None:
             row["place"] = place_for(lat, lon)

@@ -54,7 +54,8 @@ def case_count(drv) -> int:
 def snapshot(drv) -> dict:
     nodes = db.records(
         drv,
-        "MATCH (n) WHERE NOT n:Load UNWIND labels(n) AS l RETURN l, count(*) AS n ORDER BY l",
+        "MATCH (n) WHERE NOT n:Load AND NOT n:IndexVersion AND NOT n:Cluster AND NOT n:ClusterRun "
+        "UNWIND labels(n) AS l RETURN l, count(*) AS n ORDER BY l",
         name="t.labels",
     )
     rels = db.records(

@@ -95,12 +95,14 @@ def checksum(driver) -> str:
     """Content of every node and relationship except Load nodes, order-free."""
     nodes = db.records(
         driver,
-        "MATCH (n) WHERE NOT n:Load RETURN labels(n) AS l, properties(n) AS p",
+        "MATCH (n) WHERE NOT n:Load AND NOT n:IndexVersion AND NOT n:Cluster AND NOT n:ClusterRun "
+        "RETURN labels(n) AS l, properties(n) AS p",
         name="t",
     )
     rels = db.records(
         driver,
         "MATCH (a)-[r]->(b) WHERE NOT a:Load AND NOT b:Load "
+        "AND NOT a:Cluster AND NOT b:Cluster AND NOT a:ClusterRun AND NOT b:ClusterRun "
         "RETURN type(r) AS t, properties(a) AS a, properties(b) AS b, properties(r) AS p",
         name="t",
     )

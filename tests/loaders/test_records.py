@@ -206,3 +206,13 @@ def test_cli_media_records(driver, cli_env, tmp_path):
         timeout=600,
     )
     assert (r.returncode, count(driver, "MATCH (m:Media) RETURN count(m) AS c")) == (0, 3)
+
+
+def test_every_bad_field_of_a_record_is_reported(driver, tmp_path):
+    world(driver)
+    bad = rec(1, md5="x" * 32, width="wide", case_id="NOPE")
+    report = run(driver, write_csv(tmp_path / "r.csv", [bad, rec(2)]))
+    assert ([(e.line, e.field) for e in report.errors], report.written) == (
+        [(2, "md5"), (2, "width"), (2, "case_id")],
+        1,
+    )

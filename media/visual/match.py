@@ -14,11 +14,13 @@ Steps (see docs/visual.md for the reasons of each threshold):
    ``CLUSTER_LINK`` of the frame); a homography fitted to the main plane maps the 32x24
    white-balanced colour context of one picture into the other around that plane. One
    product hung in two rooms agrees on the product and not around it.
-5. **Decision**: ``same_scene`` needs ``MIN_SCENE_INLIERS`` verified points and agreement
-   that reaches beyond one compact object: ``MIN_REGIONS`` separate regions whose context
-   does not contradict them, or a context that agrees on at least ``MIN_CONTEXT_ONE``
-   cells. Otherwise one verified plane with ``MIN_OBJECT`` points is a ``shared_object``;
-   otherwise no match.
+5. **Decision**: ``same_scene`` needs ``MIN_SCENE_INLIERS`` verified points whose regions
+   span ``MIN_COVERAGE`` of the frame, and surroundings *seen* to agree: a context that
+   agrees on at least ``MIN_CONTEXT_ONE`` cells at ``MIN_CONTEXT``. Several separate
+   regions are not enough on their own: identical mass-market things (the same logo,
+   socket, poster, window) can sit in different rooms, and each is still an object, not a
+   room; surroundings too small to compare are not agreement. Otherwise one verified plane
+   with ``MIN_OBJECT`` points is a ``shared_object``; otherwise no match.
 """
 
 from __future__ import annotations
@@ -44,9 +46,9 @@ MIN_CONTEXT_ONE = 12  # context cells a single-plane match must be checked on
 MIN_PUTATIVE = 10
 MIN_PLANE = 8  # points for a plane to count
 MIN_OBJECT = 10  # verified points of one plane for a shared_object
-MIN_REGIONS = 2  # independent regions for a same_scene
+MIN_REGIONS = 2  # independent regions for a same_scene when the context is not checked
 MIN_SCENE_INLIERS = 10
-MIN_COVERAGE = 0.002
+MIN_COVERAGE = 0.008  # the agreeing regions' hulls must span this much of the frame
 MAX_PLANES = 5
 _COVER_GRID = 32
 
@@ -331,15 +333,15 @@ def decide(
     if params.context:
         # the surroundings of the main plane agree (one wall seen twice) ...
         strong = ev["context_cells"] >= MIN_CONTEXT_ONE and ev["context"] >= MIN_CONTEXT
-        # ... or at least do not contradict (too few cells to tell, or they agree)
+        # ... or at least do not contradict (only words the explanation of an object)
         context_ok = ev["context_cells"] < MIN_CONTEXT_CELLS or ev["context"] >= MIN_CONTEXT
     else:
         strong, context_ok = False, True
-    is_scene = (
-        n_in >= params.min_scene_inliers
-        and coverage >= params.min_coverage
-        and ((len(regions) >= params.min_regions and context_ok) or strong)
-    )
+    # Separate regions alone do not make a room: the same logo here and the same socket
+    # there are still objects (demo world, docs/visual.md "limits"). With the context
+    # checked, the surroundings must be seen to agree; regions only count without it.
+    spread = strong if params.context else len(regions) >= params.min_regions
+    is_scene = n_in >= params.min_scene_inliers and coverage >= params.min_coverage and spread
     if is_scene:
         score = min(1.0, 0.6 + 0.2 * min(1.0, coverage / 0.25) + 0.2 * min(1.0, n_in / 120))
         expl = (

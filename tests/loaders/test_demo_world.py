@@ -646,12 +646,6 @@ def test_loaded_demo_world_links_the_three_country_room_and_not_the_shared_poste
 
 @pytest.mark.neo4j
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 asks for 0 same-scene links between different rooms; on the tiny "
-    "world (seed 7) the scene matcher links 4 pairs of series whose rooms.py rooms "
-    "differ (S-0009/S-0011/S-0017 with S-0012, 2026-12-06): fix the matcher, not this test",
-)
 def test_loaded_demo_world_links_no_two_different_rooms_by_scene(
     world_dir: Path, world: World, driver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

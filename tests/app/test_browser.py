@@ -7,6 +7,7 @@ under ``test-output/``. Needs Debian's ``/usr/bin/chromium`` (``.ci/run`` instal
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -394,6 +395,15 @@ def _serve(tmp_path, cli_env):
         log.close()
 
 
+def _lead_form(page, lead: str) -> None:
+    """Until the page shows ``lead``'s own form (its bold name above it): a Run clicked
+    before that would submit the form of the lead shown before."""
+    page.locator("strong").filter(has_text=re.compile(f"^{re.escape(lead)}$")).first.wait_for(
+        timeout=60_000
+    )
+    _wait_idle(page)
+
+
 def test_the_analyst_walk_of_issue_15(walk_server, browser_page, tmp_path):
     """Triage a cropped and a bordered copy, follow the link, judge it with a note and see
     the note, add a clue, run cross-country / clusters / path and open a series from each,
@@ -444,21 +454,24 @@ def test_the_analyst_walk_of_issue_15(walk_server, browser_page, tmp_path):
     for lead, n in (("cross-country", "05"), ("clusters", "06")):
         _go(page, f"{url}/leads", "Lead")
         page.get_by_role("combobox").first.click()
-        page.get_by_role("option", name=lead, exact=False).first.click()
-        _wait_idle(page)
+        # Anchored: another lead's explanation may mention this one ("... clusters of series").
+        page.get_by_role("option", name=re.compile(f"^{re.escape(lead)} —")).click()
+        _lead_form(page, lead)
         page.get_by_role("button", name="Run").click()
-        page.get_by_text("Open a series from the result").wait_for(timeout=90_000)
-        _shot(page, f"{n}-lead-{lead}")
+        try:
+            page.get_by_text("Open a series from the result").wait_for(timeout=90_000)
+        finally:  # what the page showed, also when the step fails
+            _shot(page, f"{n}-lead-{lead}")
         page.locator(".st-key-lead_open_btn button").click()
         page.wait_for_url("**/series?series=*", timeout=60_000)
         _shot(page, f"{n}b-opened-from-{lead}")
 
     _go(page, f"{url}/leads", "Lead")
     page.get_by_role("combobox").first.click()
-    page.get_by_role("option", name="path", exact=False).first.click()
-    _wait_idle(page)
-    page.get_by_label("series_a *").fill("S-DE-1")
-    page.get_by_label("series_b *").fill("S-GB-1")
+    page.get_by_role("option", name=re.compile("^path —")).click()
+    _lead_form(page, "path")
+    page.get_by_role("textbox", name="series_a *").fill("S-DE-1")
+    page.get_by_role("textbox", name="series_b *").fill("S-GB-1")
     page.get_by_role("button", name="Run").click()
     page.get_by_text("Open a series from the result").wait_for(timeout=90_000)
     _shot(page, "07-lead-path")

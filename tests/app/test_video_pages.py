@@ -133,13 +133,13 @@ def test_triage_shows_matching_moments_side_by_side(clip, frames, tmp_path):
     data = _bytes_of_clip(frames[20:60], tmp_path, "copy.webm", codec="libvpx", size=(160, 120))
     at = _triage(("copy.webm", data, "video/webm"))
     keys = [str(b.key) for b in at.button if str(b.key).endswith("-m0")]
-    assert "Matching moments" in texts(at) and f"reveal-{clip}-m0" in keys
+    assert "Side by side" in texts(at) and f"reveal-{clip}-m0" in keys
 
 
 def test_triage_of_a_still_from_the_clip_says_when_in_the_clip(clip, frames):
     at = _triage(("still.png", _png(frames[30]), "image/png"))
     hit = next(r for r in _rows(at) if r["sha256"] == clip)
-    assert (hit["method"], hit["at_match"]) == ("video_frame", 3.0)
+    assert (hit["method"], hit["at_match"]) == ("video frame", 3.0)  # shown as words
 
 
 def test_triage_of_an_unrelated_clip_finds_nothing(clip, tmp_path):

@@ -93,7 +93,8 @@ def test_missing_required_parameter_is_refused():
 # ----------------------------------------------------------------------------- cross-country
 
 
-def test_cross_country_json_has_exactly_the_spec_keys(world, driver):
+def test_cross_country_json_has_the_spec_keys_and_the_judgement(world, driver):
+    # The spec's keys, plus the analysts' judgement of the link (issue 15).
     cross_world(world)
     links.rebuild(driver)
     row = run(driver, "cross-country").rows[0]
@@ -105,6 +106,7 @@ def test_cross_country_json_has_exactly_the_spec_keys(world, driver):
         "score",
         "kinds",
         "evidence",
+        "judgement",
     }
 
 

@@ -208,9 +208,7 @@ def _expected(n: int | None, answers: dict) -> list[str]:
     return []
 
 
-def expected_text(
-    n: int | None, guess: str, answers: dict, expect: list[str] | None = None
-) -> str:
+def expected_text(n: int | None, guess: str, answers: dict, expect: list[str] | None = None) -> str:
     """What was expected, and what the guess named, for the message after a wrong try."""
     expected = list(expect) if expect else _expected(n, answers)
     if n == 2 and expected and not expect:

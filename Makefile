@@ -14,7 +14,10 @@ DEBIAN_TEXT := tesseract-ocr tesseract-ocr-osd tesseract-ocr-script-latn tessera
 	tesseract-ocr-script-grek tesseract-ocr-ara tesseract-ocr-script-hebr fonts-dejavu-core
 system-deps:
 	@missing=$$(for p in $(DEBIAN_TEXT); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then apt-get install -y --no-install-recommends $$missing; fi
+	if [ -n "$$missing" ]; then \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 
 $(VENV)/.installed: pyproject.toml
 	@command -v exiftool >/dev/null || { echo "installing exiftool (camera serials)"; \
@@ -27,7 +30,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 ## make demo: start the local Neo4j, load the demo world (once), serve the app.
-demo: install
+demo: install system-deps
 	$(CG) db start
 	$(CG) demo up
 	$(CG) serve --open

@@ -36,7 +36,7 @@ demo: install system-deps
 	$(CG) serve --open
 
 ## make test: the whole suite against a real Neo4j the tests start themselves.
-test: install
+test: install system-deps
 	$(PY) -m pytest
 
 test-fast: install

@@ -487,7 +487,7 @@ def test_the_analyst_walk_of_issue_15(walk_server, browser_page, tmp_path):
     _shot(page, "08-console-refusal")
 
     _go(page, f"{url}/map", "Country")
-    page.get_by_label("Series").fill("S-GB-1")
+    page.get_by_role("textbox", name="Series").fill("S-GB-1")
     page.keyboard.press("Enter")
     # the places table (a canvas grid: its cells are in the DOM but not "visible")
     page.locator('[role="gridcell"]').filter(has_text="Bristol").first.wait_for(

@@ -535,7 +535,7 @@ def _unchanged(start: dict, after: dict, *, grown_by: int, chain: int | None = 1
     intact (``chain=None``: media may join it), and no more nodes than the input could
     add."""
     problems = []
-    if not set(after["labels"]) <= {lbl.value for lbl in Label}:
+    if not set(after["labels"]) <= {lbl.value for lbl in Label} | set(BOOKKEEPING_LABELS):
         problems.append(f"new label: {after['labels']}")
     if not set(after["types"]) <= {r.value for r in Rel}:
         problems.append(f"new relationship type: {after['types']}")

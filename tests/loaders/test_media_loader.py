@@ -165,7 +165,11 @@ def graph_checksum(driver) -> str:
     properties."""
 
     def clean(props: dict) -> str:
-        out = {k: str(v) for k, v in props.items() if k not in ("loadedAt", "computedAt")}
+        out = {
+            k: str(v)
+            for k, v in props.items()
+            if k not in ("loadedAt", "computedAt", "visualAt")  # times of the run, not content
+        }
         return json.dumps(out, sort_keys=True)
 
     nodes = db.records(

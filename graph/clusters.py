@@ -77,6 +77,20 @@ def store(driver: neo4j.Driver) -> int:
     return len(params["clusters"])
 
 
+#: The columns of the ``clusters`` lead, stored or computed.
+COLUMNS = [
+    "cluster",
+    "component",
+    "series_count",
+    "countries",
+    "series",
+    "kinds",
+    "links",
+    "total_score",
+    "component_series_count",
+]
+
+
 def stored(
     driver: neo4j.Driver,
     *,
@@ -107,20 +121,9 @@ def stored(
     )
     if not same:
         return None
-    keep = (
-        "cluster",
-        "component",
-        "series_count",
-        "countries",
-        "series",
-        "kinds",
-        "links",
-        "total_score",
-        "component_series_count",
-    )
     out = []
     for c in r["clusters"]:
-        row = {k: c.get(k) for k in keep}
+        row = {k: c.get(k) for k in COLUMNS}
         row["kinds"] = json.loads(row["kinds"]) if row["kinds"] else {}
         out.append(row)
     return out, {"series": int(r["series"]), "links": int(r["links"])}

@@ -384,17 +384,7 @@ def clusters(
     limit: int | None = 100,
 ) -> db.Result:
     ms = _min_score(min_score)
-    cols = [
-        "cluster",
-        "component",
-        "series_count",
-        "countries",
-        "series",
-        "kinds",
-        "links",
-        "total_score",
-        "component_series_count",
-    ]
+    cols = list(stored_clusters.COLUMNS)
     if level not in ("communities", "components"):
         raise InvalidInput(f"level must be 'communities' or 'components', not {level!r}")
     # Stored at every link rebuild or update for the default parameters (graph/clusters.py).

@@ -33,7 +33,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,7 @@ from loaders.visual_state import (  # noqa: F401  (the pass's public names)
 )
 from media.visual import features as vf
 from media.visual.index import VisualIndex
+from media.visual.match import SceneMatch, compare
 from media.visual.text import read_text
 
 log = logging.getLogger("cluegraph.visual")
@@ -184,7 +185,7 @@ def analyse_picture(sha: str, path: str) -> list[dict[str, Any]]:
 
 
 def analyse_video(sha: str, path: str, times_ms: list[int]) -> list[dict[str, Any]]:
-    """Features of a few frames of one clip (``sha256@ms`` keys); no text is read."""
+    """Features and text of a few frames of one clip (``sha256@ms`` keys)."""
     import av
 
     from loaders.video import _open
@@ -211,7 +212,9 @@ def analyse_video(sha: str, path: str, times_ms: list[int]) -> list[dict[str, An
                 if frame is None:
                     out.append(_note(key, "truncated: no frame at this time"))
                     continue
-                feats = vf.extract(frame.to_image())
+                image = frame.to_image()
+                feats = vf.extract(image)
+                reads = _text_of(image)  # a sign in a clip is a clue like one in a photo
             except vf.VisualError as e:
                 out.append(_note(key, str(e)))
                 continue
@@ -223,7 +226,7 @@ def analyse_video(sha: str, path: str, times_ms: list[int]) -> list[dict[str, An
                     "key": key,
                     "v": VERSION,
                     "status": "ok",
-                    "reads": [],
+                    "reads": reads,
                     "_features": feats.to_bytes(),
                 }
             )
@@ -263,7 +266,26 @@ def _work(task: tuple[str, str, str, list[int]]) -> list[dict[str, Any]]:
             signal.alarm(0)
 
 
+_VerifyTask = tuple[str, vf.SceneFeatures, list[tuple[str, vf.SceneFeatures]]]
+
+
+def _verify(task: _VerifyTask) -> list[SceneMatch]:
+    """Scene verification of one new key against its candidates (in a worker: the costly
+    part of the pass once the index holds more than a few pictures, ~18 ms per pair)."""
+    key, feats, others = task
+    out = []
+    for other, of in others:
+        m = compare(feats, of, key, other)
+        if m is not None:
+            out.append(m)
+    return out
+
+
 # ----------------------------------------------------------------------------- the pass
+
+#: Fewer keys than this to analyse: no process pool (its start-up, imports and Tesseract
+#: models in each worker, costs more than it saves on a handful of files).
+POOL_MIN_KEYS = 16
 
 
 def _plan(
@@ -359,20 +381,30 @@ def run_pass(
             state = PassState(idx.dir)
             writer = visual_write.Writer(driver, idx, rep.load_id, get_settings())
             n = max(1, workers or os.cpu_count() or 1)
+            keys = sum(len(t.keys) for t in todo if t.kind != "huge")
             pool = (
                 ProcessPoolExecutor(
                     n, mp_context=get_context("forkserver"), initializer=_worker_init
                 )
-                if n > 1
+                if n > 1 and keys >= POOL_MIN_KEYS
                 else None
             )
             touched: set[str] = set()
+            chunks = [todo[i : i + chunk] for i in range(0, total, chunk)]
             try:
                 done = 0
-                for i in range(0, total, chunk):
-                    part = todo[i : i + chunk]
-                    _analyse_chunk(part, idx, state, pool, rep)
-                    touched |= writer.write_chunk(part, state, rep)
+                pending = _submit_analysis(chunks[0], idx, state, pool, rep)
+                for ci, part in enumerate(chunks):
+                    _collect_analysis(pending, idx, state, rep)
+                    nxt = chunks[ci + 1] if ci + 1 < len(chunks) else None
+
+                    def submit_next(nxt: list[_Todo] | None = nxt) -> Any:
+                        return _submit_analysis(nxt, idx, state, pool, rep) if nxt else None
+
+                    # the next chunk's analysis is queued behind this chunk's verification,
+                    # so that the workers keep busy while this process writes the graph
+                    matches, pending = _verify_chunk(part, idx, state, pool, n, submit_next)
+                    touched |= writer.write_chunk(part, state, rep, matches)
                     done += len(part)
                     if progress:
                         progress(done, total)
@@ -392,14 +424,14 @@ def run_pass(
     return rep
 
 
-def _analyse_chunk(
+def _submit_analysis(
     part: list[_Todo],
     idx: VisualIndex,
     state: PassState,
     pool: ProcessPoolExecutor | None,
     rep: PassReport,
-) -> None:
-    """Extract what the chunk lacks; save the index, then the state (in that order)."""
+) -> Any:
+    """Start extracting what the chunk lacks (in the pool; lazily without one)."""
     tasks = []
     for t in part:
         need = [
@@ -417,10 +449,14 @@ def _analyse_chunk(
             continue
         times = [media_key(k)[1] or 0 for k in need] if t.kind == "video" else []
         tasks.append((t.sha256, t.path, t.kind, times))
-    results = pool.map(_work, tasks) if pool is not None else map(_work, tasks)
+    return [pool.submit(_work, x) for x in tasks] if pool is not None else map(_work, tasks)
+
+
+def _collect_analysis(pending: Any, idx: VisualIndex, state: PassState, rep: PassReport) -> None:
+    """Add the chunk's features to the index; save the index, then the state (in that order)."""
     recs: list[dict[str, Any]] = []
-    for res in results:
-        for r in res:
+    for res in pending or []:
+        for r in res.result() if isinstance(res, Future) else res:
             feats = r.pop("_features", None)
             if feats is not None:
                 idx.add(r["key"], vf.SceneFeatures.from_bytes(feats))
@@ -429,3 +465,66 @@ def _analyse_chunk(
     if recs:
         idx.save()
         state.append(recs)
+
+
+def _verify_tasks(
+    part: list[_Todo], idx: VisualIndex, state: PassState, k: int
+) -> Iterator[_VerifyTask]:
+    """Per analysed key of the chunk: its candidates from the index (retrieval), never a
+    frame of the same clip, a saved object clue, or a pair already verified in this chunk."""
+    seen: set[tuple[str, str]] = set()
+    for t in part:
+        for key in t.keys:
+            rec = state.records.get(key)
+            if rec is None or rec.get("v") != VERSION or rec["status"] != "ok" or key not in idx:
+                continue
+            feats = idx.get(key)
+            others = []
+            for other, _ in idx.candidates(feats, k=k + 1):
+                if other == key or other.startswith(CLUE_PREFIX):
+                    continue
+                if media_key(other)[0] == t.sha256:
+                    continue  # two frames of one clip
+                pair = (min(key, other), max(key, other))
+                if pair in seen:
+                    continue
+                seen.add(pair)
+                others.append((other, idx.get(other)))
+            if others:
+                yield key, feats, others
+
+
+def _verify_chunk(
+    part: list[_Todo],
+    idx: VisualIndex,
+    state: PassState,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+    submit_next: Callable[[], Any],
+) -> tuple[list[SceneMatch], Any]:
+    """The chunk's verified scene matches (in the pool: a few tasks in flight, memory
+    bounded), and the next chunk's analysis, submitted once the last verification is."""
+    tasks = _verify_tasks(part, idx, state, get_settings().visual_scene_candidates)
+    out: list[SceneMatch] = []
+    if pool is None:
+        for task in tasks:
+            out.extend(_verify(task))
+        return out, submit_next()
+    window = 2 * workers + 2
+    running: set[Future[list[SceneMatch]]] = set()
+    pending_next = None
+    exhausted = False
+    while True:
+        while not exhausted and len(running) < window:
+            nxt = next(tasks, None)
+            if nxt is None:
+                exhausted = True
+                pending_next = submit_next()
+            else:
+                running.add(pool.submit(_verify, nxt))
+        if not running:
+            break
+        finished, running = wait(running, return_when=FIRST_COMPLETED)
+        for f in finished:
+            out.extend(f.result())
+    return out, pending_next

@@ -43,7 +43,7 @@ from loaders.visual_state import (
     media_key,
 )
 from media.visual.index import VisualIndex
-from media.visual.match import MIN_OBJECT, find_scenes, locate
+from media.visual.match import MIN_OBJECT, SceneMatch, locate
 
 MAX_TEXT = 10  # text suggestions per picture (the longest lines first)
 MIN_TEXT_CHARS = 3  # a line with fewer letters or digits is not proposed
@@ -93,8 +93,11 @@ class Writer:
             total += write_count(self.driver, query, {**params, "rows": rows[i : i + 1000]}, name)
         return total
 
-    def write_chunk(self, part: list[_Todo], state: PassState, rep: PassReport) -> set[str]:
-        """Write the chunk's pairs and suggestions, mark its files done; the touched files."""
+    def write_chunk(
+        self, part: list[_Todo], state: PassState, rep: PassReport, matches: list[SceneMatch]
+    ) -> set[str]:
+        """Write the chunk's pairs (``matches``: its verified scene matches, each pair once)
+        and suggestions, mark its files done; the touched files."""
         at = now_iso()
         common = {"loadId": self.load_id, "at": at}
         again = [t.sha256 for t in part if t.again]
@@ -118,12 +121,13 @@ class Writer:
                     rep.notes.append(Note(t.sha256, t.file_name, key, rec["note"]))
                     continue
                 ok += 1
-                feats = self.idx.get(key)
-                self._pairs(t.sha256, key, feats, scenes, objects)
-                self._objects(t.sha256, feats, sugg)
+                if self.standing:
+                    self._objects(t.sha256, self.idx.get(key), sugg)
                 self._text(t.sha256, rec, sugg, langs)
             if ok or not all(n.startswith("gone") for n in notes):
                 done.append({"sha256": t.sha256, "note": "; ".join(sorted(set(notes))) or None})
+        for m in matches:
+            self._pair(m, scenes, objects)
         for p in scenes:
             objects.pop(p, None)
         rep.scene_pairs += self._w(
@@ -150,32 +154,32 @@ class Writer:
         return touched
 
     # ------------------------------------------------------------------ pieces
-    def _pairs(self, sha: str, key: str, feats: Any, scenes: dict, objects: dict) -> None:
-        k = self.s.visual_scene_candidates
-        for m in find_scenes(self.idx, key, feats, k=k):
-            if m.key_b.startswith(CLUE_PREFIX):
-                continue
-            other, oms = media_key(m.key_b)
-            _, kms = media_key(key)
-            if other == sha:
-                continue  # two frames of one clip
-            a, b, ma, mb = (sha, other, kms, oms) if sha < other else (other, sha, oms, kms)
-            row = {
-                "a": a,
-                "b": b,
-                "inliers": int(m.inliers),
-                "coverage": round(float(m.coverage), 4),
-                "score": round(float(m.score), 4),
-                "regions": len(m.regions_a),
-                "method": m.method,
-                "explanation": m.explanation,
-                "frameMsA": ma,
-                "frameMsB": mb,
-            }
-            target = scenes if m.kind == "same_scene" else objects
-            cur = target.get((a, b))
-            if cur is None or row["score"] > cur["score"]:
-                target[(a, b)] = row
+    @staticmethod
+    def _pair(m: SceneMatch, scenes: dict, objects: dict) -> None:
+        """One verified match as a relationship row, from the smaller sha256 to the larger;
+        the best match of two files (a clip's best frame) wins."""
+        sa, ma = media_key(m.key_a)
+        sb, mb = media_key(m.key_b)
+        if sa == sb:
+            return  # two frames of one clip
+        if sb < sa:
+            sa, sb, ma, mb = sb, sa, mb, ma
+        row = {
+            "a": sa,
+            "b": sb,
+            "inliers": int(m.inliers),
+            "coverage": round(float(m.coverage), 4),
+            "score": round(float(m.score), 4),
+            "regions": len(m.regions_a),
+            "method": m.method,
+            "explanation": m.explanation,
+            "frameMsA": ma,
+            "frameMsB": mb,
+        }
+        target = scenes if m.kind == "same_scene" else objects
+        cur = target.get((sa, sb))
+        if cur is None or row["score"] > cur["score"]:
+            target[(sa, sb)] = row
 
     def _objects(self, sha: str, feats: Any, sugg: dict) -> None:
         for cid, q in self.standing:

@@ -57,7 +57,7 @@ READ_HEIGHT = 40  # a line is scaled so that its characters are about this high 
 MIN_WORD_CONF = 40.0  # Tesseract word confidence (0-100) below which a word is dropped
 MIN_LINE_CONF = 55.0  # a line's score: confidence over all its letters, implausible words 0
 STRONG_WORD_CONF = 65.0  # a kept line holds a word of >= 3 letters read at least this well
-EARLY_STOP_CONF = 85.0  # a Latin reading this good is not compared with the other scripts
+EARLY_STOP_CONF = 85.0  # a reading this good is not compared with the scripts after it
 MAX_LINES = 16  # at most this many candidate lines are read per picture (largest first)
 MAX_FAILED = 6  # after this many candidate lines in a row read as nothing, stop reading
 MIN_EDGE = 45.0  # median mean-gradient of a line's shapes (0-255); measured: sign lines
@@ -193,11 +193,11 @@ def find_lines(gray_small: np.ndarray) -> list[_Line]:
     gmean = np.bincount(cc.ravel(), weights=grad.ravel(), minlength=n) / np.maximum(stats[:, 4], 1)
     cx, cy = cents[1:, 0], cents[1:, 1]
     # a frame around a sign (or a tile outline) holds the centres of other shapes: drop it
-    counts = np.zeros((H + 1, W + 1), np.int32)
+    counts = np.zeros((H, W), np.float32)
     np.add.at(
-        counts, (np.clip(cy[idx].astype(int) + 1, 1, H), np.clip(cx[idx].astype(int) + 1, 1, W)), 1
+        counts, (np.clip(cy[idx].astype(int), 0, H - 1), np.clip(cx[idx].astype(int), 0, W - 1)), 1
     )
-    integ = counts.cumsum(0).cumsum(1)
+    integ = cv2.integral(counts, sdepth=cv2.CV_64F)  # (H+1, W+1), 10x faster than cumsum
     xi0, yi0 = x[idx].astype(int), y[idx].astype(int)
     xi1, yi1 = xi0 + w[idx].astype(int), yi0 + h[idx].astype(int)
     inside = integ[yi1, xi1] - integ[yi0, xi1] - integ[yi1, xi0] + integ[yi0, xi0]
@@ -408,7 +408,8 @@ def _judge(words: list[tuple[str, float]]) -> tuple[float, list[tuple[str, float
 def read_line(crop: np.ndarray) -> tuple[str, float, str] | None:
     """Read a grey line crop: the script models in turn, the best plausible reading.
 
-    The Latin model goes first; a confident Latin reading ends the search (most signs).
+    The models go in the order of ``SCRIPT_MODELS`` (Latin first: most signs); a reading
+    scoring ``EARLY_STOP_CONF`` ends the search.
     A line is kept when its reading scores at least ``MIN_LINE_CONF`` and holds a word of
     three letters or more read with confidence ``STRONG_WORD_CONF``; its words of confidence
     ``MIN_WORD_CONF`` or more are kept.
@@ -419,7 +420,7 @@ def read_line(crop: np.ndarray) -> tuple[str, float, str] | None:
         score, good = _judge(words)
         if best is None or score > best[0]:
             best = (score, good)
-        if script == "Latin" and score >= EARLY_STOP_CONF:
+        if score >= EARLY_STOP_CONF:  # a confident plausible reading: the others cost time
             break
     if best is None:
         return None
@@ -443,12 +444,13 @@ def read_line(crop: np.ndarray) -> tuple[str, float, str] | None:
 def _find(rgb: np.ndarray) -> tuple[list[_Line], float]:
     H, W = rgb.shape[:2]
     scale = max(H, W) / DETECT_SIDE if max(H, W) > DETECT_SIDE else 1.0
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)  # grey first: a third of the resizing
     small = (
-        rgb
+        gray
         if scale == 1.0
-        else cv2.resize(rgb, (round(W / scale), round(H / scale)), interpolation=cv2.INTER_AREA)
+        else cv2.resize(gray, (round(W / scale), round(H / scale)), interpolation=cv2.INTER_AREA)
     )
-    return find_lines(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)), scale
+    return find_lines(small), scale
 
 
 def text_line_count(image: Image.Image | np.ndarray) -> int:

@@ -46,7 +46,9 @@ def analysed(neo4j_server, tmp_path_factory):
     data = files["cut"].read_bytes()
     files["cut"].write_bytes(data[: len(data) // 3])  # truncated since the load
     files["gone"].unlink()  # gone since the load
-    rep = run_pass(drv, workers=2)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(visual, "POOL_MIN_KEYS", 1)  # the pool path, although the world is small
+        rep = run_pass(drv, workers=2, chunk=4)  # chunks: the next one's analysis overlaps
     return drv, rep, shas
 
 
@@ -240,3 +242,56 @@ def test_a_clip_of_the_room_is_the_same_scene_as_a_photo_of_it(driver, tmp_path)
     )
     assert rep.analysed == 1 + get_settings().visual_video_frames
     assert len(rows) == 1 and rows[0]["ms"] is not None
+
+
+def test_a_sign_in_a_clip_is_read_and_its_language_proposed(driver, tmp_path):
+    """Text is read on the sampled frames of a video too (issue 12: "every loaded picture
+    and sampled video frame"); the clip is made by the ffmpeg command line from a picture
+    of a Polish sign, as a camera's file would be."""
+    import subprocess
+
+    remove_index()
+    vw.world(driver)
+    still = vw.write(tmp_path / "src", "sign.jpg", vw.sign(3, "pl"))
+    clip = tmp_path / "fr" / "sign.mp4"
+    clip.parent.mkdir()
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-loop", "1", "-i", str(still), "-t", "2", "-r", "10",
+         "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", "-pix_fmt", "yuv420p", "-c:v",
+         "libx264", str(clip)],
+        check=True,
+        timeout=120,
+    )  # fmt: skip
+    vw.load(driver, tmp_path / "fr", "C-FR", "S-FR")
+    rep = run_pass(driver, workers=1)
+    rows = db.records(
+        driver,
+        """
+        MATCH (m:Media {kind: 'video'})-[s:SUGGESTS]->(c:Clue)
+        OPTIONAL MATCH (c)-[:POINTS_TO]->(co:Country)
+        RETURN s.source AS source, c.id AS id, c.label AS label, collect(co.code) AS countries
+        """,
+        name="test.clip_text",
+    )
+    assert rep.analysed == get_settings().visual_video_frames
+    by_source = {r["source"]: r for r in rows if r["source"] == "language"}
+    assert by_source["language"]["id"] == "language:pl"
+    assert "PL" in by_source["language"]["countries"]
+    texts = [r["label"] for r in rows if r["source"] == "ocr"]
+    words = {w.casefold() for t in texts for w in t.split()}
+    from loaders.demo.signs import sign_picture
+
+    truth = {w.casefold() for line in sign_picture(3, "pl")[1].lines for w in line.split()}
+    assert len(words & truth) >= len(truth) // 2, (texts, truth)
+
+
+def test_a_pass_over_a_few_files_starts_no_process_pool(driver, tmp_path, monkeypatch):
+    """The one-picture exhibit: no pool (its workers' start-up) for a handful of files."""
+    remove_index()
+    vw.world(driver)
+    vw.write(tmp_path / "fr", "one.jpg", vw.room_view(6, 0))
+    vw.load(driver, tmp_path / "fr", "C-FR", "S-FR")
+    started = []
+    monkeypatch.setattr(visual, "ProcessPoolExecutor", lambda *a, **k: started.append(a))
+    rep = run_pass(driver, workers=2)
+    assert (rep.analysed, started) == (1, [])

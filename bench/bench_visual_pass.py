@@ -1,18 +1,26 @@
-"""Throughput of the visual pass's analysis on both cores, against the decode-only ceiling.
+"""Throughput of the visual pass on both cores, against the decode-only ceiling, and where
+the time goes per picture.
 
     python bench/bench_visual_pass.py [--pictures 32] [--workers 2]
 
 Pictures: generated rooms (1280x960, 1.2 MP; from bench/scene_data.py) and signs (1.2-3 MP;
-loaders/demo/signs.py), written as JPEG files. Measured in the same run, same pool:
+loaders/demo/signs.py), written as JPEG files. Measured in the same run:
 
-- **decode only**: a full-size decode of each file (``media.visual.features.open_image``,
-  what the pass's worker does first: OCR needs the original pixels);
-- **analysis**: the pass's worker (``loaders.visual._work``): decode, features, text
-  found and read; no Neo4j and no language guess (both in the main process: the language
-  detector's models load once per pass, ~40 s on a loaded machine, not counted here).
+1. **Profile** (one process, CPU time per picture, ``time.process_time``): decode, scene
+   features, text line finding, Tesseract reading, language (first call apart: it loads
+   the detector's models), index add + save, scene verification of each new picture
+   against its candidates (what the pass does), so the figures add up to the pass's cost
+   without Neo4j. "Ideal pictures/s on N free cores" is N / the CPU seconds per picture.
+2. **Throughput** with a pool of ``--workers`` (both cores), each started once and warmed:
+   - **decode only**: a full-size decode of each file (the ceiling);
+   - **analysis**: the pass's worker (``loaders.visual._work``): decode, features, text;
+   - **analysis + verification**: the pass's own steps (``_submit_analysis``,
+     ``_collect_analysis``, ``_verify_chunk``: chunks, index saved, pairs verified in the
+     workers) on a fresh index in a temporary folder: everything the pass does but the
+     graph writes and the language guess.
 
 Results in ``bench/results/visual_pass.md`` and ``.json``, with the load average (the
-machine is shared: figures vary with what else runs).
+machine is shared: wall-clock figures vary with what else runs; the CPU profile less).
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -34,7 +43,11 @@ from bench import common  # noqa: E402
 from bench.scene_data import dataset  # noqa: E402
 from loaders import visual  # noqa: E402
 from loaders.demo import signs  # noqa: E402
+from loaders.visual_state import PassReport, PassState, _Todo  # noqa: E402
 from media.visual import features as vf  # noqa: E402
+from media.visual import text as vt  # noqa: E402
+from media.visual.index import VisualIndex  # noqa: E402
+from media.visual.language import detect_language  # noqa: E402
 
 
 def _decode(path: str) -> int:
@@ -42,21 +55,131 @@ def _decode(path: str) -> int:
     return im.width * im.height
 
 
-def _timed(fn, tasks, workers: int, warm: list) -> float:
-    t0 = time.perf_counter()
-    with ProcessPoolExecutor(
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
         workers, mp_context=get_context("forkserver"), initializer=visual._worker_init
-    ) as pool:
+    )
+
+
+def _timed(fn, tasks, workers: int, warm: list) -> float:
+    with _pool(workers) as pool:
         list(pool.map(fn, warm))  # warm the workers (imports, Tesseract models)
         t0 = time.perf_counter()
         list(pool.map(fn, tasks))
-    return time.perf_counter() - t0
+        return time.perf_counter() - t0
+
+
+def profile(paths: list[Path], chunk: int) -> dict:
+    """CPU seconds per picture of each step, in this process (see the module doc)."""
+    import cv2
+
+    cv2.setNumThreads(1)
+    cpu = time.process_time
+    vt.read_text(vf.open_image(paths[-1], work_side=1 << 30)[0])  # Tesseract models loaded
+    steps: dict[str, list[float]] = {
+        k: [] for k in ("decode", "features", "find_lines", "tesseract", "language")
+    }
+    reads_all: list[list[str]] = []
+    feats = []
+    for p in paths:
+        c = cpu()
+        im, w, h = vf.open_image(p, work_side=1 << 30)
+        steps["decode"].append(cpu() - c)
+        c = cpu()
+        feats.append(vf.extract(im, original_size=(w, h)))
+        steps["features"].append(cpu() - c)
+        c = cpu()
+        rgb = vt._as_rgb(im)
+        vt._find(rgb)
+        steps["find_lines"].append(cpu() - c)
+        c = cpu()
+        reads = vt.read_text(rgb)  # finds again: subtract the finding step
+        steps["tesseract"].append(max(0.0, cpu() - c - steps["find_lines"][-1]))
+        reads_all.append([r.text for r in reads])
+    c = cpu()
+    first = next((r for r in reads_all if r), None)
+    if first:
+        detect_language(first)
+    language_first = cpu() - c
+    for r in reads_all:
+        c = cpu()
+        if r:
+            detect_language(r)
+        steps["language"].append(cpu() - c)
+    with tempfile.TemporaryDirectory(prefix="cluegraph-vp-index-") as d:
+        idx = VisualIndex.open(Path(d))
+        c = cpu()
+        for i, f in enumerate(feats):
+            idx.add(f"{i:064x}", f)
+            if (i + 1) % chunk == 0:
+                idx.save()
+        idx.save()
+        index_s = (cpu() - c) / len(feats)
+        state = PassState(Path(d))
+        state.records = {
+            f"{i:064x}": {"key": f"{i:064x}", "v": visual.VERSION, "status": "ok"}
+            for i in range(len(feats))
+        }
+        part = [
+            _Todo(f"{i:064x}", "image", "", None, [f"{i:064x}"], [], False)
+            for i in range(len(feats))
+        ]
+        c = cpu()
+        pairs = 0
+        verified = 0
+        for i in range(0, len(part), chunk):
+            tasks = list(visual._verify_tasks(part[i : i + chunk], idx, state, 50))
+            verified += sum(len(t[2]) for t in tasks)
+            for t in tasks:
+                pairs += len(visual._verify(t))
+        verify_s = (cpu() - c) / len(feats)
+    out = {k: round(statistics.mean(v), 4) for k, v in steps.items()}
+    out["language_first_call"] = round(language_first, 3)
+    out["index_add_save"] = round(index_s, 4)
+    out["scene_verification"] = round(verify_s, 4)
+    out["verified_pairs_per_picture"] = round(verified / len(feats), 1)
+    out["matches_found"] = pairs
+    out["pictures_with_text"] = sum(1 for r in reads_all if r)
+    out["total"] = round(
+        sum(out[k] for k in ("decode", "features", "find_lines", "tesseract", "language"))
+        + index_s
+        + verify_s,
+        4,
+    )
+    out["analysis_only"] = round(
+        sum(out[k] for k in ("decode", "features", "find_lines", "tesseract")), 4
+    )
+    return out
+
+
+def pass_throughput(paths: list[Path], workers: int, chunk: int) -> float:
+    """Pictures/s of the pass's own steps (analysis, index, verification), no graph."""
+    todo = [
+        _Todo(f"{k:064x}", "image", str(p), p.name, [f"{k:064x}"], [], False)
+        for k, p in enumerate(paths)
+    ]
+    with tempfile.TemporaryDirectory(prefix="cluegraph-vp-pass-") as d, _pool(workers) as pool:
+        list(pool.map(visual._work, [(f"{0:064x}", str(paths[-1]), "image", [])] * workers))
+        idx, state, rep = VisualIndex.open(Path(d)), PassState(Path(d)), PassReport()
+        chunks = [todo[i : i + chunk] for i in range(0, len(todo), chunk)]
+        t0 = time.perf_counter()
+        pending = visual._submit_analysis(chunks[0], idx, state, pool, rep)
+        for ci, part in enumerate(chunks):
+            visual._collect_analysis(pending, idx, state, rep)
+            nxt = chunks[ci + 1] if ci + 1 < len(chunks) else None
+
+            def submit_next(nxt=nxt):
+                return visual._submit_analysis(nxt, idx, state, pool, rep) if nxt else None
+
+            _, pending = visual._verify_chunk(part, idx, state, pool, workers, submit_next)
+        return len(paths) / (time.perf_counter() - t0)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pictures", type=int, default=32)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--chunk", type=int, default=16)
     a = ap.parse_args()
     m = common.machine()
     n_rooms = a.pictures * 3 // 4
@@ -72,32 +195,57 @@ def main() -> None:
         img.convert("RGB").save(p, "JPEG", quality=90)
         paths.append(p)
     mp = sum(_decode(str(p)) for p in paths) / len(paths) / 1e6
+    prof = profile(paths, a.chunk)
+    print(json.dumps(prof, indent=1))
     dec = [str(p) for p in paths]
     t_dec = _timed(_decode, dec, a.workers, dec[-a.workers :])
     tasks = [(f"{k:064x}", str(p), "image", []) for k, p in enumerate(paths)]
     t_all = _timed(visual._work, tasks, a.workers, tasks[-a.workers :])  # signs: OCR warm
+    pass_ps = pass_throughput(paths, a.workers, a.chunk)
     res = {
         "machine": m,
         "code": common.code_version(),
         "pictures": len(paths),
         "mean_megapixels": round(mp, 2),
         "workers": a.workers,
+        "chunk": a.chunk,
         "decode_only_per_s": round(len(paths) / t_dec, 2),
         "analysis_per_s": round(len(paths) / t_all, 2),
+        "analysis_and_verification_per_s": round(pass_ps, 2),
+        "profile_cpu_s_per_picture": prof,
+        "ideal_per_s_on_free_cores": {
+            "analysis": round(a.workers / prof["analysis_only"], 2),
+            "pass_without_graph": round(a.workers / prof["total"], 2),
+        },
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
     }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "visual_pass.json").write_text(json.dumps(res, indent=2))
+    rows = "".join(
+        f"| {k.replace('_', ' ')} | {v} |\n"
+        for k, v in prof.items()
+        if k not in ("matches_found", "pictures_with_text", "verified_pairs_per_picture")
+    )
     (out / "visual_pass.md").write_text(
-        "# Visual pass analysis throughput\n\n"
-        f"`python bench/bench_visual_pass.py --pictures {a.pictures} --workers {a.workers}`\n\n"
+        "# Visual pass throughput and profile\n\n"
+        f"`python bench/bench_visual_pass.py --pictures {a.pictures} --workers {a.workers} "
+        f"--chunk {a.chunk}`\n\n"
         f"{common.describe(m)}; {common.describe_code(res['code'])}\n\n"
-        "| pictures | mean MP | workers | decode only (pictures/s) | analysis (pictures/s) |"
-        " load at end |\n|---|---|---|---|---|---|\n"
+        "## Throughput (wall clock, pool started once and warmed)\n\n"
+        "| pictures | mean MP | workers | decode only (ceiling) | analysis | analysis + index"
+        " + verification | load at end |\n|---|---|---|---|---|---|---|\n"
         f"| {len(paths)} | {res['mean_megapixels']} | {a.workers} | "
-        f"{res['decode_only_per_s']} | {res['analysis_per_s']} | "
-        f"{res['load_average_at_end']} |\n"
+        f"{res['decode_only_per_s']} | {res['analysis_per_s']} | {round(pass_ps, 2)} | "
+        f"{res['load_average_at_end']} |\n\n"
+        "## CPU seconds per picture, one process\n\n"
+        f"{prof['pictures_with_text']} of {len(paths)} pictures had text; "
+        f"{prof['verified_pairs_per_picture']} candidate pairs verified per picture "
+        f"(each pair once; {prof['matches_found']} matches).\n\n"
+        "| step | CPU s / picture |\n|---|---|\n" + rows + "\n"
+        f"Ideal on {a.workers} free cores: analysis "
+        f"{res['ideal_per_s_on_free_cores']['analysis']} pictures/s, pass without the graph "
+        f"writes {res['ideal_per_s_on_free_cores']['pass_without_graph']} pictures/s.\n"
     )
     print(json.dumps(res, indent=2))
 

@@ -15,6 +15,10 @@ unless ``--no-visual``) runs :func:`run_pass`:
    picture's language (:mod:`media.visual.language`) when it writes the graph. After each
    chunk the index is saved and the state file fsynced, so a killed pass resumes where it
    stopped.
+   Each new key's candidates (retrieval in this process) are verified in the pool too,
+   each pair once per chunk; the next chunk's analysis is queued behind them, so the
+   workers keep busy while this process writes the graph. Fewer than
+   :data:`POOL_MIN_KEYS` keys: no pool at all (the one-picture exhibit).
 3. **Graph** (:mod:`loaders.visual_write`): same-scene and shared-object pairs, text and
    language suggestions, saved object clues seen again; then the file is marked done and
    the links of the series concerned are updated.

@@ -262,16 +262,9 @@ class VisualIndex:
         self._matrix = None
 
     def _quantize(self, feats: SceneFeatures) -> np.ndarray:
-        if self.vocab is None:
-            return np.empty(0, np.int32)
-        if self._quantizer is None:
-            q = faiss.IndexFlatL2(self.vocab.shape[1])
-            q.add(self.vocab)
-            self._quantizer = q
         if len(feats) == 0:
             return np.empty(0, np.int32)
-        _, i = self._quantizer.search(np.ascontiguousarray(feats.descriptors()), 1)
-        return i.ravel().astype(np.int32)
+        return self.quantize_descriptors(feats.descriptors())
 
     # ------------------------------------------------------------------ retrieval
     def _build(self) -> tuple[list[str], sp.csr_matrix, np.ndarray]:
@@ -324,9 +317,21 @@ class VisualIndex:
             self._matrix = self._build()
         return self._matrix[2]
 
-    def quantize(self, feats: SceneFeatures) -> np.ndarray:
-        """Visual word of each keypoint of ``feats`` (empty before a vocabulary)."""
-        return self._quantize(feats)
+    def quantize_descriptors(self, desc: np.ndarray) -> np.ndarray:
+        """Visual word of each RootSIFT descriptor (unit norm; empty before a vocabulary)."""
+        if self.vocab is None or len(desc) == 0:
+            return np.empty(0, np.int32)
+        if self._quantizer is None:
+            q = faiss.IndexFlatL2(self.vocab.shape[1])
+            q.add(self.vocab)
+            self._quantizer = q
+        _, i = self._quantizer.search(np.ascontiguousarray(desc, dtype=np.float32), 1)
+        return i.ravel().astype(np.int32)
+
+    def top(self, q: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ``k`` pictures with the highest dot product with ``q`` (one weight per word)."""
+        keys, scores = self._scores(q)
+        return self._top(keys, scores, k)
 
     def candidates(self, feats: SceneFeatures, k: int = 50) -> list[tuple[str, float]]:
         """Up to ``k`` indexed pictures most likely to share content with ``feats``."""

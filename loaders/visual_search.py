@@ -2,9 +2,9 @@
 
 :func:`search_object_everywhere` takes an analyst's picture (a file or its bytes) and an
 optional box on it, extracts the features of that region, asks the visual index for the
-pictures that show it (:func:`media.visual.match.search_object`: retrieval, then a
-homography verified with MAGSAC), and adds, with one graph query, the series and
-countries of each hit. :func:`add_object_clue` saves the object as an ``object`` clue
+pictures that show it (:func:`media.visual.objects.search`: a dense, viewpoint-simulated
+query, retrieval, then a homography verified with MAGSAC), and adds, with one graph query,
+the series and countries of each hit. :func:`add_object_clue` saves the object as an ``object`` clue
 shown by a series; its features go into the visual index under ``clue:<clue id>``
 (never into Neo4j), every later visual pass looks for it in the new pictures and
 proposes it (``SUGGESTS {source: 'object'}``) where it appears: a standing search.
@@ -13,7 +13,6 @@ Both are audited. The app's object search page and the CLI call these two functi
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +25,11 @@ from loaders.base import now_iso
 from loaders.visual import CLUE_PREFIX, index_lock, media_key, open_index
 from loaders.visual_write import Writer, object_score, write_count
 from media.visual import features as vf
-from media.visual.match import search_object
+from media.visual import objects
+from media.visual.objects import ObjectQuery
 
 #: Columns of ``cluegraph search object`` (JSON keys).
 COLUMNS = ["sha256", "score", "inliers", "box", "series", "countries"]
-MAX_QUERY_SIDE = 4000  # the analyst's picture is decoded at most this large
 
 
 def parse_box(text: str | None) -> tuple[int, int, int, int] | None:
@@ -53,27 +52,24 @@ def parse_box(text: str | None) -> tuple[int, int, int, int] | None:
 
 def query_features(
     image: Path | bytes, box: tuple[int, int, int, int] | None = None
-) -> vf.SceneFeatures:
-    """Features of the analyst's picture, cut to ``box`` (original pixel coordinates).
+) -> tuple[ObjectQuery, vf.SceneFeatures]:
+    """The object in the analyst's picture, cut to ``box`` (original pixel coordinates).
 
-    Raises InvalidInput when the picture cannot be read, the box lies outside it, or the
-    region holds too little to search for.
+    Returns the dense, viewpoint-simulated query for the search and the plain features
+    kept for a standing search (stored in the index like a picture's). Raises
+    InvalidInput when the picture cannot be read, the box lies outside it, or the region
+    holds too little to search for.
     """
-    src = io.BytesIO(image) if isinstance(image, bytes | bytearray) else Path(image)
-    name = "the picture" if isinstance(src, io.BytesIO) else str(src)
+    name = "the picture" if isinstance(image, bytes | bytearray) else str(image)
     try:
-        im, w, h = vf.open_image(src, work_side=MAX_QUERY_SIDE)
+        im, w, h = objects.open_region(image, box)
     except vf.VisualError as e:
         raise InvalidInput(f"{name}: {e}") from e
-    if box is not None:
-        x, y, bw, bh = box
-        if x + bw > w or y + bh > h:
-            raise InvalidInput(f"the box {x},{y},{bw},{bh} lies outside the {w}x{h} picture")
-        f = im.width / w
-        im = im.crop((int(x * f), int(y * f), round((x + bw) * f), round((y + bh) * f)))
-        w, h = bw, bh
     try:
-        return vf.extract(im, original_size=(w, h))
+        return (
+            objects.query_from_image(im, original_size=(w, h)),
+            vf.extract(im, original_size=(w, h)),
+        )
     except vf.VisualError as e:
         raise InvalidInput(f"{name}: the region cannot be searched for ({e})") from e
 
@@ -99,8 +95,8 @@ def search_object_everywhere(
         "image": image.name if isinstance(image, Path) else f"<{len(image)} bytes>",
     }
     with audit.track(driver, user or "cli", "search.object", params) as t:
-        q = query_features(image, box)
-        hits = search_object(open_index(), q, limit=limit * 3 + 5)
+        q, _ = query_features(image, box)
+        hits = objects.search(open_index(), q, limit=limit * 3 + 5)
         best: dict[str, Any] = {}
         for h in hits:
             if h.key.startswith(CLUE_PREFIX):
@@ -161,7 +157,7 @@ def add_object_clue(
     cid = clue_id("object", label)
     params = {"seriesId": series_id, "clueId": cid, "box": list(box) if box else None}
     with audit.track(driver, who, "clues.add_object", params) as t:
-        q = query_features(image, box)
+        dense, q = query_features(image, box)
         at = now_iso()
         rows = db.records(
             driver,
@@ -191,7 +187,7 @@ def add_object_clue(
             user=who,
         )
         sugg: dict[tuple[str, str], dict[str, Any]] = {}
-        for h in search_object(idx, q, limit=1000):
+        for h in objects.search(idx, dense, limit=1000, candidates=1000):
             if h.key.startswith(CLUE_PREFIX):
                 continue
             sha, _ = media_key(h.key)

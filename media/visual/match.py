@@ -30,8 +30,10 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from . import objects
 from .features import SceneFeatures
 from .index import VisualIndex
+from .objects import ObjectHit
 
 RATIO = 0.85  # Lowe's ratio (mutual nearest neighbours make a looser ratio safe)
 COLOUR_TOL = 24  # max log-chroma difference (x32) between matched keypoints
@@ -81,14 +83,6 @@ class SceneMatch:
     regions_a: list[tuple[int, int, int, int]] = field(default_factory=list)
     regions_b: list[tuple[int, int, int, int]] = field(default_factory=list)
     explanation: str = ""
-
-
-@dataclass
-class ObjectHit:
-    key: str
-    score: float
-    inliers: int
-    box: tuple[int, int, int, int]
 
 
 # ----------------------------------------------------------------------------- matching
@@ -399,40 +393,23 @@ def find_scenes(
 
 
 def locate(query: SceneFeatures, target: SceneFeatures) -> tuple[int, tuple[int, int, int, int]]:
-    """Verified points of a planar object from ``query`` in ``target``, and its box there."""
-    # no colour gate: a crop's grey-world white balance is not the whole picture's
-    pairs = putative(query, target, Params(colour=False, ratio=0.85))
-    if len(pairs) < MIN_PLANE:
-        return 0, (0, 0, 0, 0)
-    pa = query.xy[pairs[:, 0]].astype(np.float32)
-    pb = target.xy[pairs[:, 1]].astype(np.float32)
-    side = float(max(target.width, target.height))
-    H, mask = cv2.findHomography(pa, pb, cv2.USAC_MAGSAC, H_THRESH * side, maxIters=3000)
-    if H is None or mask is None:
-        return 0, (0, 0, 0, 0)
-    inl = mask.ravel().astype(bool)
-    n = int(inl.sum())
-    if n < MIN_PLANE:
-        return 0, (0, 0, 0, 0)
-    return n, _box(pb[inl], target.width, target.height)
+    """Verified points of a planar object from ``query`` in ``target``, and its box there
+    (object search lives in :mod:`media.visual.objects`; this takes stored features)."""
+    return objects.locate(objects.query_from_features(query), target)
 
 
 def search_object(
     index: VisualIndex,
-    query: SceneFeatures,
+    query: SceneFeatures | objects.ObjectQuery,
     box: tuple[int, int, int, int] | None = None,
     limit: int = 10,
-    candidates: int = 200,
+    candidates: int = objects.SHORTLIST,
 ) -> list[ObjectHit]:
-    """Pictures of the index that show the object of ``query`` (or of ``box`` on it)."""
-    q = query.in_box(box) if box is not None else query
-    if len(q) < MIN_PLANE:
-        return []
-    hits = []
-    for key, _ in index.candidates(q, k=max(candidates, limit)):
-        n, bx = locate(q, index.get(key))
-        if n >= MIN_OBJECT:
-            score = round(min(1.0, n / (n + 20) * min(1.0, n / max(8, len(q) * 0.1))), 3)
-            hits.append(ObjectHit(key, score, n, bx))
-    hits.sort(key=lambda h: (-h.inliers, h.key))
-    return hits[:limit]
+    """Pictures of the index that show the object of ``query`` (or of ``box`` on it).
+
+    Best with an :class:`~media.visual.objects.ObjectQuery` from the pixels
+    (:func:`~media.visual.objects.query_from_image`); stored features are the fallback.
+    """
+    if isinstance(query, SceneFeatures):
+        query = objects.query_from_features(query, box)
+    return objects.search(index, query, limit=limit, candidates=candidates)

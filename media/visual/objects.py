@@ -1,0 +1,255 @@
+"""Object search (Trace-an-Object style): where else does this poster, bed cover or toy appear?
+
+Steps (the reasons and measurements are in docs/visual.md, "Object search"):
+
+1. **The query is extracted densely and with simulated viewpoints** (:func:`query_from_image`).
+   It is one picture, extracted once per search, so it can afford what the indexed
+   pictures cannot: no keypoint cap, a lower SIFT contrast threshold and affine simulation
+   (``cv2.AffineFeature``, ASIFT): the analyst's frontal crop of a bed cover must match
+   the same cover seen flat on a bed, foreshortened 2-4x. Tilts up to ``2 ** (MAX_TILT / 2)``.
+2. **Retrieval by the query's words only** (:func:`shortlist`): every distinct visual word of
+   the query counts once with its idf (simulated views repeat the same words), scored
+   against the inverted file of the index; the best ``SHORTLIST`` pictures go on.
+3. **Verification** (:func:`locate`): for each query keypoint its two nearest keypoints in
+   the picture, Lowe's ratio on the picture's side (``RATIO``), then one query keypoint per
+   picture keypoint (the simulated views hold near copies of each query point, which a
+   ratio test among query points would reject); a homography with MAGSAC (an object is
+   flat, unlike a room) whose projected outline must be a convex quadrilateral.
+4. **Ranking** by verified points; a ranked hit needs ``MIN_INLIERS`` (8) and is confident
+   (score 0.5 or more) from ``CONFIDENT`` (13) points: more than any picture without the
+   object reached on the tuning rooms. Below that the list still shows the best weak hits,
+   ranked, with their low score: on small, foreshortened objects the true pictures are
+   often there (see docs/visual.md for the figures).
+
+Pure: no Neo4j, nothing from ``graph/``, ``loaders/``, ``app/``, ``cli/``. Query features
+are derived from pixels like every feature here: they live in memory for the search only.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from .features import MIN_KEYPOINTS, MIN_SIDE, SceneFeatures, VisualError, open_image
+from .index import VisualIndex
+
+QUERY_SIDE = 512  # longest side of the query as the detector sees it
+QUERY_CONTRAST = 0.02  # SIFT contrast threshold on the query (as the indexed pictures)
+MAX_TILT = 2  # ASIFT tilt index: tilts 1, sqrt 2, 2 (see docs for 3)
+RATIO = 0.85  # Lowe's ratio between the two nearest keypoints of the indexed picture
+H_THRESH = 0.006  # homography inlier distance, fraction of the picture's longest side
+MIN_PUTATIVE = 8
+MIN_INLIERS = 8  # verified points for a ranked hit (weak below CONFIDENT: see its score)
+CONFIDENT = 13  # more points than any wrong picture reached on rooms 500-515 (12); score 0.5
+SHORTLIST = 100  # pictures verified after retrieval
+
+
+@dataclass
+class ObjectHit:
+    key: str
+    score: float
+    inliers: int
+    box: tuple[int, int, int, int]
+
+
+@dataclass
+class ObjectQuery:
+    """Keypoints of the object to search for, in the query picture's pixel coordinates."""
+
+    width: int
+    height: int
+    xy: np.ndarray  # (N, 2) float32
+    desc: np.ndarray  # (N, 128) float32 RootSIFT, unit L2 norm
+
+    def __len__(self) -> int:
+        return int(self.xy.shape[0])
+
+
+def _rootsift(d: np.ndarray) -> np.ndarray:
+    d = d.astype(np.float32)
+    d = np.sqrt(d / np.maximum(d.sum(axis=1, keepdims=True), 1e-6))
+    return (d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-6)).astype(np.float32)
+
+
+_detectors: dict[tuple[int, float], cv2.Feature2D] = {}
+
+
+def _detector(max_tilt: int, contrast: float) -> cv2.Feature2D:
+    d = _detectors.get((max_tilt, contrast))
+    if d is None:
+        sift = cv2.SIFT_create(contrastThreshold=contrast)  # type: ignore[attr-defined]
+        d = cv2.AffineFeature.create(sift, maxTilt=max_tilt, minTilt=0) if max_tilt else sift
+        _detectors[(max_tilt, contrast)] = d
+    return d
+
+
+def query_from_image(
+    image: Image.Image | np.ndarray,
+    *,
+    original_size: tuple[int, int] | None = None,
+    max_tilt: int = MAX_TILT,
+) -> ObjectQuery:
+    """Dense, viewpoint-simulated keypoints of an RGB picture of the object.
+
+    ``original_size`` is the size the caller refers to when the picture was reduced
+    before; keypoints are reported in those coordinates. Raises :class:`VisualError`
+    ("too small", "too flat") when there is nothing to search for.
+    """
+    arr = np.asarray(image.convert("RGB")) if isinstance(image, Image.Image) else image
+    if arr.ndim == 2:
+        arr = np.repeat(arr[:, :, None], 3, axis=2)
+    arr = np.ascontiguousarray(arr[:, :, :3]).astype(np.uint8)
+    h0, w0 = arr.shape[:2]
+    W, H = original_size or (w0, h0)
+    if min(W, H) < MIN_SIDE or min(w0, h0) < 16:
+        raise VisualError(f"too small: {W}x{H} pixels (minimum side {MIN_SIDE})")
+    f = QUERY_SIDE / max(w0, h0)
+    if f < 1:
+        arr = cv2.resize(arr, (round(w0 * f), round(h0 * f)), interpolation=cv2.INTER_AREA)
+    hw, ww = arr.shape[:2]
+    gray = cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY)
+    if float(gray.std()) < 3.0:
+        raise VisualError("too flat: the picture is nearly uniform")
+    kps, desc = _detector(max_tilt, QUERY_CONTRAST).detectAndCompute(gray, None)
+    if desc is None or len(kps) < MIN_KEYPOINTS:
+        n = 0 if desc is None else len(kps)
+        raise VisualError(f"too flat: {n} keypoints (minimum {MIN_KEYPOINTS})")
+    pts = np.array([k.pt for k in kps], np.float32)
+    scale = np.array([W / ww, H / hw], np.float32)
+    return ObjectQuery(int(W), int(H), ((pts + 0.5) * scale - 0.5), _rootsift(desc))
+
+
+def open_region(
+    src: Path | bytes, box: tuple[int, int, int, int] | None = None
+) -> tuple[Image.Image, int, int]:
+    """The picture (guarded open, as for indexing), cut to ``box`` (x, y, w, h in its
+    pixels), decoded at the resolution that gives the region about ``QUERY_SIDE`` pixels;
+    with the region's size in original pixels. :class:`VisualError` says what is wrong.
+    """
+
+    def opener() -> Path | io.BytesIO:
+        return io.BytesIO(src) if isinstance(src, bytes | bytearray) else Path(src)
+
+    if box is None:
+        return open_image(opener(), work_side=max(QUERY_SIDE, 800))
+    x, y, bw, bh = box
+    im, w, h = open_image(opener(), work_side=800)
+    if x + bw > w or y + bh > h:
+        raise VisualError(f"the box {x},{y},{bw},{bh} lies outside the {w}x{h} picture")
+    side = int(min(4 * max(w, h), QUERY_SIDE * max(w, h) / max(bw, bh)))
+    if side > max(im.size):
+        im, w, h = open_image(opener(), work_side=side)
+    fx, fy = im.width / w, im.height / h
+    crop = im.crop((int(x * fx), int(y * fy), round((x + bw) * fx), round((y + bh) * fy)))
+    return crop, bw, bh
+
+
+def query_from_features(
+    feats: SceneFeatures, box: tuple[int, int, int, int] | None = None
+) -> ObjectQuery:
+    """The stored keypoints of a picture (or of a box on it) as a query: the fallback when
+    the pixels are not at hand (fewer, capped keypoints: weaker than :func:`query_from_image`).
+    """
+    f = feats.in_box(box) if box is not None else feats
+    return ObjectQuery(f.width, f.height, f.xy.astype(np.float32), f.descriptors())
+
+
+# ----------------------------------------------------------------------------- matching
+
+
+def _putative(q: ObjectQuery, t: SceneFeatures) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (query, picture) of ratio-tested, one-to-one matches."""
+    td = t.descriptors()
+    if len(q) < 2 or len(td) < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    sim = q.desc @ td.T
+    top2 = np.argpartition(-sim, 1, axis=1)[:, :2]
+    iq = np.arange(len(q))
+    s0, s1 = sim[iq, top2[:, 0]], sim[iq, top2[:, 1]]
+    best = np.where(s1 > s0, top2[:, 1], top2[:, 0])
+    d0 = np.sqrt(np.maximum(2 - 2 * np.maximum(s0, s1), 0))
+    d1 = np.sqrt(np.maximum(2 - 2 * np.minimum(s0, s1), 0))
+    ok = d0 < RATIO * d1
+    qi, ti, dd = iq[ok], best[ok], d0[ok]
+    order = np.lexsort((dd, ti))  # per picture keypoint, the closest query keypoint first
+    qi, ti = qi[order], ti[order]
+    first = np.r_[True, ti[1:] != ti[:-1]] if len(ti) else np.empty(0, bool)
+    return qi[first], ti[first]
+
+
+def locate(query: ObjectQuery, target: SceneFeatures) -> tuple[int, tuple[int, int, int, int]]:
+    """Verified points of the planar object of ``query`` in ``target``, and its box there.
+
+    ``(0, (0, 0, 0, 0))`` when no homography explains enough matches, or when the
+    homography folds or collapses the object (its projected outline is not convex).
+    """
+    none = (0, (0, 0, 0, 0))
+    qi, ti = _putative(query, target)
+    if len(qi) < MIN_PUTATIVE:
+        return none
+    pa, pb = query.xy[qi], target.xy[ti].astype(np.float32)
+    side = float(max(target.width, target.height))
+    H, mask = cv2.findHomography(pa, pb, cv2.USAC_MAGSAC, H_THRESH * side, maxIters=3000)
+    if H is None or mask is None:
+        return none
+    inl = mask.ravel().astype(bool)
+    n = int(inl.sum())
+    if n < MIN_PUTATIVE:
+        return none
+    x0, y0 = pa[inl].min(axis=0)
+    x1, y1 = pa[inl].max(axis=0)
+    quad = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32).reshape(-1, 1, 2)
+    proj = cv2.perspectiveTransform(quad, H).reshape(-1, 2)
+    if not np.isfinite(proj).all() or not cv2.isContourConvex(proj):
+        return none
+    bx0, by0 = np.floor(pb[inl].min(axis=0))
+    bx1, by1 = np.ceil(pb[inl].max(axis=0))
+    bx0, by0 = max(0, int(bx0)), max(0, int(by0))
+    bx1, by1 = min(target.width, int(bx1)), min(target.height, int(by1))
+    return n, (bx0, by0, max(1, bx1 - bx0), max(1, by1 - by0))
+
+
+def score(inliers: int) -> float:
+    """0..1 confidence of a hit from its verified points: 0.5 at ``CONFIDENT`` (13), below
+    it a hit is weak (8 -> 0.38), above it stronger (30 -> 0.7, 60 -> 0.82)."""
+    return round(inliers / (inliers + CONFIDENT), 3)
+
+
+# ----------------------------------------------------------------------------- search
+
+
+def shortlist(index: VisualIndex, query: ObjectQuery, k: int = SHORTLIST) -> list[str]:
+    """The ``k`` indexed pictures sharing most of the query's distinct visual words (idf)."""
+    if len(index) == 0 or len(query) == 0:
+        return []
+    idf = index.idf()
+    if idf is None or len(index) <= k:
+        return index.keys()
+    words = np.unique(index.quantize_descriptors(query.desc))
+    q = np.zeros(len(idf), np.float32)
+    q[words] = idf[words]
+    return [key for key, _ in index.top(q, k)]
+
+
+def search(
+    index: VisualIndex,
+    query: ObjectQuery,
+    limit: int = 10,
+    candidates: int = SHORTLIST,
+    min_inliers: int = MIN_INLIERS,
+) -> list[ObjectHit]:
+    """Pictures of the index that show the object of ``query``, most verified points first."""
+    if len(query) < MIN_PUTATIVE:
+        return []
+    hits = []
+    for key in shortlist(index, query, max(candidates, limit)):
+        n, bx = locate(query, index.get(key))
+        if n >= min_inliers:
+            hits.append(ObjectHit(key, score(n), n, bx))
+    hits.sort(key=lambda h: (-h.inliers, h.key))
+    return hits[:limit]

@@ -1,0 +1,170 @@
+"""Object search (media/visual/objects.py) on generated pictures (no Neo4j)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from media.visual import objects
+from media.visual.features import VisualError, extract
+from media.visual.index import VisualIndex
+
+
+def _room(seed: int, w: int = 1200, h: int = 900) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    img = np.full((h, w, 3), 190, np.uint8)
+    for i in range(220):
+        c = tuple(int(x) for x in rng.integers(0, 255, 3))
+        p0 = tuple(int(x) for x in rng.integers(0, w, 2))
+        p1 = tuple(int(x) for x in rng.integers(0, w, 2))
+        cv2.rectangle(img, p0, p1, c, -1 if i % 2 else 3)
+    return img
+
+
+def _poster(seed: int = 77, w: int = 400, h: int = 300) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    img = np.full((h, w, 3), 235, np.uint8)
+    for _ in range(60):
+        c = tuple(int(x) for x in rng.integers(0, 255, 3))
+        ctr = tuple(int(x) for x in rng.integers(0, [w, h]))
+        ax = tuple(int(x) for x in rng.integers(5, 40, 2))
+        cv2.ellipse(img, ctr, ax, int(rng.integers(0, 180)), 0, 360, c, -1)
+    for _ in range(12):
+        c = tuple(int(x) for x in rng.integers(0, 255, 3))
+        p = (int(rng.integers(0, w - 60)), int(rng.integers(20, h)))
+        cv2.putText(img, "TERRA", p, cv2.FONT_HERSHEY_SIMPLEX, 0.8, c, 2)
+    return img
+
+
+def _lay_flat(room: np.ndarray, obj: np.ndarray, quad: list[tuple[int, int]]) -> np.ndarray:
+    """``obj`` warped onto ``quad`` of ``room`` (a bed cover seen at a grazing angle)."""
+    h, w = obj.shape[:2]
+    H = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), np.float32(quad))
+    warped = cv2.warpPerspective(obj, H, (room.shape[1], room.shape[0]))
+    mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), H, (room.shape[1], room.shape[0]))
+    out = room.copy()
+    out[mask > 0] = warped[mask > 0]
+    return out
+
+
+# a cover seen from the front and above: 460 px wide, foreshortened to ~110 px deep
+FLAT = [(420, 560), (860, 560), (900, 670), (380, 670)]
+
+
+def _index(tmp: Path, with_object: dict[int, np.ndarray]) -> VisualIndex:
+    idx = VisualIndex.open(tmp / "vis")
+    for i in range(6):
+        idx.add(f"pic{i}", extract(with_object.get(i, _room(40 + i))))
+    return idx
+
+
+def test_frontal_crop_finds_the_object_lying_foreshortened_in_a_room(tmp_path: Path) -> None:
+    obj = _poster()
+    idx = _index(tmp_path, {4: _lay_flat(_room(44), obj, FLAT)})
+    q = objects.query_from_image(cv2.resize(obj, (280, 210)))
+    hits = objects.search(idx, q, limit=3)
+    assert hits and hits[0].key == "pic4"
+    x, y, w, h = hits[0].box
+    assert 360 <= x <= 520 and 540 <= y <= 620 and w > 200 and y + h <= 690
+    # what the simulated viewpoints add: the frontal query alone verifies fewer points
+    plain = objects.query_from_image(cv2.resize(obj, (280, 210)), max_tilt=0)
+    n_plain, _ = objects.locate(plain, idx.get("pic4"))
+    assert hits[0].inliers > n_plain
+
+
+def test_box_on_a_picture_finds_the_other_picture_and_not_the_rest(tmp_path: Path) -> None:
+    obj = _poster(5)
+    a = _room(50)
+    a[100:400, 150:550] = obj
+    b = _room(51)
+    small = cv2.resize(obj, (300, 225))
+    M = cv2.getRotationMatrix2D((150, 112), 10, 1.0)
+    b[500:725, 700:1000] = cv2.warpAffine(small, M, (300, 225), borderMode=cv2.BORDER_REPLICATE)
+    idx = _index(tmp_path, {1: a, 3: b})
+    buf = io.BytesIO()
+    Image.fromarray(a).save(buf, format="JPEG", quality=85)
+    im, w, h = objects.open_region(buf.getvalue(), (150, 100, 400, 300))
+    assert (w, h) == (400, 300)
+    hits = objects.search(idx, objects.query_from_image(im, original_size=(w, h)), limit=5)
+    assert [x.key for x in hits][:2] == ["pic1", "pic3"] or [x.key for x in hits][:2] == [
+        "pic3",
+        "pic1",
+    ]
+    assert all(x.key in ("pic1", "pic3") for x in hits)
+    hit3 = next(x for x in hits if x.key == "pic3")
+    x, y, bw, bh = hit3.box
+    assert 680 <= x <= 760 and 480 <= y <= 560
+    assert 0.4 < hit3.score < 1
+
+
+def test_box_outside_the_picture_and_flat_regions_are_refused() -> None:
+    buf = io.BytesIO()
+    Image.fromarray(_room(3, 640, 480)).save(buf, format="PNG")
+    with pytest.raises(VisualError, match="outside"):
+        objects.open_region(buf.getvalue(), (600, 400, 100, 100))
+    with pytest.raises(VisualError, match="too flat"):
+        objects.query_from_image(np.full((300, 300, 3), 90, np.uint8))
+    with pytest.raises(VisualError, match="too small"):
+        objects.query_from_image(_room(4, 40, 30))
+
+
+def test_homography_that_folds_the_object_is_not_a_hit() -> None:
+    obj = _poster(9)
+    q = objects.query_from_image(obj, max_tilt=0)
+    # the object cut in two halves swapped: matches exist, but no single plane explains them
+    swapped = np.concatenate([obj[:, 200:], obj[:, :200]], axis=1)
+    room = _room(60)
+    room[300:600, 300:700] = swapped
+    n, _ = objects.locate(q, extract(room))
+    whole = _room(60)
+    whole[300:600, 300:700] = obj
+    n_whole, _ = objects.locate(q, extract(whole))
+    assert n_whole >= objects.MIN_INLIERS and n < n_whole
+
+
+@pytest.mark.slow
+def test_trained_index_shortlists_the_picture_by_the_query_words(tmp_path: Path) -> None:
+    from media.visual import index as index_mod
+
+    idx = VisualIndex.open(tmp_path / "vis")
+    obj = _poster(11)
+    for i in range(index_mod.VOCAB_MIN):
+        img = _room(100 + i, 640, 480)
+        if i == 17:
+            img[120:345, 200:500] = cv2.resize(obj, (300, 225))
+        idx.add(f"p{i:02d}", extract(img))
+    idx.save()  # trains the vocabulary
+    again = VisualIndex.open(tmp_path / "vis")
+    assert again.vocab is not None
+    q = objects.query_from_image(obj)
+    assert "p17" in objects.shortlist(again, q, 5)
+    hits = objects.search(again, q, limit=3, candidates=5)
+    assert hits and hits[0].key == "p17"
+    # the inverted file gives the dense tf-idf dot product of every picture
+    feats = again.get("p03")
+    keys, scores = again._scores(_tfidf_query(again, feats))
+    dense = np.stack([_tfidf_picture(again, k) for k in keys]) @ _tfidf_query(again, feats)
+    assert np.allclose(scores, dense, atol=1e-4)
+    assert again.candidates(feats, k=1)[0][0] == "p03"
+
+
+def _tfidf_query(idx: VisualIndex, feats) -> np.ndarray:
+    idf = idx.idf()
+    q = (
+        np.sqrt(
+            np.bincount(idx.quantize_descriptors(feats.descriptors()), minlength=len(idf))
+        ).astype(np.float32)
+        * idf
+    )
+    return q / np.linalg.norm(q)
+
+
+def _tfidf_picture(idx: VisualIndex, key: str) -> np.ndarray:
+    idf = idx.idf()
+    v = np.sqrt(np.bincount(idx._words[key], minlength=len(idf))).astype(np.float32) * idf
+    return v / max(float(np.linalg.norm(v)), 1e-6)

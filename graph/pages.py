@@ -695,8 +695,10 @@ def console_query(
     limit: int | None = None,
     timeout: float | None = None,
     user: User | None = None,
+    name: str = "app.console",
 ) -> Result:
-    """Run one read-only statement from the console (refused unless EXPLAIN shows a read)."""
+    """Run one read-only statement from the console (refused unless EXPLAIN shows a read);
+    ``name`` tags it in the query log."""
     allow(driver, user, Action.CONSOLE, {"query": text})
     if limit is not None:
         limit = _whole(limit, "the row limit", 1, db.INT_MAX)
@@ -712,7 +714,7 @@ def console_query(
         driver,
         text,
         params or {},
-        name="app.console",
+        name=name,
         limit=limit,
         timeout=timeout,
         user=user.name if user else None,

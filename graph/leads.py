@@ -796,9 +796,7 @@ def _add_to_case(
     infos = [q.info for q in qs if q.info is not None]
     if not infos:
         raise InvalidInput("add_to_case: none of the files could be analysed")
-    found = db.records(
-        driver, "MATCH (c:Case {id: $id}) RETURN c.id AS id", name="leads.triage.case", id=case_id
-    )
+    found = db.records(driver, queries.case_exists(), name="leads.triage.case", id=case_id)
     if not found:
         raise NotFound(f"no case {case_id!r}")
     if series_id:

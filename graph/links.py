@@ -66,34 +66,6 @@ NEAR_DUP_STRENGTH = {"pdq": 1.0, "trimmed": 1.0, "dihedral": 1.0, "crop": 1.0, "
 #: radius counts 1).
 PLACE_STRENGTH = 0.5
 
-_MERGE_LINKS = """
-UNWIND $rows AS row
-MATCH (a:Series {id: row.a})
-MATCH (b:Series {id: row.b})
-MERGE (a)-[l:LINKED]->(b)
-SET l.score = row.score, l.kinds = row.kinds, l.evidence = row.evidence,
-    l.crossCountry = row.crossCountry, l.computedAt = $computedAt,
-    l.judgement = row.judgement, l.judgedBy = row.judgedBy, l.judgedAt = row.judgedAt,
-    l.judgementNote = row.judgementNote
-"""
-
-_DELETE_LINKS = """
-UNWIND $rows AS row
-MATCH (:Series {id: row.a})-[l:LINKED]->(:Series {id: row.b})
-DELETE l
-"""
-
-_JUDGE = """
-MATCH (a:Series {id: $a})
-MATCH (b:Series {id: $b})
-MERGE (j:Judgement {id: $id})
-SET j.seriesA = $a, j.seriesB = $b, j.judgement = $judgement, j.judgedBy = $by,
-    j.judgedAt = $at, j.note = $note
-WITH a, b
-OPTIONAL MATCH (a)-[l:LINKED]-(b)
-SET l.judgement = $judgement, l.judgedBy = $by, l.judgedAt = $at, l.judgementNote = $note
-"""
-
 
 # ----------------------------------------------------------------------------- model
 
@@ -830,12 +802,14 @@ def _write_links(
             rows.append(row)
     gone = [{"a": a, "b": b} for (a, b) in old if (a, b) not in new]
     for i in range(0, len(gone), _WRITE_BATCH):
-        db.write(driver, _DELETE_LINKS, rows=gone[i : i + _WRITE_BATCH], name="links.delete")
+        db.write(
+            driver, queries.links_delete(), rows=gone[i : i + _WRITE_BATCH], name="links.delete"
+        )
     now = _now()
     for i in range(0, len(rows), _WRITE_BATCH):
         db.write(
             driver,
-            _MERGE_LINKS,
+            queries.links_write(),
             rows=rows[i : i + _WRITE_BATCH],
             computedAt=now,
             name="links.merge",
@@ -1116,7 +1090,7 @@ def judge(
     x, y = pair(a, b)
     found = db.records(
         driver,
-        "UNWIND $ids AS id MATCH (s:Series {id: id}) RETURN s.id AS id",
+        queries.lead_series_exist(),
         name="links.judge.check",
         ids=[x, y],
     )
@@ -1126,7 +1100,7 @@ def judge(
     at = _now()
     db.write(
         driver,
-        _JUDGE,
+        queries.links_judge(),
         {
             "a": x,
             "b": y,
@@ -1143,7 +1117,7 @@ def judge(
     linked = bool(
         db.records(
             driver,
-            "MATCH (:Series {id: $a})-[l:LINKED]-(:Series {id: $b}) RETURN count(l) AS n",
+            queries.links_count_between(),
             name="links.judge.linked",
             a=x,
             b=y,
@@ -1166,7 +1140,7 @@ def links_of(driver: neo4j.Driver, series_id: str) -> db.Result:
     """
     found = db.records(
         driver,
-        "MATCH (s:Series {id: $id}) RETURN s.id AS id",
+        queries.series_exists(),
         name="links.show.check",
         id=series_id,
     )

@@ -70,20 +70,6 @@ _STATE_FORMAT = "cluegraph-neardup/4"
 _PAGE = 5000
 _WRITE_BATCH = 5000
 
-_MERGE_EDGES = """
-UNWIND $rows AS row
-MATCH (a:Media {sha256: row.a})
-MATCH (b:Media {sha256: row.b})
-MERGE (a)-[r:NEAR_DUPLICATE]->(b)
-SET r.pdqDistance = row.pdqDistance, r.phashDistance = row.phashDistance, r.method = row.method
-"""
-
-_DELETE_EDGES = """
-UNWIND $rows AS row
-MATCH (:Media {sha256: row.a})-[r:NEAR_DUPLICATE]->(:Media {sha256: row.b})
-DELETE r
-"""
-
 
 # ----------------------------------------------------------------------------- codes
 
@@ -779,10 +765,10 @@ def _write_diff(
     put = [m for k, m in new.items() if old.get(k) != (m.pdq_distance, m.phash_distance, m.method)]
     for i in range(0, len(gone), _WRITE_BATCH):
         rows = [{"a": a, "b": b} for a, b in gone[i : i + _WRITE_BATCH]]
-        db.write(driver, _DELETE_EDGES, rows=rows, name="neardup.delete")
+        db.write(driver, queries.near_duplicate_delete(), rows=rows, name="neardup.delete")
     for i in range(0, len(put), _WRITE_BATCH):
         rows = [m.as_row() for m in put[i : i + _WRITE_BATCH]]
-        db.write(driver, _MERGE_EDGES, rows=rows, name="neardup.merge")
+        db.write(driver, queries.neardup_write_edges(), rows=rows, name="neardup.merge")
     for a, b in gone:
         changed |= {a, b}
     for m in put:

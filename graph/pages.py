@@ -66,13 +66,6 @@ def _read(
 
 
 # ------------------------------------------------------------------ permissions
-_DEMO_MARK = (
-    "MATCH (l:Load {kind: 'world'}) WHERE l.id STARTS WITH 'world-' AND l.status = 'done' "
-    "RETURN count(l) > 0 AS demo"
-)
-_ANY_CASE = "MATCH (c:Case) RETURN count(c) > 0 AS any"
-
-
 def is_demo(driver: neo4j.Driver, action: str = Action.READ) -> bool:
     """Whether a trainer may do ``action`` on this graph (the demo world only).
 
@@ -86,9 +79,9 @@ def is_demo(driver: neo4j.Driver, action: str = Action.READ) -> bool:
     if action == Action.DEMO_RESET:
         return False
     if action == Action.DEMO_LOAD:
-        rows = db.records(driver, _ANY_CASE, name="auth.demo_empty")
+        rows = db.records(driver, queries.any_case(), name="auth.demo_empty")
         return not (rows and rows[0]["any"])
-    rows = db.records(driver, _DEMO_MARK, name="auth.demo_world")
+    rows = db.records(driver, queries.demo_world_loaded(), name="auth.demo_world")
     return bool(rows and rows[0]["demo"])
 
 

@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 import neo4j
 from pydantic import BaseModel, ValidationError
 
-from graph import db
+from graph import db, queries
 
 log = logging.getLogger("cluegraph.loaders")
 
@@ -158,33 +158,6 @@ def make_load_id(kind: str, sha256: str, **options: Any) -> str:
 
 
 # ------------------------------------------------------------------ Load node
-_BEGIN_LOAD = """
-MERGE (l:Load {id: $id})
-ON CREATE SET l.kind = $kind, l.source = $source, l.sha256 = $sha256,
-              l.firstStartedAt = $startedAt, l.runs = 0
-SET l.startedAt = $startedAt, l.status = 'running', l.runs = l.runs + 1,
-    l.options = $options
-WITH l
-MERGE (v:IndexVersion {name: 'media'})
-  ON CREATE SET v.epoch = randomUUID(), v.version = 0
-SET v.version = v.version + 1
-SET l.indexVersionBegin = v.version, l.indexVersionFinish = null
-RETURN l.firstStartedAt AS loadedAt
-"""
-
-_FINISH_LOAD = """
-MATCH (l:Load {id: $id})
-SET l.finishedAt = $finishedAt, l.status = $status, l.read = $read,
-    l.written = $written, l.skipped = $skipped, l.errors = $errors,
-    l.errorCount = $errorCount, l.warnings = $warnings, l.warningCount = $warningCount,
-    l.ignored = $ignored, l.ignoredCount = $ignoredCount
-WITH l
-MERGE (v:IndexVersion {name: 'media'})
-  ON CREATE SET v.epoch = randomUUID(), v.version = 0
-SET v.version = v.version + 1
-SET l.indexVersionFinish = v.version
-"""
-
 MAX_STORED_ERRORS = 1000
 
 
@@ -192,13 +165,13 @@ def begin_load(driver: neo4j.Driver, report: LoadReport, options: Mapping[str, A
     """Record the start of a load; return its ``loadedAt`` (first time this input loaded)."""
     rows = db.records(
         driver,
-        "MATCH (l:Load {id: $id}) RETURN l.firstStartedAt AS t",
+        queries.load_first_started(),
         id=report.load_id,
         name="load.lookup",
     )
     db.write(
         driver,
-        _BEGIN_LOAD,
+        queries.load_begin(),
         {
             "id": report.load_id,
             "kind": report.kind,
@@ -216,7 +189,7 @@ def finish_load(driver: neo4j.Driver, report: LoadReport) -> None:
     status = report.status
     db.write(
         driver,
-        _FINISH_LOAD,
+        queries.load_finish(),
         {
             "id": report.load_id,
             "finishedAt": report.finished_at,

@@ -18,7 +18,7 @@ from typing import Any
 
 import neo4j
 
-from graph import db
+from graph import db, queries
 from loaders import visual as visual_pass
 from loaders.base import LoadReport, run_csv
 
@@ -119,11 +119,7 @@ def load_world(
 
 
 # ------------------------------------------------------------------ the demo world
-DEMO_MARK = """
-MERGE (l:Load {id: $id})
-SET l.kind = 'world', l.source = $source, l.status = $status, l.finishedAt = $at,
-    l.errorCount = $errors, l.links = $links
-"""
+DEMO_MARK = queries.world_mark_demo()
 
 
 def demo_dir(home: Path, size: str = "small", seed: int = 7) -> Path:
@@ -133,7 +129,7 @@ def demo_dir(home: Path, size: str = "small", seed: int = 7) -> Path:
 def demo_loaded(driver: neo4j.Driver, size: str = "small", seed: int = 7) -> bool:
     rows = db.records(
         driver,
-        "MATCH (l:Load {id: $id}) RETURN l.status AS status",
+        queries.world_load_status(),
         id=f"world-{size}-{seed}",
         name="demo.loaded",
     )

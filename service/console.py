@@ -14,10 +14,13 @@ from typing import Any
 
 import neo4j
 
-from graph import audit, pages
+from graph import audit, pages, queries
 from graph.db import Result
 from graph.errors import Forbidden, GraphError, NotReadOnly
 from graph.rights import Action, User
+
+#: The console's example query, shown in its text box (``console_example.cypher``).
+EXAMPLE = queries.console_example()
 
 #: The audit trail's name for a console query (the app's and the CLI's alike).
 AUDIT_ACTION = "console"

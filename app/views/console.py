@@ -14,11 +14,7 @@ from graph.config import get_settings
 from graph.errors import GraphError
 from service import console as console_service
 
-EXAMPLE = """MATCH (s:Series)-[l:LINKED]->(o:Series)
-WHERE l.crossCountry
-RETURN s, l, o
-ORDER BY l.score DESC
-LIMIT 25"""
+EXAMPLE = console_service.EXAMPLE
 
 
 def render() -> None:

@@ -51,6 +51,7 @@ import neo4j
 from graph import clusters, db, indexversion, neardup, queries, videomatch
 from graph.config import Settings, get_settings
 from graph.errors import InvalidInput, NotFound
+from graph.evidence import NEAR_DUP_STRENGTH, Item, _file
 from graph.schema import JUDGEMENTS, LINK_KINDS
 
 log = logging.getLogger("cluegraph.links")
@@ -60,8 +61,6 @@ Pair = tuple[str, str]
 _WRITE_BATCH = 2000
 _EARTH_KM = 6371.0088
 
-#: Strength of a near-duplicate item per method.
-NEAR_DUP_STRENGTH = {"pdq": 1.0, "trimmed": 1.0, "dihedral": 1.0, "crop": 1.0, "phash": 0.8}
 #: Strength of a place reached through clues or geotags, before rarity (GPS within the
 #: radius counts 1).
 PLACE_STRENGTH = 0.5
@@ -129,22 +128,6 @@ def rarity(series_count: int, ubiquity: int = 20) -> float:
 
 
 @dataclass
-class Item:
-    """One piece of evidence for one pair: what it is, and how much it counts."""
-
-    kind: str
-    detail: str
-    strength: float
-    data: dict[str, Any] = field(default_factory=dict)
-    sort: tuple = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "detail": self.detail, "strength": round(self.strength, 4)} | {
-            k: v for k, v in self.data.items() if v is not None
-        }
-
-
-@dataclass
 class Link:
     """A scored, explained link between series ``a < b``."""
 
@@ -203,14 +186,6 @@ def score_items(items: Sequence[Item], w: Weights) -> tuple[float, list[str]]:
     total = sum(w.weight(k) * min(1.0, s) for k, s in per_kind.items())
     kinds = [k for k in LINK_KINDS if per_kind.get(k, 0.0) > 0.0]
     return round(total, 4), kinds
-
-
-def _short(sha: str | None) -> str:
-    return f"{sha[:12]}…" if sha else "?"
-
-
-def _file(name: str | None, sha: str | None) -> str:
-    return f"{name} ({_short(sha)})" if name else _short(sha)
 
 
 # ----------------------------------------------------------------------------- evidence
@@ -1059,6 +1034,27 @@ def after_load(driver: neo4j.Driver, report: Any) -> LinkReport | None:
     if not load_id:
         return rebuild(driver)
     return update_for_load(driver, load_id)
+
+
+def after_write(
+    driver: neo4j.Driver,
+    *,
+    report: Any = None,
+    series: Iterable[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> LinkReport | None:
+    """The one "after a write, update the links": every writer calls it.
+
+    After a load (``report``, a :class:`loaders.base.LoadReport`): the pairs and links the
+    load touched (:func:`after_load`). After an edit of some series (``series``, e.g. a
+    clue added in the app): their links (:func:`refresh`). With neither (a whole world
+    loaded at once): everything (:func:`rebuild`, with ``progress``).
+    """
+    if report is not None:
+        return after_load(driver, report)
+    if series is not None:
+        return refresh(driver, series)
+    return rebuild(driver, progress=progress)
 
 
 # ----------------------------------------------------------------------------- judging

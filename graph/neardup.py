@@ -5,7 +5,7 @@ Which media take part
     marks non-pertinent (``m.nonPertinent``). A flat picture (a wall close-up, a black
     frame) has a low-quality PDQ that matches everything: it never links.
 
-Which hashes are compared (the rule of ``loaders.mediafile.pdq_match_distance``)
+Which hashes are compared (the rule of ``media.pdq.pdq_match_distance``)
     - every *stored* hash of one image with every stored hash of the other, where the
       stored hashes are the PDQ, the border-trimmed PDQ (when its quality is sufficient)
       and the PDQ of each standard crop (the crop offsets form a difference basis, so
@@ -272,7 +272,7 @@ def _distances(a: _Packed, b: _Packed) -> tuple[int, int, int, int]:
 
 def best_distance(a: MediaCodes, b: MediaCodes) -> int | None:
     """Smallest PDQ distance between two images over every allowed comparison: the value
-    of ``loaders.mediafile.pdq_match_distance``. None when either has no PDQ."""
+    of ``media.pdq.pdq_match_distance``. None when either has no PDQ."""
     pa, pb = _Packed.of(a), _Packed.of(b)
     if pa.stored.shape[0] == 0 or pb.stored.shape[0] == 0:
         return None

@@ -63,6 +63,7 @@ import numpy as np
 from graph import db, indexversion, neardup, queries
 from graph.config import Settings, get_settings
 from graph.errors import GraphError
+from graph.evidence import NEAR_DUP_STRENGTH, Item, _file
 from graph.ndindex import HashIndex, StaleIndex, parse_hashes
 
 log = logging.getLogger("cluegraph.videomatch")
@@ -762,7 +763,6 @@ def describe(r: dict[str, Any], sa: str, sb: str) -> str:
 
     ``r`` is a row of ``links_near_duplicate_video``; ``sa``/``sb`` are "A"/"B".
     """
-    from graph.links import _file
 
     fa = _file(r["fileName" + sa], r["sha256" + sa])
     fb = _file(r["fileName" + sb], r["sha256" + sb])
@@ -787,7 +787,6 @@ def describe(r: dict[str, Any], sa: str, sb: str) -> str:
 def evidence(driver, scope: list[str] | None, col: Any, w: Any) -> None:
     """Evidence items of the ``near_duplicate`` kind for pairs that involve a video
     (a step of :data:`graph.links._EVIDENCE`)."""
-    from graph.links import NEAR_DUP_STRENGTH, Item
 
     rows = db.records(
         driver,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
@@ -437,8 +436,3 @@ def csv_row_count(path: Path) -> int:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             n += chunk.count(b"\n")
     return max(n - 1, 0)
-
-
-def read_text_sample(path: Path, size: int = 4096) -> str:
-    with open(path, "rb") as f:
-        return io.TextIOWrapper(io.BytesIO(f.read(size)), encoding="utf-8", errors="replace").read()

@@ -78,12 +78,6 @@ def user_name() -> str | None:
     return u.name if u else None
 
 
-def cache_scope() -> str:
-    """Cache key part: cached reads are shared only by the same user with the same role."""
-    u = current_user()
-    return f"{u.name}:{u.role}" if u else "-"
-
-
 def page(title: str, action: str = Action.READ) -> User | None:
     """Start a page: check the page's right in the query layer, set the title, return the
     user. Without the right, the page says so and stops."""

@@ -105,8 +105,6 @@ def show_error(e: GraphError) -> None:
         st.error(f"Not allowed: {e}", icon=":material/lock:")
     elif isinstance(e, NotReadOnly):
         st.error(str(e), icon=":material/block:")
-    elif isinstance(e, pages.NotAvailable):
-        st.info(str(e), icon=":material/extension_off:")
     elif isinstance(e, InvalidInput | NotFound):
         st.warning(str(e))
     else:

@@ -3,7 +3,7 @@
 Run: .venv/bin/python bench/bench_ingest_decode.py [--repeat N]
 
 Writes synthetic JPEGs (generated rooms, no real imagery) to a temporary folder and
-prints milliseconds per image for each stage of ``loaders.mediafile.analyse``, plus the
+prints milliseconds per image for each stage of ``media.mediafile.analyse``, plus the
 PDQ distance that the reduced-scale JPEG decode costs against a full decode, and the
 pHash distance between the pHash of the 512x512 shrink (what ``image_hashes`` stores)
 and that of the full picture (what it stored before).
@@ -26,7 +26,8 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from loaders import mediafile as mf  # noqa: E402 - the path is set just above
+from media import mediafile as mf  # noqa: E402 - the path is set just above
+from media import pdq as pq  # noqa: E402
 
 SIZES = {"1 MP": (1155, 866), "12 MP": (4000, 3000)}
 
@@ -87,20 +88,20 @@ def main() -> None:
             path = Path(tmp) / f"room-{label.replace(' ', '')}.jpg"
             synthetic_room(1, size).save(path, quality=90)
             reduced = decode(path, True)
-            base = mf._pdq_base(reduced)
+            base = pq._pdq_base(reduced)
             stages: dict[str, Callable[[], object]] = {
                 "digests (md5+sha1+sha256)": lambda p=path: mf.file_digests(p),
                 "decode, full": lambda p=path: decode(p, False),
                 "decode, reduced (draft)": lambda p=path: decode(p, True),
-                "  512 shrink": lambda r=reduced: mf._pdq_base(r),
+                "  512 shrink": lambda r=reduced: pq._pdq_base(r),
                 "  PDQ + 8 dihedral": lambda b=base: pdqhash.compute_dihedral(b),
                 "  pHash (of the 512 shrink)": lambda b=base: imagehash.phash(Image.fromarray(b)),
                 "  pHash (of the full picture)": lambda p=path: imagehash.phash(decode(p, False)),
-                "  border search": lambda b=base: mf._uniform_border(b),
-                f"  {len(mf.CROP_BOXES)} crop hashes": lambda b=base: mf._crop_hashes(
-                    b, mf.CROP_BOXES
+                "  border search": lambda b=base: pq._uniform_border(b),
+                f"  {len(pq.CROP_BOXES)} crop hashes": lambda b=base: pq._crop_hashes(
+                    b, pq.CROP_BOXES
                 ),
-                "image_hashes (all of the above)": lambda r=reduced: mf.image_hashes(r),
+                "image_hashes (all of the above)": lambda r=reduced: pq.image_hashes(r),
                 "read_exif": lambda p=path: mf.read_exif(p),
                 "analyse, total": lambda p=path: mf.analyse(p),
             }

@@ -11,7 +11,7 @@ for each size and left running (``cluegraph db stop`` with the same variables st
 The synthetic world (metadata only, written with ``UNWIND``): 10 files per series, 12
 countries, 2 agencies each; every image carries what the media loader writes: PDQ and
 quality (10 % flat, quality < 50), 8 dihedral variants, one hash per standard crop (34,
-``mediafile.CROP_BOXES``), pHash. Planted:
+``media.pdq.CROP_BOXES``), pHash. Planted:
 3 % near-duplicate pairs across series (PDQ and crops 4-24 bits away), 2 % shared files,
 3 % shared cameras, 2 % shared victims, rare clues shared by two series, a white-wall clue
 on 10 % of series, national socket clues, clues pointing to places, GPS clusters, and
@@ -52,7 +52,7 @@ from graph import db, links, neardup  # noqa: E402  (after the environment is se
 from graph.config import get_settings  # noqa: E402
 from graph.ndindex import HashIndex  # noqa: E402
 from graph.server import LocalServer  # noqa: E402
-from loaders.mediafile import CROP_BOXES  # noqa: E402
+from media.pdq import CROP_BOXES  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 COUNTRIES = ["FR", "DE", "NL", "BE", "GB", "US", "CA", "AU", "BR", "IT", "ES", "SE"]
@@ -441,8 +441,9 @@ def phash_study(n_rooms: int, views: int = 3) -> dict:
 
     from PIL import Image
 
-    from loaders import mediafile as mf
     from loaders.demo import rooms, vocab
+    from media import mediafile as mf
+    from media import pdq as pq
 
     def jpeg(img, q=88):
         b = io.BytesIO()
@@ -487,7 +488,7 @@ def phash_study(n_rooms: int, views: int = 3) -> dict:
         base = rooms.draw_room(spec)
         for v in range(views):
             data = jpeg(rooms.render_view(base, r * 100 + v, (1024, 768)))
-            shots.append((r, mf.image_hashes(Image.open(io.BytesIO(data))), data))
+            shots.append((r, pq.image_hashes(Image.open(io.BytesIO(data))), data))
     unrelated = []
     n_pairs = 0
     for (ra, ha, _), (rb, hb, _) in itertools.combinations(shots, 2):
@@ -520,7 +521,7 @@ def phash_study(n_rooms: int, views: int = 3) -> dict:
         for i, (room, h, data) in enumerate(shots[::2]):
             if h.pdq_quality < 50:
                 continue
-            hb = mf.image_hashes(Image.open(io.BytesIO(fn(data, i))))
+            hb = pq.image_hashes(Image.open(io.BytesIO(fn(data, i))))
             dist = best(h, hb) if hb.pdq_quality >= 50 else None
             ph = mf.hamming_hex(h.phash, hb.phash)
             found["n"] += 1

@@ -13,9 +13,9 @@ the figures in ``bench/results/serials.md`` came from:
         /tmp/s/pillow-13.0.0/Tests/images /tmp/s/goexif
 
 1. ``exiftool -j -a -G1`` over every file below the folders (one run, the reference);
-   a file's ExifTool serial is :func:`loaders.exiftool_serials.pick` of that output
+   a file's ExifTool serial is :func:`media.exiftool_serials.pick` of that output
    (body serial, else a maker note's, else CameraSerialNumber, XMP, InternalSerialNumber).
-2. For each file where ExifTool reads a serial: :func:`loaders.mediafile.analyse` (what
+2. For each file where ExifTool reads a serial: :func:`media.mediafile.analyse` (what
    a load's worker runs), once as shipped and once with ``CLUEGRAPH_EXIFTOOL=off``
    (Python's readers alone, the reading before ExifTool was used).
 3. Prints the table (file, ExifTool's serial, ours, ours without ExifTool) and the
@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import common  # noqa: E402
-from loaders import exiftool_serials, mediafile  # noqa: E402
+from media import exiftool_serials, mediafile  # noqa: E402
 
 
 def reference(dirs: list[str]) -> list[dict]:

@@ -10,7 +10,7 @@
    be shared): a decode-only pass (PyAV decodes every frame, same thread settings, no
    conversion: the ceiling of any analysis that decodes the whole clip), a naive pass
    (decode every frame, hash the first frame at or after each second) and
-   :func:`loaders.video.video_info` (1 frame per second, groups of pictures without a
+   :func:`media.video.video_info` (1 frame per second, groups of pictures without a
    sample skipped).
 3. Prints a Markdown table, saves ``bench/results/video.json`` and ``video.md``
    (:func:`bench.common.save`). Timings are wall-clock and CPU seconds of this process
@@ -37,9 +37,9 @@ import av  # noqa: E402 - after the path is set
 from PIL import Image  # noqa: E402
 
 from bench import common  # noqa: E402
-from loaders import mediafile  # noqa: E402
-from loaders import video as lv  # noqa: E402
 from loaders.demo import rooms, vocab  # noqa: E402
+from media import pdq  # noqa: E402
+from media import video as lv  # noqa: E402
 
 FPS = 30
 #: name -> (codec, keyframe interval in frames or None for the encoder's default, suffix)
@@ -76,7 +76,7 @@ def make_clips(
 
 
 def decode_only(paths: list[Path]) -> int:
-    """Decode every frame of every clip (threads as :mod:`loaders.video` sets them);
+    """Decode every frame of every clip (threads as :mod:`media.video` sets them);
     returns the number of frames."""
     n = 0
     for p in paths:
@@ -99,7 +99,7 @@ def naive_hash(paths: list[Path], fps: float = 1.0) -> int:
             for frame in c.decode(s):
                 t = float((frame.pts - start) * s.time_base)
                 if t >= k / fps - 1e-6:
-                    mediafile.pdq_reference(frame.to_image())
+                    pdq.pdq_reference(frame.to_image())
                     n += 1
                     while k / fps <= t + 1e-6:
                         k += 1
@@ -107,7 +107,7 @@ def naive_hash(paths: list[Path], fps: float = 1.0) -> int:
 
 
 def fingerprint(paths: list[Path], fps: float = 1.0) -> int:
-    """:func:`loaders.video.video_info` on every clip; returns the frames hashed."""
+    """:func:`media.video.video_info` on every clip; returns the frames hashed."""
     return sum(
         len(lv.video_info(p, fps=fps, max_frames=100_000, time_limit=3600).frames) for p in paths
     )

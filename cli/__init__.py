@@ -30,40 +30,40 @@ def _root(
 
 
 def _mount() -> None:
-    import importlib
-
+    from cli import (
+        analyse,
+        clues,
+        demo,
+        export,
+        hashsets,
+        importer,
+        leads,
+        links,
+        load,
+        search,
+        serve,
+        users,
+    )
     from cli import db as db_cli
     from cli import query as query_cli
 
     app.add_typer(db_cli.app, name="db", help="Run and manage the local Neo4j server.")
     app.command("query", help=query_cli.query.__doc__)(query_cli.query)
-    # Sub-commands of other areas mount themselves when their module exists.
-    for mod, name, helptext in (
-        ("cli.load", "load", "Load cases, series, media, clues, victims, accounts, VICS."),
-        ("cli.links", "links", "Build and judge links between series."),
-        ("cli.leads", "leads", "Run named lead queries."),
-        ("cli.demo", "demo", "Generate and load the synthetic demo world."),
-        ("cli.export", "export", "Export hash sets and bundles."),
-        ("cli.importer", "import", "Import bundles."),
-        ("cli.users", "users", "Manage app users and roles."),
-        ("cli.hashsets", "hashsets", "Hash sets' own near-duplicate thresholds."),
-        ("cli.analyse", "analyse", "Analyse loaded pictures (scenes, objects, text)."),
-        ("cli.clues", "clues", "Proposed clues (accept, reject) and standing object searches."),
-        ("cli.search", "search", "Search loaded pictures for an object."),
+    for m, name, helptext in (
+        (load, "load", "Load cases, series, media, clues, victims, accounts, VICS."),
+        (links, "links", "Build and judge links between series."),
+        (leads, "leads", "Run named lead queries."),
+        (demo, "demo", "Generate and load the synthetic demo world."),
+        (export, "export", "Export hash sets and bundles."),
+        (importer, "import", "Import bundles."),
+        (users, "users", "Manage app users and roles."),
+        (hashsets, "hashsets", "Hash sets' own near-duplicate thresholds."),
+        (analyse, "analyse", "Analyse loaded pictures (scenes, objects, text)."),
+        (clues, "clues", "Proposed clues (accept, reject) and standing object searches."),
+        (search, "search", "Search loaded pictures for an object."),
     ):
-        try:
-            m = importlib.import_module(mod)
-        except ModuleNotFoundError as e:
-            if e.name != mod:
-                raise
-            continue
         app.add_typer(m.app, name=name, help=helptext)
-    try:
-        from cli.serve import serve
-    except ModuleNotFoundError:
-        pass
-    else:
-        app.command("serve", help=serve.__doc__)(serve)
+    app.command("serve", help=serve.serve.__doc__)(serve.serve)
 
 
 _mount()

@@ -2,7 +2,9 @@
 
 ``cluegraph leads NAME [--param value ...] --format table|csv|json``; each lead's
 parameters become options (``min_score`` -> ``--min-score``; a list is repeated:
-``--files a.jpg --files b.jpg``; a flag is ``--near/--no-near``).
+``--files a.jpg --files b.jpg``; a flag is ``--near/--no-near``). ``--by NAME`` runs it as
+that ClueGraph user (default: the OS account); every run is checked and audited by
+:mod:`service.leads`, as on the app's Leads page.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import typer
 
 from cli.common import Format, console, err_console, print_rows
 from graph import db
-from graph.leads import LEADS, Lead
+from graph.leads import Lead
+from service import leads as leads_service
+from service.caller import cli_user
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -38,7 +42,7 @@ def list_leads(fmt: Format = typer.Option(Format.table, "--format", "-f")) -> No
                 f"{p.name}{'*' if p.required else ''}: {p.type}" for p in lead.params
             ),
         }
-        for lead in LEADS.values()
+        for lead in leads_service.catalog().values()
     ]
     print_rows(["lead", "explanation", "parameters"], rows, fmt, title="leads (* required)")
 
@@ -46,8 +50,9 @@ def list_leads(fmt: Format = typer.Option(Format.table, "--format", "-f")) -> No
 def _command(lead: Lead):
     def command(**kw: Any) -> None:
         fmt = kw.pop("fmt")
+        user = cli_user(kw.pop("by"))
         given = {k: v for k, v in kw.items() if v is not None and v != []}
-        res = lead.run(db.get_driver(), **given)
+        res = leads_service.run(db.get_driver(), lead.name, given, user=user)
         print_rows(res.columns, res.rows, fmt, title=lead.name, truncated=res.truncated)
         if fmt == Format.table and res.summary:
             for k, v in res.summary.items():
@@ -89,11 +94,21 @@ def _command(lead: Lead):
             annotation=Format,
         )
     )
+    params.append(
+        inspect.Parameter(
+            "by",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(
+                None, "--by", help="Run as this ClueGraph user (default: the OS account)."
+            ),
+            annotation=str | None,
+        )
+    )
     command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     command.__doc__ = lead.explanation
     command.__name__ = lead.name.replace("-", "_")
     return command
 
 
-for _lead in LEADS.values():
+for _lead in leads_service.catalog().values():
     app.command(_lead.name, help=_lead.explanation)(_command(_lead))

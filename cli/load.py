@@ -2,81 +2,36 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from cli.common import console, err_console
+from cli import load_media, load_vics
+from cli.common import err_console
+from cli.load_report import after_load, exit_for, print_report
 from graph import db
 from graph.config import get_settings
 from graph.errors import GraphError
+from loaders.accounts import AccountsLoader
 from loaders.base import CsvLoader, LoadReport, csv_row_count, run_csv
+from loaders.cases import CasesLoader
+from loaders.clues import CluesLoader
+from loaders.records import MediaRecordsLoader
+from loaders.series import SeriesLoader
+from loaders.victims import VictimsLoader
 
 app = typer.Typer(no_args_is_help=True)
 
-#: CSV loaders: command name -> "module:Class". A module not written yet is skipped.
-CSV_LOADERS = {
-    "cases": "loaders.cases:CasesLoader",
-    "series": "loaders.series:SeriesLoader",
-    "clues": "loaders.clues:CluesLoader",
-    "victims": "loaders.victims:VictimsLoader",
-    "accounts": "loaders.accounts:AccountsLoader",
-    "media-records": "loaders.records:MediaRecordsLoader",
+#: CSV loaders: command name -> loader class.
+CSV_LOADERS: dict[str, type[CsvLoader]] = {
+    "cases": CasesLoader,
+    "series": SeriesLoader,
+    "clues": CluesLoader,
+    "victims": VictimsLoader,
+    "accounts": AccountsLoader,
+    "media-records": MediaRecordsLoader,
 }
-
-#: Other load commands, each a module exposing ``register(app)``.
-EXTRA_COMMANDS = ("cli.load_media", "cli.load_vics")
-
-
-def print_report(report: LoadReport, *, max_errors_shown: int = 20) -> None:
-    t = Table(title=f"load {report.kind}: {report.source}", show_header=True)
-    t.add_column("read", justify="right")
-    t.add_column("written", justify="right")
-    t.add_column("skipped", justify="right")
-    t.add_column("nodes created", justify="right")
-    t.add_column("rels created", justify="right")
-    t.add_column("status")
-    status = (
-        "[red]refused[/]"
-        if report.refused
-        else "[yellow]dry run[/]"
-        if report.dry_run
-        else "[red]failed[/]"
-        if report.status == "failed"
-        else "[yellow]partial[/]"
-        if report.status == "partial"
-        else "[green]ok[/]"
-    )
-    t.add_row(
-        f"{report.read:,}",
-        f"{report.written:,}",
-        f"{report.skipped:,}",
-        f"{report.counters.get('nodes_created', 0):,}",
-        f"{report.counters.get('relationships_created', 0):,}",
-        status,
-    )
-    console.print(t)
-    if report.load_id and not report.dry_run and not report.refused:
-        console.print(f"load id {report.load_id}", style="dim")
-    if report.refusal:
-        err_console.print(f"[red]refused:[/] {escape(report.refusal)}", soft_wrap=True)
-    for line in report.error_lines(max_errors_shown):
-        err_console.print(f"[red]error:[/] {escape(line)}", soft_wrap=True, highlight=False)
-    if len(report.errors) > max_errors_shown:
-        err_console.print(f"... and {len(report.errors) - max_errors_shown} more errors")
-    for line in report.warning_lines(max_errors_shown):
-        err_console.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True, highlight=False)
-    if len(report.warnings) > max_errors_shown:
-        err_console.print(f"... and {len(report.warnings) - max_errors_shown} more warnings")
-
-
-def exit_for(report: LoadReport) -> None:
-    if report.refused or report.errors or report.skipped:
-        raise typer.Exit(2 if report.refused else 1)
 
 
 def progress_bar(total: int | None, label: str) -> Progress:
@@ -121,8 +76,7 @@ def run_csv_command(
     return report
 
 
-def _csv_command(name: str, target: str):
-    mod_name, cls_name = target.split(":")
+def _csv_command(name: str, loader_cls: type[CsvLoader]):
 
     def command(
         file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
@@ -131,7 +85,6 @@ def _csv_command(name: str, target: str):
         dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report only."),
         batch: int = typer.Option(None, "--batch", help="Rows per write transaction."),
     ) -> None:
-        loader_cls = getattr(importlib.import_module(mod_name), cls_name)
         report = run_csv_command(
             loader_cls(), file, strict=strict, lenient=lenient, dry_run=dry_run, batch=batch
         )
@@ -143,34 +96,8 @@ def _csv_command(name: str, target: str):
     return command
 
 
-def after_load(report: LoadReport) -> None:
-    """Keep derived links current after a load (when the link engine exists)."""
-    if report.dry_run or report.refused or not report.written:
-        return
-    try:
-        links = importlib.import_module("graph.links")
-    except ModuleNotFoundError:
-        return
-    hook = getattr(links, "after_load", None)
-    if hook:
-        hook(db.get_driver(), report)
+for _name, _loader in CSV_LOADERS.items():
+    app.command(_name)(_csv_command(_name, _loader))
 
-
-for _name, _target in CSV_LOADERS.items():
-    _mod = _target.split(":")[0]
-    try:
-        importlib.import_module(_mod)
-    except ModuleNotFoundError as e:
-        if e.name != _mod:
-            raise
-        continue
-    app.command(_name)(_csv_command(_name, _target))
-
-for _mod in EXTRA_COMMANDS:
-    try:
-        m = importlib.import_module(_mod)
-    except ModuleNotFoundError as e:
-        if e.name != _mod:
-            raise
-        continue
-    m.register(app)
+load_media.register(app)
+load_vics.register(app)

@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Load every image and video below DIR (hashes and metadata, never pixels)."""
-        from cli.load import after_load, exit_for, print_report
+        from cli.load_report import after_load, exit_for, print_report
         from graph import db
         from loaders.media import DEFAULT_BATCH, MediaLoadOptions, load_media
 
@@ -120,7 +120,7 @@ def _load_manifest(
     timeout: float,
     no_visual: bool = False,
 ) -> None:
-    from cli.load import print_report
+    from cli.load_report import print_report
     from graph import db
     from graph import links as link_engine
     from loaders.base import FileRefused

@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
         batch: int = typer.Option(None, "--batch", help="Items per write transaction."),
     ) -> None:
         """Load a VICS JSON hash set (1.x OData or 2.0), streamed."""
-        from cli.load import after_load, exit_for, print_report
+        from cli.load_report import after_load, exit_for, print_report
         from graph import db
         from loaders.vics import DEFAULT_BATCH, load_vics, parse_categories
 

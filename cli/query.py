@@ -1,4 +1,5 @@
-"""``cluegraph query``: read-only Cypher, like cypher-shell for reads."""
+"""``cluegraph query``: read-only Cypher, like cypher-shell for reads (checked and audited
+by :mod:`service.console`, as the app's console)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import typer
 
 from cli.common import Format, parse_params, print_rows
 from graph import db
+from service import console as console_service
+from service.caller import cli_user
 
 
 def query(
@@ -16,9 +19,18 @@ def query(
     fmt: Format = typer.Option(Format.table, "--format", "-f"),
     limit: int = typer.Option(1000, "--limit", help="Row cap (0 = none)."),
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds before the query is cancelled."),
+    by: str = typer.Option(
+        None, "--by", help="Run as this ClueGraph user, with their role (default: the OS account)."
+    ),
 ) -> None:
-    """Run one read-only Cypher query (checked with EXPLAIN) and print the rows."""
-    res = db.run_read_only(
-        db.get_driver(), cypher, parse_params(param), name="cli.query", limit=limit, timeout=timeout
+    """Run one read-only Cypher query (checked with EXPLAIN) and print the rows (audited)."""
+    res = console_service.query(
+        db.get_driver(),
+        cypher,
+        parse_params(param),
+        user=cli_user(by),
+        name="cli.query",
+        limit=limit or db.INT_MAX,  # 0 = no cap
+        timeout=timeout,
     )
     print_rows(res.columns, res.rows, fmt, truncated=res.truncated)

@@ -7,7 +7,6 @@ input with ``--password-stdin`` (one line), never taken as an argument.
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 import typer
@@ -16,6 +15,7 @@ from rich.table import Table
 from cli.common import console, fail
 from graph import audit, auth
 from graph.errors import GraphError
+from service.caller import operator
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -23,11 +23,8 @@ ROLE_HELP = f"One of: {', '.join(auth.PERMISSIONS)}."
 
 
 def cli_user() -> str:
-    """Who ran the command, for the audit trail."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # no login name (containers): still an audit entry
-        return "cli:unknown"
+    """Who ran the command, for the audit trail (the OS account: ``cli:<login>``)."""
+    return operator().name
 
 
 def _audit(action: str, params: dict) -> None:

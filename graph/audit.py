@@ -31,7 +31,7 @@ from typing import Any, TextIO
 
 import neo4j
 
-from graph import db
+from graph import db, queries
 from graph.config import Settings, get_settings
 from graph.errors import Forbidden, GraphError, InvalidInput
 from graph.rights import Action, refusal
@@ -172,12 +172,6 @@ def _user_name(user: Any) -> str:
 
 
 # ------------------------------------------------------------------ writing
-_CREATE = """
-CREATE (e:AuditEvent {id: $id, at: $at, user: $user, action: $action,
-                      parameters: $parameters, resultCount: $resultCount, outcome: $outcome})
-"""
-
-
 def _append(path: Path, line: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -195,7 +189,9 @@ def _append(path: Path, line: str) -> None:
 def _create(driver: neo4j.Driver, ev: AuditEvent) -> None:
     """One auto-commit CREATE: not retried (a retry could duplicate the event, and a
     person should not wait for retries against a server that is down)."""
-    q = neo4j.Query(_CREATE, timeout=10, metadata={"app": "cluegraph", "query": "audit.record"})
+    q = neo4j.Query(
+        queries.audit_create(), timeout=10, metadata={"app": "cluegraph", "query": "audit.record"}
+    )
     try:
         with driver.session(database=db.database()) as ses:
             ses.run(q, ev.as_record()).consume()
@@ -329,18 +325,13 @@ def resync(driver: neo4j.Driver, *, path: Path | None = None, batch: int = 1000)
         return 0
     added = 0
     rows: list[dict[str, Any]] = []
-    q = """
-UNWIND $rows AS row
-MERGE (e:AuditEvent {id: row.id})
-ON CREATE SET e.at = row.at, e.user = row.user, e.action = row.action,
-              e.parameters = row.parameters, e.resultCount = row.resultCount,
-              e.outcome = row.outcome
-"""
 
     def flush() -> None:
         nonlocal added, rows
         if rows:
-            added += db.write(driver, q, {"rows": rows}, name="audit.resync")["nodes_created"]
+            added += db.write(driver, queries.audit_resync(), {"rows": rows}, name="audit.resync")[
+                "nodes_created"
+            ]
             rows = []
 
     with open(p, encoding="utf-8") as fh:
@@ -363,20 +354,6 @@ ON CREATE SET e.at = row.at, e.user = row.user, e.action = row.action,
 
 
 # ------------------------------------------------------------------ reading
-_EVENTS = """
-MATCH (e:AuditEvent)
-WHERE ($user IS NULL OR e.user = $user)
-  AND ($action IS NULL OR e.action = $action)
-  AND ($outcome IS NULL OR e.outcome = $outcome)
-  AND ($since IS NULL OR e.at >= $since)
-  AND ($until IS NULL OR e.at < $until)
-RETURN e.id AS id, e.at AS at, e.user AS user, e.action AS action,
-       e.parameters AS parameters, e.resultCount AS resultCount, e.outcome AS outcome
-ORDER BY e.at DESC, e.id
-LIMIT $cap
-"""
-
-
 def _when(v: Any) -> dt.datetime | None:
     if v is None or v == "":
         return None
@@ -423,7 +400,12 @@ def events(
         "cap": limit + 1,
     }
     res = db.read(
-        driver, _EVENTS, params, name="audit.events", limit=limit, user=_user_name(viewer)
+        driver,
+        queries.audit_events(),
+        params,
+        name="audit.events",
+        limit=limit,
+        user=_user_name(viewer),
     )
     for r in res.rows:
         if hasattr(r.get("at"), "to_native"):

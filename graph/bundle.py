@@ -50,7 +50,7 @@ import neo4j.time as nt
 import pytz  # type: ignore[import-untyped]  # neo4j's own dependency; keeps DST folds
 from neo4j.spatial import CartesianPoint, Point, WGS84Point
 
-from graph import db, indexversion
+from graph import db, indexversion, queries
 from graph.errors import GraphError, InvalidInput, NotFound
 from graph.schema import BOOKKEEPING_LABELS, KEYS, Label, Rel
 
@@ -301,9 +301,7 @@ def iter_relationships(
 def _unknown_counts(driver: neo4j.Driver) -> dict[str, int]:
     rows = db.records(
         driver,
-        "CALL () { MATCH (n) WHERE none(l IN labels(n) WHERE l IN $order) RETURN count(n) AS n }"
-        " CALL () { MATCH ()-[r]->() WHERE NOT type(r) IN $types RETURN count(r) AS r }"
-        " RETURN n, r",
+        queries.bundle_unknown_counts(),
         order=[*ORDER, *BOOKKEEPING_LABELS],  # bookkeeping, not exported
         types=REL_TYPES,
         name="bundle.unknown",
@@ -311,43 +309,12 @@ def _unknown_counts(driver: neo4j.Driver) -> dict[str, int]:
     return {"nodesWithUnknownLabels": rows[0]["n"], "relationshipsOfUnknownTypes": rows[0]["r"]}
 
 
-_CASE_SCOPE = """
-MATCH (c:Case {id: $case})
-OPTIONAL MATCH (c)-[:OWNED_BY]->(a:Agency)
-OPTIONAL MATCH (a)-[:IN_COUNTRY]->(ac:Country)
-OPTIONAL MATCH (c)-[:INVESTIGATES]->(s:Series)
-WITH c, collect(DISTINCT a) + collect(DISTINCT ac) AS agencies, collect(DISTINCT s) AS series
-CALL (c, series) {
-  UNWIND [c] + series AS h
-  OPTIONAL MATCH (h)-[:HOLDS|CONTAINS]->(m:Media)
-  RETURN collect(DISTINCT m) AS media
-}
-CALL (series, media) {
-  UNWIND series + media AS x
-  OPTIONAL MATCH (x)-[:TAKEN_WITH|GEOTAGGED_AT|SHOWS|DEPICTS|SHARED_BY|FEATURES]->(y)
-  RETURN collect(DISTINCT y) AS attached
-}
-CALL (attached) {
-  UNWIND attached AS y
-  OPTIONAL MATCH (y:Clue)-[:POINTS_TO]->(z)
-  RETURN collect(DISTINCT z) AS pointed
-}
-CALL (attached, pointed) {
-  UNWIND attached + pointed AS y
-  OPTIONAL MATCH (y:Location)-[:IN_COUNTRY]->(co:Country)
-  RETURN collect(DISTINCT co) AS countries
-}
-UNWIND [c] + agencies + series + media + attached + pointed + countries AS n
-RETURN collect(DISTINCT elementId(n)) AS ids
-"""
-
-
 def case_scope(driver: neo4j.Driver, case_id: str) -> list[str]:
     """Element ids (internal, never exported) of what a case bundle holds: the case, its
     agency and country, its series and their media, and what those show, depict, were
     taken with, geotagged at or shared by, with the places and countries clues point to.
     Hash sets, loads, audit events and other cases' nodes stay out."""
-    rows = db.records(driver, _CASE_SCOPE, case=case_id, name="bundle.case_scope")
+    rows = db.records(driver, queries.bundle_case_scope(), case=case_id, name="bundle.case_scope")
     if not rows or not rows[0]["ids"]:
         raise NotFound(f"no case {case_id!r}")
     return rows[0]["ids"]

@@ -10,13 +10,12 @@ engine updates the links of the series concerned, when it is installed.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import neo4j
 
-from graph import db, queries
+from graph import db, links, queries
 from graph.errors import InvalidInput, NotFound
 from graph.schema import CLUE_TYPES
 
@@ -126,10 +125,8 @@ def _target_key(target_kind: str, target: str) -> tuple[str, str]:
 
 def _point_to(driver: neo4j.Driver, params: dict[str, Any], hint: str, user: str) -> str | None:
     """Resolve ``hint`` offline (``loaders.geo``) and write ``POINTS_TO``; the target id."""
-    try:
-        from loaders import geo
-    except ModuleNotFoundError:
-        return None
+    from loaders import geo
+
     place = geo.resolve_hint(hint)
     if place is None:
         return None
@@ -252,15 +249,5 @@ def update_links(driver: neo4j.Driver, series: list[str]) -> tuple[bool, str | N
     """Ask the link engine to recompute the links of ``series``; (done, note)."""
     if not series:
         return False, None
-    try:
-        links = importlib.import_module("graph.links")
-    except ModuleNotFoundError as e:
-        if e.name not in ("graph.links", "graph"):
-            raise
-        return False, "links were not updated: the link engine is not installed"
-    for attr in ("refresh", "update_series"):
-        fn = getattr(links, attr, None)
-        if callable(fn):
-            fn(driver, series)
-            return True, None
-    return False, "links were not updated: the link engine has no update function"
+    links.after_write(driver, series=series)
+    return True, None

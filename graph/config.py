@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     link_min_score: float = Field(0.3, description="Default minimum score of the leads")
     link_keep_score: float = Field(0.1, description="Links scoring below this are not stored")
     link_evidence_per_kind: int = Field(10, description="Evidence items kept per link kind")
-    # Videos (loaders/video.py): frame sampling for the vPDQ-style fingerprint.
+    # Videos (media/video.py): frame sampling for the vPDQ-style fingerprint.
     video_fps: float = Field(1.0, gt=0, description="Video frames sampled per second")
     video_max_frames: int = Field(
         3600, ge=1, description="Samples kept per clip at most; longer clips are spread"

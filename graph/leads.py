@@ -594,7 +594,7 @@ def _expand_files(files: list[str]) -> list[Path]:
 
 
 def _file_query(path: Path, min_quality: int) -> _Query:
-    from loaders import mediafile
+    from media import mediafile
 
     try:
         if path.is_file() and path.stat().st_size and mediafile.sniff(path) is None:
@@ -778,11 +778,6 @@ def triage(
     return _result(TRIAGE_COLUMNS, out, **summary)
 
 
-def _media_writer(lm: Any) -> Callable[..., dict[str, int]]:
-    """The media loader's batch writer (``write_media``, formerly ``write_batch``)."""
-    return getattr(lm, "write_media", None) or lm.write_batch
-
-
 def _add_to_case(
     driver: neo4j.Driver, qs: list[_Query], case_id: str, series_id: str | None
 ) -> dict[str, Any]:
@@ -796,9 +791,7 @@ def _add_to_case(
     infos = [q.info for q in qs if q.info is not None]
     if not infos:
         raise InvalidInput("add_to_case: none of the files could be analysed")
-    found = db.records(
-        driver, "MATCH (c:Case {id: $id}) RETURN c.id AS id", name="leads.triage.case", id=case_id
-    )
+    found = db.records(driver, queries.case_exists(), name="leads.triage.case", id=case_id)
     if not found:
         raise NotFound(f"no case {case_id!r}")
     if series_id:
@@ -828,12 +821,12 @@ def _add_to_case(
     lm.PlaceResolver().fill(rows)
     for k in range(0, len(rows), lm.DEFAULT_BATCH):
         batch = rows[k : k + lm.DEFAULT_BATCH]
-        report.add_counters(_media_writer(lm)(driver, batch, params))
+        report.add_counters(lm.write_media(driver, batch, params))
         report.read += len(batch)
         report.written += len(batch)
     report.finished_at = now_iso()
     finish_load(driver, report)
-    links.after_load(driver, report)
+    links.after_write(driver, report=report)
     return {
         "load_id": report.load_id,
         "files": report.written,

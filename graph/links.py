@@ -51,6 +51,7 @@ import neo4j
 from graph import clusters, db, indexversion, neardup, queries, videomatch
 from graph.config import Settings, get_settings
 from graph.errors import InvalidInput, NotFound
+from graph.evidence import NEAR_DUP_STRENGTH, Item, _file
 from graph.schema import JUDGEMENTS, LINK_KINDS
 
 log = logging.getLogger("cluegraph.links")
@@ -60,39 +61,9 @@ Pair = tuple[str, str]
 _WRITE_BATCH = 2000
 _EARTH_KM = 6371.0088
 
-#: Strength of a near-duplicate item per method.
-NEAR_DUP_STRENGTH = {"pdq": 1.0, "trimmed": 1.0, "dihedral": 1.0, "crop": 1.0, "phash": 0.8}
 #: Strength of a place reached through clues or geotags, before rarity (GPS within the
 #: radius counts 1).
 PLACE_STRENGTH = 0.5
-
-_MERGE_LINKS = """
-UNWIND $rows AS row
-MATCH (a:Series {id: row.a})
-MATCH (b:Series {id: row.b})
-MERGE (a)-[l:LINKED]->(b)
-SET l.score = row.score, l.kinds = row.kinds, l.evidence = row.evidence,
-    l.crossCountry = row.crossCountry, l.computedAt = $computedAt,
-    l.judgement = row.judgement, l.judgedBy = row.judgedBy, l.judgedAt = row.judgedAt,
-    l.judgementNote = row.judgementNote
-"""
-
-_DELETE_LINKS = """
-UNWIND $rows AS row
-MATCH (:Series {id: row.a})-[l:LINKED]->(:Series {id: row.b})
-DELETE l
-"""
-
-_JUDGE = """
-MATCH (a:Series {id: $a})
-MATCH (b:Series {id: $b})
-MERGE (j:Judgement {id: $id})
-SET j.seriesA = $a, j.seriesB = $b, j.judgement = $judgement, j.judgedBy = $by,
-    j.judgedAt = $at, j.note = $note
-WITH a, b
-OPTIONAL MATCH (a)-[l:LINKED]-(b)
-SET l.judgement = $judgement, l.judgedBy = $by, l.judgedAt = $at, l.judgementNote = $note
-"""
 
 
 # ----------------------------------------------------------------------------- model
@@ -157,22 +128,6 @@ def rarity(series_count: int, ubiquity: int = 20) -> float:
 
 
 @dataclass
-class Item:
-    """One piece of evidence for one pair: what it is, and how much it counts."""
-
-    kind: str
-    detail: str
-    strength: float
-    data: dict[str, Any] = field(default_factory=dict)
-    sort: tuple = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "detail": self.detail, "strength": round(self.strength, 4)} | {
-            k: v for k, v in self.data.items() if v is not None
-        }
-
-
-@dataclass
 class Link:
     """A scored, explained link between series ``a < b``."""
 
@@ -231,14 +186,6 @@ def score_items(items: Sequence[Item], w: Weights) -> tuple[float, list[str]]:
     total = sum(w.weight(k) * min(1.0, s) for k, s in per_kind.items())
     kinds = [k for k in LINK_KINDS if per_kind.get(k, 0.0) > 0.0]
     return round(total, 4), kinds
-
-
-def _short(sha: str | None) -> str:
-    return f"{sha[:12]}…" if sha else "?"
-
-
-def _file(name: str | None, sha: str | None) -> str:
-    return f"{name} ({_short(sha)})" if name else _short(sha)
 
 
 # ----------------------------------------------------------------------------- evidence
@@ -830,12 +777,14 @@ def _write_links(
             rows.append(row)
     gone = [{"a": a, "b": b} for (a, b) in old if (a, b) not in new]
     for i in range(0, len(gone), _WRITE_BATCH):
-        db.write(driver, _DELETE_LINKS, rows=gone[i : i + _WRITE_BATCH], name="links.delete")
+        db.write(
+            driver, queries.links_delete(), rows=gone[i : i + _WRITE_BATCH], name="links.delete"
+        )
     now = _now()
     for i in range(0, len(rows), _WRITE_BATCH):
         db.write(
             driver,
-            _MERGE_LINKS,
+            queries.links_write(),
             rows=rows[i : i + _WRITE_BATCH],
             computedAt=now,
             name="links.merge",
@@ -1087,6 +1036,27 @@ def after_load(driver: neo4j.Driver, report: Any) -> LinkReport | None:
     return update_for_load(driver, load_id)
 
 
+def after_write(
+    driver: neo4j.Driver,
+    *,
+    report: Any = None,
+    series: Iterable[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> LinkReport | None:
+    """The one "after a write, update the links": every writer calls it.
+
+    After a load (``report``, a :class:`loaders.base.LoadReport`): the pairs and links the
+    load touched (:func:`after_load`). After an edit of some series (``series``, e.g. a
+    clue added in the app): their links (:func:`refresh`). With neither (a whole world
+    loaded at once): everything (:func:`rebuild`, with ``progress``).
+    """
+    if report is not None:
+        return after_load(driver, report)
+    if series is not None:
+        return refresh(driver, series)
+    return rebuild(driver, progress=progress)
+
+
 # ----------------------------------------------------------------------------- judging
 
 
@@ -1116,7 +1086,7 @@ def judge(
     x, y = pair(a, b)
     found = db.records(
         driver,
-        "UNWIND $ids AS id MATCH (s:Series {id: id}) RETURN s.id AS id",
+        queries.lead_series_exist(),
         name="links.judge.check",
         ids=[x, y],
     )
@@ -1126,7 +1096,7 @@ def judge(
     at = _now()
     db.write(
         driver,
-        _JUDGE,
+        queries.links_judge(),
         {
             "a": x,
             "b": y,
@@ -1143,7 +1113,7 @@ def judge(
     linked = bool(
         db.records(
             driver,
-            "MATCH (:Series {id: $a})-[l:LINKED]-(:Series {id: $b}) RETURN count(l) AS n",
+            queries.links_count_between(),
             name="links.judge.linked",
             a=x,
             b=y,
@@ -1166,7 +1136,7 @@ def links_of(driver: neo4j.Driver, series_id: str) -> db.Result:
     """
     found = db.records(
         driver,
-        "MATCH (s:Series {id: $id}) RETURN s.id AS id",
+        queries.series_exists(),
         name="links.show.check",
         id=series_id,
     )

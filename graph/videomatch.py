@@ -63,6 +63,7 @@ import numpy as np
 from graph import db, indexversion, neardup, queries
 from graph.config import Settings, get_settings
 from graph.errors import GraphError
+from graph.evidence import NEAR_DUP_STRENGTH, Item, _file
 from graph.ndindex import HashIndex, StaleIndex, parse_hashes
 
 log = logging.getLogger("cluegraph.videomatch")
@@ -75,22 +76,6 @@ _STATE_FORMAT = "cluegraph-videomatch/2"
 _PAGE = 500
 _WRITE_BATCH = 2000
 _BLOCK = 1 << 20  # frame pairs per distance block (bounded memory for long clips)
-
-_MERGE_EDGES = """
-UNWIND $rows AS row
-MATCH (a:Media {sha256: row.a})
-MATCH (b:Media {sha256: row.b})
-MERGE (a)-[r:NEAR_DUPLICATE]->(b)
-SET r.pdqDistance = row.pdqDistance, r.phashDistance = null, r.method = row.method,
-    r.matchedFrames = row.matchedFrames, r.queryPercent = row.queryPercent,
-    r.targetPercent = row.targetPercent, r.at = row.at
-"""
-
-_DELETE_EDGES = """
-UNWIND $rows AS row
-MATCH (:Media {sha256: row.a})-[r:NEAR_DUPLICATE]->(:Media {sha256: row.b})
-DELETE r
-"""
 
 
 # ----------------------------------------------------------------------------- model
@@ -542,10 +527,10 @@ def _write_diff(
     put = [m for k, m in new.items() if old.get(k) != m.key()]
     for i in range(0, len(gone), _WRITE_BATCH):
         rows = [{"a": a, "b": b} for a, b in gone[i : i + _WRITE_BATCH]]
-        db.write(driver, _DELETE_EDGES, rows=rows, name="videomatch.delete")
+        db.write(driver, queries.near_duplicate_delete(), rows=rows, name="videomatch.delete")
     for i in range(0, len(put), _WRITE_BATCH):
         rows = [m.as_row() for m in put[i : i + _WRITE_BATCH]]
-        db.write(driver, _MERGE_EDGES, rows=rows, name="videomatch.merge")
+        db.write(driver, queries.videomatch_write_edges(), rows=rows, name="videomatch.merge")
     changed = {x for k in gone for x in k} | {x for m in put for x in (m.a, m.b)}
     return len(put), len(gone), changed
 
@@ -778,7 +763,6 @@ def describe(r: dict[str, Any], sa: str, sb: str) -> str:
 
     ``r`` is a row of ``links_near_duplicate_video``; ``sa``/``sb`` are "A"/"B".
     """
-    from graph.links import _file
 
     fa = _file(r["fileName" + sa], r["sha256" + sa])
     fb = _file(r["fileName" + sb], r["sha256" + sb])
@@ -803,7 +787,6 @@ def describe(r: dict[str, Any], sa: str, sb: str) -> str:
 def evidence(driver, scope: list[str] | None, col: Any, w: Any) -> None:
     """Evidence items of the ``near_duplicate`` kind for pairs that involve a video
     (a step of :data:`graph.links._EVIDENCE`)."""
-    from graph.links import NEAR_DUP_STRENGTH, Item
 
     rows = db.records(
         driver,

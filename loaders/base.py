@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
@@ -29,7 +28,7 @@ from typing import Any, ClassVar
 import neo4j
 from pydantic import BaseModel, ValidationError
 
-from graph import db
+from graph import db, queries
 
 log = logging.getLogger("cluegraph.loaders")
 
@@ -158,33 +157,6 @@ def make_load_id(kind: str, sha256: str, **options: Any) -> str:
 
 
 # ------------------------------------------------------------------ Load node
-_BEGIN_LOAD = """
-MERGE (l:Load {id: $id})
-ON CREATE SET l.kind = $kind, l.source = $source, l.sha256 = $sha256,
-              l.firstStartedAt = $startedAt, l.runs = 0
-SET l.startedAt = $startedAt, l.status = 'running', l.runs = l.runs + 1,
-    l.options = $options
-WITH l
-MERGE (v:IndexVersion {name: 'media'})
-  ON CREATE SET v.epoch = randomUUID(), v.version = 0
-SET v.version = v.version + 1
-SET l.indexVersionBegin = v.version, l.indexVersionFinish = null
-RETURN l.firstStartedAt AS loadedAt
-"""
-
-_FINISH_LOAD = """
-MATCH (l:Load {id: $id})
-SET l.finishedAt = $finishedAt, l.status = $status, l.read = $read,
-    l.written = $written, l.skipped = $skipped, l.errors = $errors,
-    l.errorCount = $errorCount, l.warnings = $warnings, l.warningCount = $warningCount,
-    l.ignored = $ignored, l.ignoredCount = $ignoredCount
-WITH l
-MERGE (v:IndexVersion {name: 'media'})
-  ON CREATE SET v.epoch = randomUUID(), v.version = 0
-SET v.version = v.version + 1
-SET l.indexVersionFinish = v.version
-"""
-
 MAX_STORED_ERRORS = 1000
 
 
@@ -192,13 +164,13 @@ def begin_load(driver: neo4j.Driver, report: LoadReport, options: Mapping[str, A
     """Record the start of a load; return its ``loadedAt`` (first time this input loaded)."""
     rows = db.records(
         driver,
-        "MATCH (l:Load {id: $id}) RETURN l.firstStartedAt AS t",
+        queries.load_first_started(),
         id=report.load_id,
         name="load.lookup",
     )
     db.write(
         driver,
-        _BEGIN_LOAD,
+        queries.load_begin(),
         {
             "id": report.load_id,
             "kind": report.kind,
@@ -216,7 +188,7 @@ def finish_load(driver: neo4j.Driver, report: LoadReport) -> None:
     status = report.status
     db.write(
         driver,
-        _FINISH_LOAD,
+        queries.load_finish(),
         {
             "id": report.load_id,
             "finishedAt": report.finished_at,
@@ -464,8 +436,3 @@ def csv_row_count(path: Path) -> int:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             n += chunk.count(b"\n")
     return max(n - 1, 0)
-
-
-def read_text_sample(path: Path, size: int = 4096) -> str:
-    with open(path, "rb") as f:
-        return io.TextIOWrapper(io.BytesIO(f.read(size)), encoding="utf-8", errors="replace").read()

@@ -108,7 +108,7 @@ def _warm_up() -> None:
         import numpy as np
         from PIL import Image
 
-        from loaders import mediafile
+        from media import mediafile
 
         fd, tmp = tempfile.mkstemp(suffix=".png", prefix="cluegraph-warm-")
         os.close(fd)
@@ -130,7 +130,7 @@ def analyse_file(
     non-media file (``type`` names what it is: "PDF document", "text" ...), or
     ``('error', (reason, message))``. ``reduced_decode``: see
     :func:`loaders.mediafile.analyse`."""
-    from loaders import mediafile
+    from media import mediafile
 
     name = os.path.basename(path)
     claims_media = os.path.splitext(name)[1].lower() in MEDIA_EXTENSIONS
@@ -208,7 +208,7 @@ import neo4j  # noqa: E402 - after the worker entry point
 
 from graph import db  # noqa: E402 - after the worker entry point
 from graph.schema import Rel  # noqa: E402 - after the worker entry point
-from loaders import exiftool_serials, fields, geo  # noqa: E402 - after the worker entry point
+from loaders import fields, geo  # noqa: E402 - after the worker entry point
 from loaders.base import (  # noqa: E402 - after the worker entry point
     FileRefused,
     InvalidRecord,
@@ -219,6 +219,7 @@ from loaders.base import (  # noqa: E402 - after the worker entry point
     now_iso,
 )
 from loaders.geo import MERGE_LOCATION  # noqa: E402 - after the worker entry point
+from media import exiftool_serials  # noqa: E402 - after the worker entry point
 
 log = logging.getLogger("cluegraph.loaders.media")
 

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import neo4j
 from pydantic import BaseModel, field_validator
 
+from graph import queries
 from graph.schema import SERIES_STATUSES, Label
 from loaders import fields, refs
 from loaders.base import CsvLoader, InvalidRecord, shown
@@ -45,16 +46,7 @@ class SeriesLoader(CsvLoader):
     required = ("series_id", "case_id")
     optional = ("name", "status")
     model = SeriesRecord
-    write_query = """
-UNWIND $rows AS row
-MATCH (c:Case {id: row.case_id})
-MERGE (s:Series {id: row.series_id})
-SET s.name = coalesce(nullif(row.name, ''), s.name, row.series_id),
-    s.status = coalesce(row.status, s.status, 'unidentified'),
-    s.source = $source, s.loadId = $loadId, s.loadedAt = $loadedAt
-MERGE (c)-[i:INVESTIGATES]->(s)
-SET i.source = $source, i.loadId = $loadId, i.loadedAt = $loadedAt
-"""
+    write_query = queries.series_write()
 
     def __init__(self) -> None:
         self.known_cases: set[str] | None = None

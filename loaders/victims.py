@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import neo4j
 from pydantic import BaseModel, field_validator
 
+from graph import queries
 from graph.schema import Label
 from loaders import fields, refs
 from loaders.base import CsvLoader, InvalidRecord, shown
@@ -86,21 +87,7 @@ class VictimsLoader(CsvLoader):
     required = ("victim_id", "series_id")
     optional = ("identified", "identified_by", "identified_at", "age_band", "sex")
     model = VictimRecord
-    write_query = """
-UNWIND $rows AS row
-MATCH (s:Series {id: row.series_id})
-MERGE (v:Victim {id: row.victim_id})
-SET v.identified = coalesce(row.identified, v.identified, false),
-    v.identifiedBy = CASE WHEN row.identified = false THEN null
-                          ELSE coalesce(row.identified_by, v.identifiedBy) END,
-    v.identifiedAt = CASE WHEN row.identified = false THEN null
-                          ELSE coalesce(date(row.identified_at), v.identifiedAt) END,
-    v.sex = coalesce(row.sex, v.sex),
-    v.source = $source, v.loadId = $loadId, v.loadedAt = $loadedAt
-MERGE (s)-[f:FEATURES]->(v)
-SET f.ageBand = coalesce(row.age_band, f.ageBand),
-    f.source = $source, f.loadId = $loadId, f.loadedAt = $loadedAt
-"""
+    write_query = queries.victims_write()
 
     def __init__(self) -> None:
         self.known_series: set[str] | None = None

@@ -192,7 +192,7 @@ def analyse_video(sha: str, path: str, times_ms: list[int]) -> list[dict[str, An
     """Features and text of a few frames of one clip (``sha256@ms`` keys)."""
     import av
 
-    from loaders.video import _open
+    from media.video import _open
 
     if not os.path.exists(path):
         return [

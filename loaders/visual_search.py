@@ -161,7 +161,7 @@ def add_object_clue(
         at = now_iso()
         rows = db.records(
             driver,
-            "MATCH (s:Series {id: $id}) RETURN s.id AS id",
+            queries.series_exists(),
             id=series_id,
             name="visual.series_check",
         )

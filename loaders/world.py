@@ -18,22 +18,28 @@ from typing import Any
 
 import neo4j
 
-from graph import db
+from graph import db, queries
 from loaders import visual as visual_pass
-from loaders.base import LoadReport, run_csv
+from loaders.accounts import AccountsLoader
+from loaders.base import CsvLoader, LoadReport, run_csv
+from loaders.cases import CasesLoader
+from loaders.clues import CluesLoader
+from loaders.records import MediaRecordsLoader
+from loaders.series import SeriesLoader
+from loaders.victims import VictimsLoader
 
 Say = Callable[[str], None]
 
 #: (file, module, class) of the CSV steps, in dependency order around the media.
-BEFORE_MEDIA = (
-    ("cases.csv", "loaders.cases", "CasesLoader"),
-    ("series.csv", "loaders.series", "SeriesLoader"),
+BEFORE_MEDIA: tuple[tuple[str, type[CsvLoader]], ...] = (
+    ("cases.csv", CasesLoader),
+    ("series.csv", SeriesLoader),
 )
-AFTER_MEDIA = (
-    ("media_records.csv", "loaders.records", "MediaRecordsLoader"),
-    ("victims.csv", "loaders.victims", "VictimsLoader"),
-    ("accounts.csv", "loaders.accounts", "AccountsLoader"),
-    ("clues.csv", "loaders.clues", "CluesLoader"),
+AFTER_MEDIA: tuple[tuple[str, type[CsvLoader]], ...] = (
+    ("media_records.csv", MediaRecordsLoader),
+    ("victims.csv", VictimsLoader),
+    ("accounts.csv", AccountsLoader),
+    ("clues.csv", CluesLoader),
 )
 
 
@@ -49,15 +55,10 @@ class WorldLoad:
         return sum(len(r.errors) + (1 if r.refused else 0) for r in self.reports)
 
 
-def _csv_step(
-    driver, world: Path, name: str, module: str, cls: str, batch: int
-) -> LoadReport | None:
-    import importlib
-
+def _csv_step(driver, world: Path, name: str, loader: CsvLoader, batch: int) -> LoadReport | None:
     path = world / name
     if not path.is_file():
         return None
-    loader = getattr(importlib.import_module(module), cls)()
     return run_csv(driver, loader, path, batch_size=batch)
 
 
@@ -83,10 +84,10 @@ def load_world(
         raise FileNotFoundError(f"{world}: no cases.csv, not a world folder")
     db.apply_schema(driver)
     out = WorldLoad()
-    for name, module, cls in BEFORE_MEDIA:
+    for name, cls in BEFORE_MEDIA:
         if (world / name).is_file():
             say(f"loading {name}")
-        rep = _csv_step(driver, world, name, module, cls, batch)
+        rep = _csv_step(driver, world, name, cls(), batch)
         if rep:
             out.reports.append(rep)
     media_root = world / "media"
@@ -96,10 +97,10 @@ def load_world(
         # behind `load media --manifest`).
         jobs = [(d, MediaLoadOptions(case_id=d.name, workers=workers)) for d in cases]
         out.reports += load_folders(driver, jobs, workers=workers, say=say)
-    for name, module, cls in AFTER_MEDIA:
+    for name, cls in AFTER_MEDIA:
         if (world / name).is_file():  # a summary names only the files it has a row for
             say(f"loading {name}")
-        rep = _csv_step(driver, world, name, module, cls, batch)
+        rep = _csv_step(driver, world, name, cls(), batch)
         if rep:
             out.reports.append(rep)
     hs = world / "hashsets"
@@ -114,16 +115,14 @@ def load_world(
         from graph import links as link_engine
 
         say("rebuilding links between series")
-        out.links = link_engine.rebuild(driver, progress=say).summary()
+        done = link_engine.after_write(driver, progress=say)
+        assert done is not None  # with no report and no series it is a full rebuild
+        out.links = done.summary()
     return out
 
 
 # ------------------------------------------------------------------ the demo world
-DEMO_MARK = """
-MERGE (l:Load {id: $id})
-SET l.kind = 'world', l.source = $source, l.status = $status, l.finishedAt = $at,
-    l.errorCount = $errors, l.links = $links
-"""
+DEMO_MARK = queries.world_mark_demo()
 
 
 def demo_dir(home: Path, size: str = "small", seed: int = 7) -> Path:
@@ -133,7 +132,7 @@ def demo_dir(home: Path, size: str = "small", seed: int = 7) -> Path:
 def demo_loaded(driver: neo4j.Driver, size: str = "small", seed: int = 7) -> bool:
     rows = db.records(
         driver,
-        "MATCH (l:Load {id: $id}) RETURN l.status AS status",
+        queries.world_load_status(),
         id=f"world-{size}-{seed}",
         name="demo.loaded",
     )

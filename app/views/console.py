@@ -11,13 +11,10 @@ from app import guard
 from app import state as S
 from graph import pages
 from graph.config import get_settings
-from graph.errors import Forbidden, GraphError, NotReadOnly
+from graph.errors import GraphError
+from service import console as console_service
 
-EXAMPLE = """MATCH (s:Series)-[l:LINKED]->(o:Series)
-WHERE l.crossCountry
-RETURN s, l, o
-ORDER BY l.score DESC
-LIMIT 25"""
+EXAMPLE = console_service.EXAMPLE
 
 
 def render() -> None:
@@ -55,7 +52,7 @@ def render() -> None:
             return
         st.session_state.pop(S.CONSOLE_RESULT, None)
         try:
-            res = pages.console_query(
+            res = console_service.query(
                 S.driver(),
                 text,
                 params,
@@ -63,15 +60,9 @@ def render() -> None:
                 timeout=float(timeout),
                 user=guard.current_user(),
             )
-        except Forbidden as e:  # no console right: recorded by the query layer
+        except GraphError as e:  # checked and recorded by service.console
             S.show_error(e)
             return
-        except GraphError as e:
-            outcome = "refused" if isinstance(e, NotReadOnly) else "error"
-            guard.audit("console", {"query": text, "refused": type(e).__name__}, None, outcome)
-            S.show_error(e)
-            return
-        guard.audit("console", {"query": text, "params": params}, len(res.rows))
         nodes, rels = pages.result_graph(res.rows)
         st.session_state[S.CONSOLE_RESULT] = (
             pages.plain_rows(res),

@@ -8,7 +8,8 @@ from app import components as C
 from app import guard
 from app import state as S
 from graph import pages
-from graph.errors import Forbidden, GraphError
+from graph.errors import GraphError
+from service import leads as leads_service
 
 
 def field(p, key: str):
@@ -123,14 +124,12 @@ def render() -> None:
         S.driver()
         try:
             with st.spinner(f"Running {name}…"):
-                res = pages.run_lead(S.driver(), name, values, user=guard.current_user())
-        except GraphError as e:
+                res = leads_service.run(
+                    S.driver(), name, values, user=guard.current_user(), form=True
+                )
+        except GraphError as e:  # checked and recorded by service.leads
             S.show_error(e)
-            if not isinstance(e, Forbidden):  # refusals are recorded by the query layer
-                params = {"lead": name, **values, "error": type(e).__name__}
-                guard.audit("lead.run", params, None, "error")
             return
-        guard.audit("lead.run", {"lead": name, **values}, len(res.rows))
         st.session_state[S.LEAD_RESULT] = (name, pages.plain_rows(res), res.columns, res.truncated)
     kept = st.session_state.get(S.LEAD_RESULT)
     if not kept or kept[0] != name:

@@ -160,9 +160,7 @@ def links(sid: str) -> None:
     if not res.rows:
         st.caption("No linked series. Links appear after the link engine has run.")
         return
-    can_judge = pages.judge_available()
-    if not can_judge:
-        st.caption("Judging links needs the link engine (graph/links.py); it is not installed.")
+    can_judge = True
     floor = pages.default_min_score()
     strong = [r for r in res.rows if (r.get("score") or 0) >= floor or r.get("judgement")]
     weak = [r for r in res.rows if r not in strong]

@@ -10,9 +10,9 @@ from app import answers as A
 from app import components as C
 from app import guard
 from app import state as S
-from graph import pages
 from graph.auth import Action
 from graph.errors import Forbidden, GraphError
+from service import demo as demo_service
 
 _FLASH = "trainer_flash"
 
@@ -36,12 +36,6 @@ def render() -> None:
             icon=":material/lock:",
         )
         return
-    if pages.demo_module() is None:
-        st.info(
-            "The demo world (loaders/demo) is not installed in this version.",
-            icon=":material/extension_off:",
-        )
-        return
     st.caption(
         "A synthetic, benign multi-country world: drawn rooms, invented agencies, planted "
         "links and decoys. Load it, then follow the scenario with the class."
@@ -50,14 +44,14 @@ def render() -> None:
         folder = Path(
             st.text_input(
                 "Folder",
-                value=st.session_state.get(S.DEMO_FOLDER) or str(pages.demo_folder()),
+                value=st.session_state.get(S.DEMO_FOLDER) or str(demo_service.folder()),
                 key="demo_folder_input",
                 help="Where the world's files and truth.json are (`cluegraph demo up` keeps "
                 "it under the ClueGraph home).",
             )
         ).expanduser()
     st.session_state[S.DEMO_FOLDER] = str(folder)
-    truth = pages.read_truth(folder)
+    truth = demo_service.read_truth(folder)
     world(truth)
     st.divider()
     if truth and truth.get("scenario"):
@@ -83,9 +77,6 @@ def world(truth: dict | None) -> None:
     c[2].metric("Cross-country links", counts.get("crossCountryLinks", 0))
     if truth:
         c[3].metric("Planted cross-country pairs", (truth.get("counts") or {}).get("pairs", 0))
-    if pages.demo_loader() is None:
-        st.caption("Load the world from a terminal: `cluegraph demo up`.")
-        return
     b1, b2 = st.columns(2)
     with b1:
         if st.button(
@@ -98,7 +89,7 @@ def world(truth: dict | None) -> None:
         ):
             _act(
                 "demo.load",
-                lambda: pages.demo_up(S.driver(), user=guard.current_user()),
+                lambda: demo_service.up(S.driver(), user=guard.current_user()),
                 "Demo world loaded.",
             )
     with b2:
@@ -113,7 +104,7 @@ def world(truth: dict | None) -> None:
         ):
             _act(
                 "demo.reset",
-                lambda: pages.demo_reset(S.driver(), user=guard.current_user()),
+                lambda: demo_service.reset(S.driver(), user=guard.current_user()),
                 "Demo world reloaded.",
             )
 

@@ -70,7 +70,7 @@ def _keep_pictures(files, paths: list[Path], rows: list[dict]) -> None:
     """While the uploads still exist: a strip of each clip's frames, the frames at the
     moments that matched, and a small copy of each image, all in memory for this
     session (shown blurred and grey until revealed)."""
-    from loaders import mediafile
+    from media import mediafile
 
     kept: dict[str, dict] = {}
     for f, p in zip(files or [], paths, strict=False):
@@ -122,13 +122,6 @@ def render() -> None:
         "hashed on this server and deleted straight away; nothing is stored unless you add "
         "them to a case."
     )
-    if not pages.triage_available():
-        st.info(
-            "Triage is not available yet: it needs the `triage` lead (graph/leads.py), which "
-            "is not installed in this version.",
-            icon=":material/extension_off:",
-        )
-        return
     with st.form("triage-form"):
         files = st.file_uploader("Files (images or videos)", accept_multiple_files=True)
         text = st.text_area(

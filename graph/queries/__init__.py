@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 
 @cache
@@ -45,18 +46,27 @@ def header(name: str) -> list[str]:
     return out
 
 
-def __getattr__(name: str) -> Callable[[], str]:
-    """``queries.NAME()``: the text of ``NAME.cypher``; AttributeError for no such file.
-
-    The names the code uses are checked against the files by
-    ``tests/graph/test_queries_catalog.py``, which reads them from the source.
-    """
-    if name.startswith("__") or name not in _files():
-        raise AttributeError(name)
-
+def _function(name: str) -> Callable[[], str]:
     def query() -> str:
         return text(name)
 
-    query.__name__ = name
+    query.__name__ = query.__qualname__ = name
     query.__doc__ = "\n".join(header(name))
     return query
+
+
+#: Helpers of this module: a query file may not take one of these names.
+HELPERS = frozenset({"names", "text", "header", "HELPERS"})
+
+# One real function per file, made once at import: ``queries.NAME`` is a plain module
+# attribute, and a name with no file is an AttributeError like any other. The names the
+# code uses are checked against the files by ``tests/graph/test_queries_catalog.py``.
+for _name in _files():
+    if _name in HELPERS or not _name.isidentifier():
+        raise ImportError(f"graph/queries/{_name}.cypher: not a usable query name")
+    globals()[_name] = _function(_name)
+del _name
+
+if TYPE_CHECKING:  # the type checker cannot see the files: every other name is a query
+
+    def __getattr__(name: str) -> Callable[[], str]: ...

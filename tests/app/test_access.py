@@ -15,6 +15,7 @@ from app import guard
 from graph import audit, auth, db, pages
 from graph.config import get_settings, reset_settings
 from graph.errors import Forbidden
+from service import demo as demo_service
 from tests.app.conftest import PASSWORD, user
 
 pytestmark = pytest.mark.neo4j
@@ -178,7 +179,7 @@ def test_an_analyst_cannot_export_a_result(seeded):
 
 def test_an_analyst_cannot_load_the_demo_world(seeded):
     with pytest.raises(Forbidden):
-        pages.demo_reset(seeded, user=user("dana"))
+        demo_service.reset(seeded, user=user("dana"))
 
 
 def test_a_refusal_in_the_query_layer_is_audited(seeded):
@@ -230,8 +231,6 @@ def test_a_trainer_reads_a_graph_holding_the_demo_world(seeded):
 
 
 def test_an_analyst_gets_no_download_buttons(seeded):
-    if pages.leads() is None or "cross-country" not in (pages.leads() or {}):
-        pytest.skip("graph.leads is not installed yet")
     at = logged_in("views/leads.py", "dana")
     next(b for b in at.button if b.label == "Run").click().run()
     assert not at.get("download_button")
@@ -239,8 +238,6 @@ def test_an_analyst_gets_no_download_buttons(seeded):
 
 # ------------------------------------------------------------------ audit of actions
 def test_a_lead_run_is_audited_with_user_parameters_and_count(seeded):
-    if pages.leads() is None or "cross-country" not in (pages.leads() or {}):
-        pytest.skip("graph.leads is not installed yet")
     at = logged_in("views/leads.py", "dana")
     next(b for b in at.button if b.label == "Run").click().run()
     rows = pages.run_lead(seeded, "cross-country", {}, user=user("dana")).rows
@@ -249,8 +246,6 @@ def test_a_lead_run_is_audited_with_user_parameters_and_count(seeded):
 
 
 def test_a_lead_run_records_the_lead_name(seeded):
-    if pages.leads() is None or "cross-country" not in (pages.leads() or {}):
-        pytest.skip("graph.leads is not installed yet")
     at = logged_in("views/leads.py", "dana")
     next(b for b in at.button if b.label == "Run").click().run()
     assert json.loads(events(seeded, "lead.run")[0]["parameters"])["lead"] == "cross-country"

@@ -404,8 +404,6 @@ def test_a_hostile_place_hint_is_kept_as_text_or_resolved(seeded):
 
 
 def test_a_judgement_with_a_hostile_note_is_stored_verbatim(seeded):
-    if not pages.judge_available():
-        pytest.skip("graph.links.judge is not installed")
     problems = []
     for v in UI:
         pages.judge_link(seeded, "S-DE-1", "S-FR-1", "unsure", v, user=user("dana"))
@@ -637,8 +635,6 @@ def test_console_hostile_statements_are_refused_and_change_nothing(seeded):
 
 
 def test_trainer_folder_and_answers_take_hostile_text(seeded, tmp_path):
-    if pages.demo_module() is None:
-        pytest.skip("loaders.demo is not installed")
     truth = {
         "scenario": {
             "title": "t",

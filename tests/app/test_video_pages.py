@@ -27,8 +27,8 @@ def frames():
 @pytest.fixture
 def clip(seeded, frames, tmp_path):
     """The clip on disk, loaded into S-DE-1 (case C-DE-1); returns its sha256."""
-    from loaders import video as lv
     from loaders.media import MediaLoadOptions, load_media
+    from media import video as lv
 
     folder = tmp_path / "clips"
     folder.mkdir()
@@ -43,7 +43,7 @@ def clip(seeded, frames, tmp_path):
 
 
 def _bytes_of_clip(frames, tmp_path, name: str, **kw) -> bytes:
-    from loaders import video as lv
+    from media import video as lv
 
     return lv.write_clip(frames, tmp_path / name, fps=10, **kw).read_bytes()
 

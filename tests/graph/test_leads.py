@@ -207,7 +207,7 @@ def picture(seed: int, size=(320, 240)) -> Image.Image:
 def load_file(driver, path, case_id: str, series_id: str | None) -> dict:
     """Write one analysed file as the media loader does (its row and batch writer)."""
     from loaders import media as lm
-    from loaders import mediafile
+    from media import mediafile
 
     info = mediafile.analyse(path)
     d = asdict(info)
@@ -267,7 +267,7 @@ def test_triage_of_a_flat_file_gives_no_near_match(triage_world, driver):
 
 
 def test_triage_by_pdq_hash(triage_world, driver):
-    from loaders import mediafile
+    from media import mediafile
 
     pdq = mediafile.analyse(triage_world["copy"]).hashes.pdq
     row = run(driver, "triage", hashes=[f"pdq:{pdq}"]).rows[0]
@@ -275,7 +275,7 @@ def test_triage_by_pdq_hash(triage_world, driver):
 
 
 def test_triage_by_phash_gives_unconfirmed_candidates(triage_world, driver):
-    from loaders import mediafile
+    from media import mediafile
 
     ph = mediafile.analyse(triage_world["orig"]).hashes.phash
     row = run(driver, "triage", hashes=[f"phash:{ph}"]).rows[0]

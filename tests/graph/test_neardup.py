@@ -97,11 +97,11 @@ def test_the_rule_is_symmetric():
 
 
 def test_best_distance_agrees_with_the_media_loader_on_real_images():
-    """On drawn synthetic rooms, the graph's rule gives mediafile.pdq_match_distance."""
+    """On drawn synthetic rooms, the graph's rule gives pdq.pdq_match_distance."""
     from PIL import Image
 
-    from loaders import mediafile
     from loaders.demo import rooms, vocab
+    from media import pdq
 
     base = rooms.draw_room(rooms.RoomSpec.build(5, vocab.COUNTRIES[0]))
     view = rooms.render_view(base, 1, (800, 600))
@@ -111,7 +111,7 @@ def test_best_distance_agrees_with_the_media_loader_on_real_images():
         rooms.near_duplicate(buf.getvalue(), kind, 3, "shared")[0]
         for kind in ("crop", "rotate90", "screenshot_border")
     ]
-    ha = mediafile.image_hashes(view)
+    ha = pdq.image_hashes(view)
 
     def mc(name, h):
         return MediaCodes.from_row(
@@ -130,9 +130,9 @@ def test_best_distance_agrees_with_the_media_loader_on_real_images():
 
     ours, theirs = [], []
     for i, data in enumerate(copies):
-        hb = mediafile.image_hashes(Image.open(io.BytesIO(data)))
+        hb = pdq.image_hashes(Image.open(io.BytesIO(data)))
         ours.append(neardup.best_distance(mc("a", ha), mc(f"b{i}", hb)))
-        theirs.append(mediafile.pdq_match_distance(ha, hb))
+        theirs.append(pdq.pdq_match_distance(ha, hb))
     assert ours == theirs
 
 

@@ -445,7 +445,7 @@ def clips(tmp_path_factory):
     """Clips made here from drawn rooms (a slow pan), loaded through the media loader."""
     from PIL import Image
 
-    from loaders import video as lv
+    from media import video as lv
     from tests.loaders.test_video import pan
 
     root = tmp_path_factory.mktemp("clips")

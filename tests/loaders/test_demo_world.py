@@ -15,7 +15,9 @@ from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
 
+import imagehash
 import numpy as np
+import pdqhash
 import piexif
 import pytest
 from PIL import Image
@@ -334,8 +336,6 @@ def test_white_wall_is_a_common_clue_across_countries(world: World) -> None:
 
 
 def test_flat_decoys_have_low_pdq_quality_and_look_alike_phashes(world: World) -> None:
-    pdqhash = pytest.importorskip("pdqhash")
-    imagehash = pytest.importorskip("imagehash")
     flat = next(d for d in world.truth["decoys"] if d["kind"] == "flat_image")
     paths = [m["path"] for m in world.media if m["sha256"] in set(flat["media"])]
     assert len(paths) >= 2 and len(flat["countries"]) >= 2

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from graph import db
-from loaders import exiftool_serials, mediafile
+from media import exiftool_serials, mediafile
 from tests.loaders.test_media_loader import load, world
 
 EXIFTOOL = shutil.which("exiftool")

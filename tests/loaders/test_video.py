@@ -1,4 +1,4 @@
-"""Video analysis (loaders/video.py) and video loading, with real clips made here.
+"""Video analysis (media/video.py) and video loading, with real clips made here.
 
 Every clip is encoded in the test from synthetic stills: views of a room drawn by the demo
 world's room drawer (loaders/demo/rooms.py), panned frame by frame. ffprobe and ExifTool
@@ -23,11 +23,12 @@ from PIL import Image
 
 from graph import db
 from graph.config import reset_settings
-from loaders import mediafile
-from loaders import video as lv
 from loaders.demo import rooms, vocab
 from loaders.media import MediaLoadOptions, load_media
-from loaders.mediafile import MediaError, analyse, hamming_hex, pdq_reference
+from media import mediafile
+from media import video as lv
+from media.mediafile import MediaError, analyse, hamming_hex
+from media.pdq import pdq_reference
 from tests.loaders.test_media_loader import graph_checksum
 
 needs_ffprobe = pytest.mark.skipif(shutil.which("ffprobe") is None, reason="needs ffprobe")

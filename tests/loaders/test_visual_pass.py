@@ -221,7 +221,7 @@ def test_a_clip_of_the_room_is_the_same_scene_as_a_photo_of_it(driver, tmp_path)
 
     from PIL import Image
 
-    from loaders.video import write_clip
+    from media.video import write_clip
 
     remove_index()
     vw.world(driver)

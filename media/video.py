@@ -1,7 +1,7 @@
 """Analysis of one video file: container metadata and a vPDQ-style frame fingerprint.
 
 Pure functions, no database, and only Python packages: PyAV (FFmpeg inside its wheel)
-demuxes and decodes, :func:`loaders.mediafile.pdq_reference` hashes the frames. Pixels
+demuxes and decodes, :func:`media.pdq.pdq_reference` hashes the frames. Pixels
 are decoded only to be hashed and are never returned or kept: what leaves this module is
 hashes, timestamps and metadata.
 
@@ -49,7 +49,7 @@ Decoding only what the samples need
     converted to RGB.
 
 Bad input
-    Every problem is a :class:`loaders.mediafile.MediaError` naming the file, never
+    Every problem is a :class:`media.facts.MediaError` naming the file, never
     quoting its bytes: ``corrupt`` (no readable container, or no frame decodes),
     ``truncated`` (the data ends well before the duration the header declares),
     ``unsupported_type`` (no video stream, or a codec FFmpeg cannot decode), ``too_large``
@@ -77,8 +77,8 @@ import av
 import numpy as np
 from PIL import Image
 
-from loaders import mediafile
-from loaders.mediafile import MediaError
+from media.facts import DEFAULT_MAX_PIXELS, ExifInfo, MediaError, text_value
+from media.pdq import pdq_reference
 
 __all__ = [
     "DEFAULT_FPS",
@@ -138,10 +138,10 @@ class VideoInfo:
     #: Frames the decoder produced (not stored: it shows how much decoding was skipped).
     decoded_frames: int = 0
 
-    def exif(self) -> mediafile.ExifInfo:
-        """The camera, time and place as :class:`~loaders.mediafile.ExifInfo`, so that the
+    def exif(self) -> ExifInfo:
+        """The camera, time and place as :class:`~loaders.ExifInfo`, so that the
         media loader stores and geocodes them exactly as an image's EXIF."""
-        return mediafile.ExifInfo(
+        return ExifInfo(
             make=self.make,
             model=self.model,
             captured_at=self.captured_at,
@@ -184,7 +184,7 @@ def _limits(
         int(max_frames),
         float(time_limit),
         float(max_duration),
-        int(max_pixels or mediafile.DEFAULT_MAX_PIXELS),
+        int(max_pixels or DEFAULT_MAX_PIXELS),
     )
 
 
@@ -258,7 +258,7 @@ def _iso_time(text: Any) -> str | None:
     """ISO 8601 (seconds precision, with the offset when given; ``Z`` as ``+00:00``), or
     None for garbage and for the QuickTime (1904) and Unix (1970) epochs, which muxers
     write when they know no time."""
-    text = mediafile._text(text)
+    text = text_value(text)
     m = _ISO_DATE.match(text or "")
     if not m:
         return None
@@ -324,8 +324,8 @@ def read_metadata(container: Any, stream: Any) -> VideoInfo:
     tags = _tags(container.metadata, stream.metadata)
     cc = stream.codec_context
     info = VideoInfo(
-        container=mediafile._text(getattr(container.format, "name", None)),
-        codec=mediafile._text(getattr(cc, "name", None)),
+        container=text_value(getattr(container.format, "name", None)),
+        codec=text_value(getattr(cc, "name", None)),
         width=int(cc.width) if cc.width and cc.width > 0 else None,
         height=int(cc.height) if cc.height and cc.height > 0 else None,
         frame_rate=_rate(stream),
@@ -338,12 +338,10 @@ def read_metadata(container: Any, stream: Any) -> VideoInfo:
     info.captured_at = _iso_time(_first(tags, "com.apple.quicktime.creationdate")) or _iso_time(
         _first(tags, "creation_time", "date")
     )
-    info.make = mediafile._text(
+    info.make = text_value(
         _first(tags, "com.apple.quicktime.make", "make", "com.android.manufacturer")
     )
-    info.model = mediafile._text(
-        _first(tags, "com.apple.quicktime.model", "model", "com.android.model")
-    )
+    info.model = text_value(_first(tags, "com.apple.quicktime.model", "model", "com.android.model"))
     point = parse_iso6709(
         _first(tags, "com.apple.quicktime.location.iso6709", "location", "location-eng")
     )
@@ -368,7 +366,7 @@ def _sample_times(duration: float | None, lim: _Limits) -> Iterator[float]:
 
 def _hash_frame(frame: Any) -> tuple[str, int]:
     rgb = frame.to_ndarray(format="rgb24")
-    return mediafile.pdq_reference(Image.fromarray(np.ascontiguousarray(rgb), "RGB"))
+    return pdq_reference(Image.fromarray(np.ascontiguousarray(rgb), "RGB"))
 
 
 class _Sampler:

@@ -7,7 +7,7 @@ damaged EXIF blocks that Python's readers give up on. It runs as one long-lived
 ``exiftool -stay_open True -@ -`` process per analysis worker (through ``pyexiftool``),
 started on the first file that needs it and closed when the worker exits, and it is asked
 only about files whose serial Python's readers did not get (see
-:func:`loaders.mediafile.read_exif_checked`): a picture without EXIF, or with a serial in
+:func:`media.mediafile.read_exif_checked`): a picture without EXIF, or with a serial in
 its standard EXIF tags, never reaches it.
 
 Without ``exiftool`` on ``PATH`` :func:`read` returns None and the loader falls back on

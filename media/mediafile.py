@@ -54,142 +54,41 @@ import os
 import re
 import struct
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import cv2
 import exifread
-import imagehash
-import numpy as np
-import pdqhash
 import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
-from loaders import exiftool_serials
+from media import exiftool_serials
+from media.facts import DEFAULT_MAX_PIXELS, ExifInfo, MediaError
+from media.facts import text_value as _text
+from media.pdq import PDQ_DOWNSAMPLE, ImageHashes, image_hashes
 
 pillow_heif.register_heif_opener()
 
 __all__ = [
-    "CROP_BOXES",
     "DEFAULT_MAX_PIXELS",
     "ExifInfo",
-    "ImageHashes",
     "MediaError",
     "MediaInfo",
     "analyse",
     "file_digests",
     "hamming_hex",
-    "image_hashes",
     "iter_hashes",
-    "pdq_match_distance",
-    "pdq_reference",
     "read_exif",
     "read_exif_checked",
     "sniff",
 ]
 
-#: Images with more pixels than this are refused before decoding. Pillow's own guard
-#: (``Image.MAX_IMAGE_PIXELS``, 89.5 MP by default) stays on and its warning counts as an
-#: error, so the effective limit is the lower of the two.
-DEFAULT_MAX_PIXELS = 100_000_000
-
-#: The reference hasher shrinks anything larger than this to exactly this square.
-PDQ_DOWNSAMPLE = 512
-
-#: A PDQ quality below this means a flat picture whose hash matches everything.
-PDQ_MIN_QUALITY = 50
-
 _CHUNK = 1 << 20
 
 
-def _centre(x: float) -> tuple[float, float, float, float]:
-    return (x, x, x, x)
-
-
-def _sides(x: float) -> list[tuple[float, float, float, float]]:
-    return [(x, 0.0, 0.0, 0.0), (0.0, x, 0.0, 0.0), (0.0, 0.0, x, 0.0), (0.0, 0.0, 0.0, x)]
-
-
-def _corners(x: float) -> list[tuple[float, float, float, float]]:
-    """x off two adjacent sides: top-left, top-right, bottom-right, bottom-left."""
-    return [(x, x, 0.0, 0.0), (0.0, x, x, 0.0), (0.0, 0.0, x, x), (x, 0.0, 0.0, x)]
-
-
-#: Crop regions as fractions cut off (left, top, right, bottom). Per family the offsets
-#: form a difference basis: with 0 (the whole image) on both sides, the differences of
-#: {1.6, 3.2, 8, 9.6} % cover 0-10 % in steps of 1.6 % (centred crops shift all four edges,
-#: so they need the finer step), those of {2.5, 5, 10} % cover 0-10 % in steps of 2.5 %.
-#: Corners {5, 7.5, 10} % (appended last, so older stored lists keep their order): a
-#: corner box against the other picture's whole covers equal cuts, and against its
-#: one-side boxes {2.5, 5, 10} % unequal ones, so cuts of 5-10 % off two adjacent sides
-#: are matched on a 2.5 % grid (measured on drawn rooms: recall 1.0 for 5/5, 7.5/7.5,
-#: 10/10, 5/10, 6/8 % corner cuts, max distance 26; bench/bench_links.py --phash-study).
-CROP_BOXES: tuple[tuple[float, float, float, float], ...] = (
-    _centre(0.016),
-    _centre(0.032),
-    _centre(0.08),
-    _centre(0.096),
-    *_sides(0.025),
-    *_sides(0.05),
-    *_sides(0.10),
-    (0.025, 0.0, 0.025, 0.0),
-    (0.05, 0.0, 0.05, 0.0),
-    (0.10, 0.0, 0.10, 0.0),
-    (0.0, 0.025, 0.0, 0.025),
-    (0.0, 0.05, 0.0, 0.05),
-    (0.0, 0.10, 0.0, 0.10),
-    *_corners(0.05),
-    *_corners(0.075),
-    *_corners(0.10),
-)
-
-
 # ----------------------------------------------------------------------------- types
-
-
-class MediaError(Exception):
-    """A file that cannot be analysed. ``reason`` is a short machine code.
-
-    Codes: ``not_found``, ``unreadable``, ``zero_bytes``, ``unsupported_type``,
-    ``too_large``, ``decompression_bomb``, ``truncated``, ``corrupt``, ``timeout`` (a video
-    over its time limit). The message names the file and the problem, never anything read
-    from the file.
-    """
-
-    def __init__(self, reason: str, message: str, path: str | os.PathLike[str] | None = None):
-        super().__init__(message)
-        self.reason = reason
-        self.path = None if path is None else str(path)
-
-
-@dataclass
-class ImageHashes:
-    pdq: str
-    pdq_quality: int
-    pdq_variants: list[str]
-    pdq_trimmed: str | None
-    pdq_trimmed_quality: int | None
-    pdq_crops: list[str]
-    phash: str
-    width: int
-    height: int
-
-
-@dataclass
-class ExifInfo:
-    make: str | None = None
-    model: str | None = None
-    serial: str | None = None
-    software: str | None = None
-    orientation: int | None = None
-    captured_at: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    lens_serial: str | None = None
-    owner_name: str | None = None
 
 
 @dataclass
@@ -209,7 +108,7 @@ class MediaInfo:
     #: Problems that did not stop the analysis (e.g. "EXIF unreadable: ..."): no file
     #: contents, only our own words.
     warnings: list[str] = field(default_factory=list)
-    #: Videos only: a :class:`loaders.video.VideoInfo` (metadata and sampled frame hashes).
+    #: Videos only: a :class:`media.video.VideoInfo` (metadata and sampled frame hashes).
     video: Any = None
 
 
@@ -487,279 +386,10 @@ def describe(path: str | os.PathLike[str]) -> str:
     return "binary data"
 
 
-# ----------------------------------------------------------------------------- PDQ
-
-
-def _bits_to_hex(bits: np.ndarray) -> str:
-    # pdqhash returns bit 255 first, which is the reference's hex order (word 15 first).
-    return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
-
-
-def _to_rgb(img: Image.Image) -> Image.Image:
-    """An 8-bit RGB view of any Pillow mode (alpha dropped, as the reference does)."""
-    if img.mode == "RGB":
-        return img
-    if img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
-        arr = np.asarray(img).astype(np.int64)
-        arr = np.clip(arr, 0, 65535) // 257 if arr.max(initial=0) > 255 else np.clip(arr, 0, 255)
-        return Image.fromarray(arr.astype(np.uint8), "L").convert("RGB")
-    if img.mode == "F":
-        values = np.nan_to_num(np.asarray(img, dtype=np.float64))
-        if values.max(initial=0.0) <= 1.0:
-            values = values * 255.0
-        return Image.fromarray(np.clip(values, 0, 255).astype(np.uint8), "L").convert("RGB")
-    return img.convert("RGB")
-
-
-def _cimg_nearest(
-    img: Image.Image,
-    size: int = PDQ_DOWNSAMPLE,
-    box: tuple[int, int, int, int] | None = None,
-) -> Image.Image:
-    """CImg's nearest-neighbour resize to size x size: source index floor(i * n / size).
-
-    An affine transform with Pillow's nearest filter samples floor(a * (i + 0.5) + c);
-    a = n / size and c = -a / 2 give exactly floor(i * n / size) (n / size is a dyadic
-    fraction, so the arithmetic is exact; checked exhaustively for n up to 9000).
-    ``box`` (left, top, right, bottom): resize that region, as ``img.crop(box)`` would be,
-    without copying it first (an integer offset keeps the arithmetic exact).
-    """
-    x0, y0, x1, y1 = box or (0, 0, *img.size)
-    sx, sy = (x1 - x0) / size, (y1 - y0) / size
-    return img.transform(
-        (size, size), Image.Transform.AFFINE, (sx, 0, x0 - 0.5 * sx, 0, sy, y0 - 0.5 * sy),
-        Image.Resampling.NEAREST,
-    )  # fmt: skip
-
-
-def _pdq_base(rgb: Image.Image, box: tuple[int, int, int, int] | None = None) -> np.ndarray:
-    """The RGB array the reference hasher hashes: the image (or the region ``box`` of
-    it), or its 512x512 shrink."""
-    x0, y0, x1, y1 = box or (0, 0, *rgb.size)
-    if x1 - x0 > PDQ_DOWNSAMPLE or y1 - y0 > PDQ_DOWNSAMPLE:
-        return np.asarray(_cimg_nearest(rgb, box=box))
-    return np.asarray(rgb if box is None else rgb.crop(box))
-
-
-def pdq_reference(img: Image.Image) -> tuple[str, int]:
-    """PDQ hash (64 hex) and quality (0-100), as Meta's reference C++ hasher computes them.
-
-    Pixels are hashed as given: EXIF Orientation is not applied (nor by the reference).
-    """
-    bits, quality = pdqhash.compute(_pdq_base(_to_rgb(img)))
-    return _bits_to_hex(bits), int(quality)
-
-
-# The reference's 16x64 DCT matrix (rows 1..16 of the DCT-II basis, no DC row).
-_DCT16 = (
-    math.sqrt(2.0 / 64)
-    * np.cos((math.pi / 2 / 64) * np.arange(1, 17)[:, None] * (2 * np.arange(64)[None, :] + 1))
-).astype(np.float32)
-
-
-def _box_counts(n: int, full: int) -> np.ndarray:
-    """Samples inside the image of the reference's box window at each of ``n`` positions
-    (a window of ``full`` samples; the edges are averaged over the part inside)."""
-    half = (full + 2) // 2
-    i = np.arange(n)
-    return (np.minimum(n, i + half) - np.maximum(0, i - (full - half))).astype(np.float32)
-
-
-_LUMA = np.array([[0.299, 0.587, 0.114]], dtype=np.float32)
-
-
-def _jarosz_luma(base: np.ndarray) -> np.ndarray:
-    """Luma of ``base`` after the reference's two-pass Jarosz (box) filter.
-
-    Each pass is the reference's box1DFloat along the rows then along the columns: one
-    separable window sum (zero outside the image), divided by the product of the two
-    per-axis counts (a row-pass count depends on the column only, so it factors out of
-    the column sum). Within 1e-4 of the two-step float sums; ~0.8 ms at 512x512.
-    """
-    rows, cols = base.shape[:2]
-    luma = cv2.transform(base.astype(np.float32), _LUMA).reshape(rows, cols)
-    along_rows, along_cols = (cols + 127) // 128, (rows + 127) // 128
-    kernel_r = np.ones(along_rows, np.float32)
-    kernel_c = np.ones(along_cols, np.float32)
-    anchor = (along_rows - (along_rows + 2) // 2, along_cols - (along_cols + 2) // 2)
-    norm = np.outer(_box_counts(rows, along_cols), _box_counts(cols, along_rows))
-    for _ in range(2):
-        luma = cv2.sepFilter2D(
-            luma, -1, kernel_r, kernel_c, anchor=anchor, borderType=cv2.BORDER_CONSTANT
-        )
-        luma /= norm
-    return luma
-
-
-def _region_hashes(filtered: np.ndarray, regions: np.ndarray) -> list[str]:
-    """PDQ of regions ``(top, bottom, left, right)`` of the filtered luma, all at once:
-    decimate each to 64x64, DCT to 16x16, threshold at its median."""
-    k = (np.arange(64) + 0.5) / 64
-    top, bottom, left, right = (regions[:, i : i + 1] for i in range(4))
-    rows = top + (k * (bottom - top)).astype(np.intp)
-    cols = left + (k * (right - left)).astype(np.intp)
-    dct = _DCT16 @ filtered[rows[:, :, None], cols[:, None, :]] @ _DCT16.T
-    flat = dct.reshape(len(regions), 256)
-    bits = flat > np.median(flat, axis=1, keepdims=True)  # bit i*16+j, as the reference
-    return [row.tobytes().hex() for row in np.packbits(bits[:, ::-1], axis=1)]
-
-
-def _pdq_of_region(filtered: np.ndarray, top: int, bottom: int, left: int, right: int) -> str:
-    """PDQ of one region of the filtered luma (see :func:`_region_hashes`)."""
-    return _region_hashes(filtered, np.array([[top, bottom, left, right]], dtype=np.intp))[0]
-
-
-def _crop_hashes(base: np.ndarray, boxes: Sequence[tuple[float, float, float, float]]) -> list[str]:
-    filtered = _jarosz_luma(base)
-    rows, cols = filtered.shape
-    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)  # left, top, right, bottom
-    regions = np.stack(
-        [
-            np.round(rows * b[:, 1]),
-            rows - np.round(rows * b[:, 3]),
-            np.round(cols * b[:, 0]),
-            cols - np.round(cols * b[:, 2]),
-        ],
-        axis=1,
-    ).astype(np.intp)
-    return _region_hashes(filtered, regions)
-
-
-def _uniform_border(
-    base: np.ndarray, tolerance: int = 16, share: float = 0.98, min_lines: int = 2
-) -> tuple[int, int, int, int] | None:
-    """Lines of near-uniform border on each side of ``base`` (top, bottom, left, right).
-
-    A line belongs to the border when at least ``share`` of its pixels are within
-    ``tolerance`` (per channel) of the outermost line's median colour; JPEG noise and
-    ringing stay inside that. Returns None when nothing is trimmed or when the border
-    would leave less than a tenth of the picture (a flat picture is no border).
-    """
-    rows, cols = base.shape[:2]
-
-    def walk(lines: np.ndarray) -> int:
-        colour = np.median(lines[0], axis=0)
-        lower = np.clip(colour - tolerance, 0, 255).tolist()
-        upper = np.clip(colour + tolerance, 0, 255).tolist()
-        step = 32  # most pictures stop in the first block: look no further than needed
-        for start in range(0, len(lines), step):
-            block = np.ascontiguousarray(lines[start : start + step])
-            inside = cv2.inRange(block, np.array(lower), np.array(upper))
-            close = np.count_nonzero(inside, axis=1) / inside.shape[1]
-            far = np.flatnonzero(close < share)
-            if far.size:
-                depth = start + int(far[0])
-                return depth if depth >= min_lines else 0
-        return len(lines)
-
-    top = walk(base)
-    bottom = walk(base[::-1])
-    left = walk(base.transpose(1, 0, 2))
-    right = walk(base.transpose(1, 0, 2)[::-1])
-    if not (top or bottom or left or right):
-        return None
-    if rows - top - bottom < rows / 10 or cols - left - right < cols / 10:
-        return None
-    return top, bottom, left, right
-
-
-def image_hashes(
-    img: Image.Image,
-    crops: Sequence[tuple[float, float, float, float]] = CROP_BOXES,
-) -> ImageHashes:
-    """All perceptual hashes of one decoded image, from a single shared 512x512 shrink.
-
-    ``pdq``, ``pdq_variants`` (original, rotate 90, 180, 270, flip X, flip Y, flip +1,
-    flip -1: the reference's order) and ``pdq_trimmed`` equal the reference hasher's
-    output for the image given; ``pdq_crops`` follow ``crops`` (empty when the picture's
-    quality is below 50, since such hashes match anything). ``width``/``height`` are the
-    size of ``img``. Orientation is not applied: pixels are hashed as stored.
-    """
-    rgb = _to_rgb(img)
-    base = _pdq_base(rgb)
-    variants, quality = pdqhash.compute_dihedral(base)
-    hex_variants = [_bits_to_hex(v) for v in variants]
-
-    trimmed, trimmed_quality = None, None
-    border = _uniform_border(base)
-    if border is not None:
-        top, bottom, left, right = border
-        rows, cols = base.shape[:2]
-        # Map base lines back to source pixels (base line i shows source floor(i*n/rows)).
-        y0 = (top * rgb.height + rows - 1) // rows
-        y1 = ((rows - bottom - 1) * rgb.height) // rows + 1
-        x0 = (left * rgb.width + cols - 1) // cols
-        x1 = ((cols - right - 1) * rgb.width) // cols + 1
-        # The reference PDQ of rgb.crop(...), sampled from rgb without copying the crop.
-        bits, trimmed_quality = pdqhash.compute(_pdq_base(rgb, (x0, y0, x1, y1)))
-        trimmed, trimmed_quality = _bits_to_hex(bits), int(trimmed_quality)
-
-    crop_hashes = _crop_hashes(base, crops) if quality >= PDQ_MIN_QUALITY and crops else []
-    return ImageHashes(
-        pdq=hex_variants[0],
-        pdq_quality=int(quality),
-        pdq_variants=hex_variants,
-        pdq_trimmed=trimmed,
-        pdq_trimmed_quality=trimmed_quality,
-        pdq_crops=crop_hashes,
-        # From the 512x512 shrink, not the full picture (imagehash shrinks to 32x32 with
-        # Lanczos anyway): 5x cheaper at 2 MP; 0 bits off the full-picture pHash for 3 in
-        # 4 pictures, 2 (rarely 4) for the rest (bench/bench_ingest_decode.py).
-        phash=str(imagehash.phash(Image.fromarray(base))),
-        width=img.width,
-        height=img.height,
-    )
-
-
-def pdq_match_distance(
-    a: ImageHashes, b: ImageHashes, min_quality: int = PDQ_MIN_QUALITY
-) -> int | None:
-    """Smallest PDQ distance between two images over all their stored hashes.
-
-    Compares {pdq, pdq_trimmed, pdq_crops} of ``a`` with the same set of ``b``, and the
-    dihedral variants of each with the other's ``pdq``. None when either picture is too
-    flat to compare (quality below ``min_quality``).
-    """
-    if a.pdq_quality < min_quality or b.pdq_quality < min_quality:
-        return None
-
-    def stored(h: ImageHashes) -> list[int]:
-        out = [int(h.pdq, 16)] + [int(c, 16) for c in h.pdq_crops]
-        if h.pdq_trimmed is not None and (h.pdq_trimmed_quality or 0) >= min_quality:
-            out.append(int(h.pdq_trimmed, 16))
-        return out
-
-    sa, sb = stored(a), stored(b)
-    best = min((x ^ y).bit_count() for x in sa for y in sb)
-    pa, pb = sa[0], sb[0]
-    for v in a.pdq_variants[1:]:
-        best = min(best, (int(v, 16) ^ pb).bit_count())
-    for v in b.pdq_variants[1:]:
-        best = min(best, (int(v, 16) ^ pa).bit_count())
-    return best
-
-
 # ----------------------------------------------------------------------------- EXIF
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EXIF_DATE = re.compile(r"^\s*(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
 _EXIF_OFFSET = re.compile(r"^\s*([+-])(\d{2}):(\d{2})\s*$")
-
-
-def _text(value: Any, allow_number: bool = False, max_len: int = 128) -> str | None:
-    """A clean one-line string, or None for empty or non-text values."""
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", errors="replace")
-    elif allow_number and isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    elif isinstance(value, list) and allow_number and len(value) == 1:
-        return _text(value[0], allow_number, max_len)
-    if not isinstance(value, str):
-        return None
-    value = _CONTROL.sub("", value.strip("\x00 \t\r\n").split("\x00", 1)[0]).strip()
-    if not value or "\ufffd" in value:
-        return None
-    return value[:max_len]
 
 
 def _tag_values(tags: dict[str, Any], *names: str) -> Any:
@@ -1226,7 +856,7 @@ def analyse(
 
     Raises MediaError for a missing, empty, unsupported, oversized, truncated or corrupt
     file. Videos get width, height, camera, time and GPS in ``exif`` and their sampled
-    frame hashes in ``video`` (:func:`loaders.video.video_info`; ``hashes`` stays None).
+    frame hashes in ``video`` (:func:`media.video.video_info`; ``hashes`` stays None).
     ``reduced_decode`` lets libjpeg decode large JPEGs at a reduced scale: about 5x
     cheaper at 12 MP, but the PDQ then drifts a few bits (median 6 at 12 MP) from the
     reference. The default decodes every pixel, so our PDQ equals the reference hasher's
@@ -1256,7 +886,7 @@ def analyse(
         kind=kind, mime=mime, width=None, height=None, hashes=None,
     )  # fmt: skip
     if kind == "video":
-        from loaders import video  # imported on the first video only
+        from media import video  # imported on the first video only (PyAV starts slowly)
 
         vi = video.video_info(p, max_pixels=max_pixels)
         info.width, info.height, info.exif, info.video = vi.width, vi.height, vi.exif(), vi

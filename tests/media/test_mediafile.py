@@ -1,7 +1,7 @@
-"""Tests for loaders/mediafile.py: digests, sniffing, PDQ against Meta's reference, EXIF.
+"""Tests for media/mediafile.py: digests, sniffing, PDQ against Meta's reference, EXIF.
 
 All pictures are synthetic (rooms drawn with Pillow and numpy), except one public benign
-photo from Meta's PDQ test set (tests/loaders/data/README.md names source and licence).
+photo from Meta's PDQ test set (tests/media/data/README.md names source and licence).
 
 Measured with ``pdq_match_distance`` (smallest PDQ distance over pdq, pdq_trimmed, the 22
 crop hashes and the dihedral variants of both pictures), 16 synthetic rooms of 1024x768
@@ -63,20 +63,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont
 
-from loaders import mediafile as mf
-from loaders.mediafile import (
-    CROP_BOXES,
+from media import mediafile as mf
+from media import pdq as pq
+from media.mediafile import (
     ExifInfo,
     MediaError,
     analyse,
     file_digests,
     hamming_hex,
-    image_hashes,
-    pdq_match_distance,
-    pdq_reference,
     read_exif,
     sniff,
 )
+from media.pdq import CROP_BOXES, image_hashes, pdq_match_distance, pdq_reference
 
 DATA = Path(__file__).parent / "data"
 BRIDGE = DATA / "threatexchange-sample-b.jpg"
@@ -219,7 +217,7 @@ def originals() -> list[Image.Image]:
 
 
 @pytest.fixture(scope="module")
-def original_hashes(originals) -> list[mf.ImageHashes]:
+def original_hashes(originals) -> list[pq.ImageHashes]:
     return [image_hashes(img) for img in originals]
 
 
@@ -256,7 +254,7 @@ def test_first_dihedral_variant_is_the_pdq_hash(original_hashes):
 def test_hex_puts_the_highest_bit_first():
     bits = np.zeros(256, dtype=np.uint8)
     bits[0] = 1  # pdqhash lists bit 255 first
-    assert mf._bits_to_hex(bits) == "8" + "0" * 63
+    assert pq._bits_to_hex(bits) == "8" + "0" * 63
 
 
 @settings(max_examples=60, deadline=None)
@@ -268,7 +266,7 @@ def test_shrink_to_512_samples_the_pixel_cimg_picks(width, height):
     arr[..., 0] = (x & 255)[None, :]
     arr[..., 1] = (x >> 8)[None, :]
     arr[..., 2] = (y & 255)[:, None]
-    out = np.asarray(mf._cimg_nearest(Image.fromarray(arr))).astype(np.int64)
+    out = np.asarray(pq._cimg_nearest(Image.fromarray(arr))).astype(np.int64)
     cols = (np.arange(512) * width) // 512
     rows = (np.arange(512) * height) // 512
     assert np.array_equal(out[0, :, 0] + (out[0, :, 1] << 8), cols)
@@ -279,13 +277,13 @@ def test_pdq_reference_hashes_a_large_picture_at_512_by_512():
     arr = np.asarray(room(3, (1500, 1000)))
     rows, cols = (np.arange(512) * 1000) // 512, (np.arange(512) * 1500) // 512
     bits, quality = pdqhash.compute(np.ascontiguousarray(arr[rows[:, None], cols[None, :]]))
-    assert pdq_reference(Image.fromarray(arr)) == (mf._bits_to_hex(bits), quality)
+    assert pdq_reference(Image.fromarray(arr)) == (pq._bits_to_hex(bits), quality)
 
 
 def test_pdq_reference_hashes_a_small_picture_as_it_is():
     img = room(4, (300, 200))
     bits, quality = pdqhash.compute(np.asarray(img))
-    assert pdq_reference(img) == (mf._bits_to_hex(bits), quality)
+    assert pdq_reference(img) == (pq._bits_to_hex(bits), quality)
 
 
 @pytest.mark.skipif(
@@ -313,10 +311,10 @@ def test_pdq_reference_equals_the_reference_binary_on_synthetic_images(tmp_path)
 
 def test_numpy_pdq_of_the_whole_picture_is_within_2_bits_of_the_reference():
     for seed in range(4):
-        base = mf._pdq_base(room(seed))
-        reference = mf._bits_to_hex(pdqhash.compute(base)[0])
+        base = pq._pdq_base(room(seed))
+        reference = pq._bits_to_hex(pdqhash.compute(base)[0])
         rows, cols = base.shape[:2]
-        mine = mf._pdq_of_region(mf._jarosz_luma(base), 0, rows, 0, cols)
+        mine = pq._pdq_of_region(pq._jarosz_luma(base), 0, rows, 0, cols)
         assert hamming_hex(mine, reference) <= 2
 
 
@@ -394,8 +392,8 @@ def test_screenshot_border_is_trimmed_back_to_the_original(originals, original_h
 def test_trimmed_hash_is_the_reference_hash_of_the_trimmed_picture(size, border):
     img = add_border(room(4, size), *border, colour=(0, 0, 0))
     hashes = image_hashes(img)
-    base = mf._pdq_base(img)
-    top, bottom, left, right = mf._uniform_border(base)
+    base = pq._pdq_base(img)
+    top, bottom, left, right = pq._uniform_border(base)
     rows, cols = base.shape[:2]
     box = (
         (left * img.width + cols - 1) // cols,
@@ -413,7 +411,7 @@ def test_shrink_of_a_region_samples_what_the_shrink_of_its_crop_samples(w, h, dx
     ramp = np.add.outer(np.arange(h + dy) % 251, np.arange(w + dx) % 241).astype(np.uint8)
     img = Image.fromarray(np.dstack([ramp, ramp[::-1], 255 - ramp]))
     box = (dx, dy, dx + w, dy + h)
-    assert np.array_equal(mf._pdq_base(img, box), mf._pdq_base(img.crop(box)))
+    assert np.array_equal(pq._pdq_base(img, box), pq._pdq_base(img.crop(box)))
 
 
 def test_photo_without_border_has_no_trimmed_hash():
@@ -433,19 +431,19 @@ def test_crop_boxes_keep_the_first_22_in_their_old_order_and_add_12_corners():
 
 
 def test_batched_crop_hashes_equal_one_region_at_a_time(original_hashes, originals):
-    base = mf._pdq_base(originals[0])
-    filtered = mf._jarosz_luma(base)
+    base = pq._pdq_base(originals[0])
+    filtered = pq._jarosz_luma(base)
     rows, cols = filtered.shape
     one_by_one = []
     for left, top, right, bottom in CROP_BOXES:
         t, b = round(rows * top), rows - round(rows * bottom)
         l_, r = round(cols * left), cols - round(cols * right)
-        one_by_one.append(mf._pdq_of_region(filtered, t, b, l_, r))
-    assert mf._crop_hashes(base, CROP_BOXES) == one_by_one == original_hashes[0].pdq_crops
+        one_by_one.append(pq._pdq_of_region(filtered, t, b, l_, r))
+    assert pq._crop_hashes(base, CROP_BOXES) == one_by_one == original_hashes[0].pdq_crops
 
 
 def test_jarosz_filter_equals_the_two_step_box_means():
-    base = mf._pdq_base(room(3))
+    base = pq._pdq_base(room(3))
     luma = base.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
     rows, cols = luma.shape
 
@@ -461,7 +459,7 @@ def test_jarosz_filter_equals_the_two_step_box_means():
 
     for _ in range(2):
         luma = box(box(luma, (cols + 127) // 128, 1), (rows + 127) // 128, 0)
-    assert np.abs(mf._jarosz_luma(base) - luma).max() < 1e-3
+    assert np.abs(pq._jarosz_luma(base) - luma).max() < 1e-3
 
 
 FLAT = {
@@ -504,7 +502,7 @@ def test_phash_is_16_hex_digits(original_hashes):
 
 def test_phash_of_the_512_shrink_is_the_phash_of_the_shrink():
     img = jpeg(room(2, (2000, 1500)))
-    expected = str(imagehash.phash(Image.fromarray(mf._pdq_base(img))))
+    expected = str(imagehash.phash(Image.fromarray(pq._pdq_base(img))))
     assert image_hashes(img).phash == expected
 
 

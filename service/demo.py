@@ -1,0 +1,69 @@
+"""The demo world for trainers: where it lives, its truth file, loading and resetting it.
+
+Loading needs ``demo_load`` (on an empty graph, or in a demo deployment), resetting needs
+``demo_reset`` (a demo deployment only: it empties the database); both are checked here
+(:func:`graph.pages.allow`), as ``cluegraph demo`` and the Trainer page use them. The
+generated world is written by the real loaders (:func:`loaders.world.ensure_demo`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import neo4j
+
+from graph import db, pages
+from graph.config import get_settings
+from graph.rights import Action, User
+from loaders import world
+
+
+def folder(size: str = "small", seed: int = 7) -> Path:
+    """Where ``cluegraph demo up`` keeps the demo world (under the ClueGraph home)."""
+    return Path(world.demo_dir(get_settings().home, size, seed))
+
+
+def read_truth(path: Path) -> dict[str, Any] | None:
+    """``truth.json`` of a demo world folder (None when absent or unreadable)."""
+    p = Path(path) / "truth.json"
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def up(
+    driver: neo4j.Driver,
+    *,
+    size: str = "small",
+    seed: int = 7,
+    force: bool = False,
+    say: Callable[[str], Any] | None = None,
+    user: User | None = None,
+) -> Path:
+    """Generate the demo world (once) and load it (once), as ``cluegraph demo up``;
+    needs ``demo_load``."""
+    pages.allow(driver, user, Action.DEMO_LOAD, {"size": size, "seed": seed})
+    path, _result = world.ensure_demo(
+        driver, get_settings().home, size=size, seed=seed, force=force, say=say or (lambda m: None)
+    )
+    return Path(path)
+
+
+def reset(
+    driver: neo4j.Driver,
+    *,
+    size: str = "small",
+    seed: int = 7,
+    say: Callable[[str], Any] | None = None,
+    user: User | None = None,
+) -> Path:
+    """Empty the database and load the demo world again (``cluegraph demo reset``); needs
+    ``demo_reset``."""
+    pages.allow(driver, user, Action.DEMO_RESET, {"size": size, "seed": seed})
+    db.reset(driver)
+    db.apply_schema(driver)
+    return up(driver, size=size, seed=seed, force=True, say=say, user=user)

@@ -187,7 +187,7 @@ def _from_cookie() -> User | None:
         return None
     st.session_state[SESSION] = s
     st.session_state[_TOKEN] = token
-    audit("login", {"via": "session cookie"}, None, user=user)
+    audit("session.resume", {"via": "session cookie"}, None, user=user)
     return user
 
 

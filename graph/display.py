@@ -11,6 +11,8 @@ dates to the minute. Exports (CSV, JSON) keep the full values; only what is show
 ('2024-06-02 09:00', 'series: S-1, n: 2')
 >>> text(["same_camera", "shared_clue"], "kinds"), camera("Canon", "Canon PowerShot G7")
 ('same camera, shared clue', 'Canon PowerShot G7')
+>>> text({"same_media": 1, "shared_clue": 2}, "kinds")
+'same file: 1, shared clue: 2'
 """
 
 from __future__ import annotations
@@ -130,6 +132,8 @@ def text(value: Any, column: str = "") -> str:
         items = [text(x, column) for x in value if x is not None]
         sep = "; " if any(isinstance(x, dict) for x in value) else ", "
         return sep.join(i for i in items if i)
+    if isinstance(value, dict) and column in ("kind", "kinds"):  # counts per link kind
+        return ", ".join(f"{KIND_LABELS.get(str(k), str(k))}: {text(v)}" for k, v in value.items())
     if isinstance(value, dict):
         return _mapping(value)
     s = str(value)

@@ -34,6 +34,8 @@ def test_clusters_lead_offers_one_series_per_option_and_opens_it(seeded):
     at = _lead("clusters")
     pick = at.selectbox(key="lead_open_pick")
     assert set(pick.options) == {"S-DE-1", "S-FR-1", "S-FR-2", "S-GB-1"}, pick.options
+    cells = _cells(at)  # the kinds of a cluster's links, counted, in words
+    assert "same file: 1" in cells and "same_" not in cells and "shared_clue" not in cells, cells
     pick.select("S-GB-1").run()
     button(at, "Open").click().run()
     assert not at.exception and not at.warning, [w.value for w in at.warning]
@@ -435,7 +437,10 @@ def test_a_load_that_wrote_nothing_is_not_shown_as_partial(seeded):
     assert "series.csv line 2: 2 errors" in codes, codes
 
 
-def test_serve_passes_sigterm_to_streamlit_and_leaves_no_orphan(tmp_path):
+def test_serve_says_its_url_and_passes_sigterm_to_streamlit_leaving_no_orphan(tmp_path):
+    """`make demo` ends with `cluegraph serve --open`: it prints the URL, opens a browser
+    where there is one (here ``BROWSER=true``, a browser that opens nothing), and SIGTERM
+    stops Streamlit with it."""
     import os
     import signal
     import socket
@@ -448,11 +453,14 @@ def test_serve_passes_sigterm_to_streamlit_and_leaves_no_orphan(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     root = Path(__file__).resolve().parents[2]
+    demo = (root / "Makefile").read_text(encoding="utf-8").split("\ndemo:", 1)[1].split("\n\n")[0]
+    assert "serve --open" in demo, demo
+    out = open(tmp_path / "serve.out", "w+", encoding="utf-8")  # noqa: SIM115  (closed below)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli", "serve", "--port", str(port), "--open"],
         cwd=root,
-        env={**os.environ, "CLUEGRAPH_HOME": str(tmp_path)},
-        stdout=subprocess.DEVNULL,
+        env={**os.environ, "CLUEGRAPH_HOME": str(tmp_path), "BROWSER": "true"},
+        stdout=out,
         stderr=subprocess.DEVNULL,
     )
     try:
@@ -479,9 +487,13 @@ def test_serve_passes_sigterm_to_streamlit_and_leaves_no_orphan(tmp_path):
             ), f"Streamlit child {pid} still running"
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, "the port is still served"
+        out.seek(0)
+        said = out.read()
+        assert f"ClueGraph app: http://localhost:{port}" in said, said
     finally:
         if proc.poll() is None:
             proc.kill()
+        out.close()
 
 
 def test_link_graph_centres_on_one_series_n_hops(seeded):
@@ -577,3 +589,12 @@ def test_a_world_load_names_only_the_files_its_summary_has_a_row_for(driver, tmp
     loading = [m.removeprefix("loading ") for m in said if m.startswith("loading ")]
     assert loading == ["cases.csv", "series.csv"], said
     assert [r.source for r in out.reports] == loading
+
+
+# ------------------------------------------------------------------ 9. the status chart
+def test_overview_chart_names_statuses_in_words_and_identified_is_not_red(seeded):
+    at = run("views/overview.py")
+    (chart,) = at.get("vega_lite_chart")
+    spec = chart.proto.spec
+    assert "victim identified" in spec and "victim_identified" not in spec, spec[:2000]
+    assert "#009E73" in spec  # identified: the palette's green, never red

@@ -50,6 +50,7 @@ def test_a_reload_keeps_the_user_signed_in(seeded, monkeypatch):
     assert not has_login_form(at)
     assert "Logged in as **dana** (analyst)" in who(at)
     assert at.title[0].value == "Series explorer"
+    assert [(e["user"], e["outcome"]) for e in events(seeded, "session.resume")] == [("dana", "ok")]
 
 
 def test_the_login_puts_the_token_in_a_cookie_and_the_form_clears_it(seeded, monkeypatch):

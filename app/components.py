@@ -52,17 +52,7 @@ PALETTE = (
     "#2B3D26",
     "#F6A600",
 )
-KIND_LABELS = {
-    "same_media": "same file",
-    "near_duplicate": "near-duplicate",
-    "same_camera": "same camera",
-    "same_victim": "same victim",
-    "shared_clue": "shared clue",
-    "same_location": "same place",
-    "same_account": "same account",
-    "same_scene": "same scene",
-    "shared_object": "shared object",
-}
+KIND_LABELS = display.KIND_LABELS
 #: Place names drawn on a map (the others show on hover).
 LABELLED_PLACES = 12
 JUDGEMENT_COLOURS = {"confirmed": "#2E7D32", "unsure": "#F9A825", "rejected": "#C62828"}
@@ -242,6 +232,9 @@ def labelled_kinds(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             d["kinds"] = [KIND_LABELS.get(k, k) if isinstance(k, str) else k for k in d["kinds"]]
         if isinstance(d.get("kind"), str):
             d["kind"] = KIND_LABELS.get(d["kind"], d["kind"])
+        ev = d.get("evidence")
+        if isinstance(ev, list | tuple) and all(isinstance(e, Mapping) for e in ev):
+            d["evidence"] = "; ".join(display.text(e) for e in ev)
         out.append(d)
     return out
 
@@ -260,7 +253,8 @@ def evidence(items: Sequence[Mapping[str, Any]]) -> None:
         kind = it.get("kind") or ""
         label = KIND_LABELS.get(kind, md(kind) or "evidence")
         colour = "blue" if kind in LINK_KINDS else "gray"
-        lines.append(f"- :{colour}-badge[{label}] {md(it.get('detail', ''))}")
+        detail = display.evidence_text(label, it.get("detail"))
+        lines.append(f"- :{colour}-badge[{label}] {md(detail)}")
     st.markdown("\n".join(lines))
 
 
@@ -324,16 +318,21 @@ def network(
     *,
     height: int = 600,
     directed: bool = False,
+    laid_out: bool = False,
 ) -> str | None:
     """An interactive network (streamlit-agraph); returns the id of a clicked node.
 
     ``nodes``: ``{id, label, colour, size}``; ``edges``: ``{source, target, label, colour,
     width, dashes}``. The component renders node titles as HTML, so none are given:
-    the label carries the text."""
+    the label carries the text. ``laid_out``: place the nodes here (:func:`layout`) and
+    draw them still, fitted to the frame, instead of letting the physics spread them
+    after the view was fitted (which leaves a few nodes filling the frame)."""
     from streamlit_agraph import Config, Edge, Node, agraph
 
+    where = layout([str(n["id"]) for n in nodes], edges) if laid_out else {}
     ns = []
     for n in nodes:
+        pos = where.get(str(n["id"]))
         node = Node(
             id=str(n["id"]),
             label=str(n.get("label", n["id"])),
@@ -341,6 +340,7 @@ def network(
             size=float(n.get("size", 14)),
             shape=n.get("shape", "dot"),
             font={"size": 13, "multi": False, "face": "sans-serif"},
+            **({"x": pos[0], "y": pos[1]} if pos else {}),
         )
         node.title = ""  # the component injects titles as HTML; keep graph text out of it
         ns.append(node)
@@ -362,7 +362,7 @@ def network(
         height=height,
         width=1000,
         directed=directed,
-        physics=True,
+        physics=not laid_out,
         hierarchical=False,
         solver="forceAtlas2Based",
         stabilization=True,
@@ -371,6 +371,29 @@ def network(
     )
     cfg.width = "100%"
     return agraph(nodes=ns, edges=es, config=cfg)
+
+
+def layout(
+    ids: Sequence[str], edges: Sequence[Mapping[str, Any]], span: float = 900.0
+) -> dict[str, tuple[float, float]]:
+    """Positions for :func:`network` (a spring layout, seeded: the same result draws the
+    same way), ``span`` pixels across, so that vis-network fits every node in view.
+
+    >>> p = layout(["a", "b", "c"], [{"source": "a", "target": "b"}])
+    >>> sorted(p) == ["a", "b", "c"] and max(abs(v) for xy in p.values() for v in xy) <= 450
+    True
+    """
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from(ids)
+    g.add_edges_from(
+        (str(e["source"]), str(e["target"])) for e in edges if e["source"] != e["target"]
+    )
+    if not ids:
+        return {}
+    pos = nx.spring_layout(g, seed=7, k=1.5 / max(1, len(ids)) ** 0.5)
+    return {n: (float(x) * span / 2, float(y) * span / 2 * 0.6) for n, (x, y) in pos.items()}
 
 
 # ------------------------------------------------------------------ thumbnails

@@ -3,7 +3,9 @@
 - :func:`login` runs first on every script run (``app/main.py``): it returns the user of a
   live session, or shows the login form (or, in trusted-proxy mode, takes the user from
   ``settings.auth_header``) and returns None. Sessions end after
-  ``settings.session_minutes`` without activity.
+  ``settings.session_minutes`` without activity. A session survives a page reload through
+  an opaque random token in a cookie, mapped to the session in the app process
+  (:mod:`app.sessions`); "Log out" revokes it.
 - :func:`page` starts every view: it checks the page's right in the query layer
   (:func:`graph.pages.allow`) and stops the page with an error when it is missing.
 - :func:`audit` records an action in the audit trail (:func:`graph.audit.record`).
@@ -19,6 +21,7 @@ from typing import Any
 
 import streamlit as st
 
+from app import sessions
 from graph import audit as graph_audit
 from graph import auth
 from graph.auth import Action, User
@@ -30,6 +33,10 @@ log = logging.getLogger("cluegraph.audit")
 SESSION = "auth_session"
 #: A message for the login form (why the last session ended).
 _FLASH = "auth_flash"
+#: Session-state keys: this browser session's sign-in token (for the cookie), and the
+#: digest of the cookie token already handled here (resumed, refused or logged out).
+_TOKEN = "auth_token"
+_COOKIE_SEEN = "auth_cookie_seen"
 
 FIRST_RUN = (
     "No one can log in yet: there is no users file ({path}). Create the first admin in a "
@@ -115,13 +122,72 @@ def _attempt(name: str, password: str) -> None:
         st.error(msg, icon=":material/lock:")
         audit("login", {"name": name[:64]}, None, "refused", user=name[:64])
         return
-    st.session_state[SESSION] = auth.Session(user)
+    _start(user)
     audit("login", {"via": "password"}, None, user=user)
     st.rerun()
 
 
+def _start(user: User) -> None:
+    """A new session for ``user``, and its token for the cookie."""
+    s = auth.Session(user)
+    st.session_state[SESSION] = s
+    st.session_state[_TOKEN] = sessions.STORE.issue(s)
+
+
+def _cookie_token() -> str | None:
+    """The sign-in token the browser sent with this page load (its cookie), if any."""
+    try:
+        v = st.context.cookies.get(sessions.COOKIE)
+    except Exception:  # no browser (a bare script run)
+        return None
+    return v if isinstance(v, str) and v else None
+
+
+def _cookie_script(token: str | None) -> None:
+    """Set (or, with None, delete) the browser's sign-in cookie. ``SameSite=Strict``,
+    path ``/``, ``Secure`` over HTTPS, no expiry date (it ends with the browser session;
+    the server ends it earlier when idle). The token is URL-safe base64: nothing to escape."""
+    if token is not None and not token.replace("-", "").replace("_", "").isalnum():
+        raise ValueError("not a token")
+    value = f"{sessions.COOKIE}={token}" if token else f"{sessions.COOKIE}=; Max-Age=0"
+    st.html(
+        "<script>document.cookie = "
+        f"'{value}; Path=/; SameSite=Strict' + "
+        "(location.protocol === 'https:' ? '; Secure' : '');</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def _from_cookie() -> User | None:
+    """The user of the cookie's token when it names a live session (a page reload); a
+    forged, revoked, old or expired token is refused and audited, once per page load."""
+    token = _cookie_token()
+    if not token:
+        return None
+    seen = sessions.digest(token)
+    if st.session_state.get(_COOKIE_SEEN) == seen:
+        return None  # handled already on this page load (refused, or logged out since)
+    st.session_state[_COOKIE_SEEN] = seen
+    known = sessions.STORE.peek(token)
+    try:
+        s = sessions.STORE.resume(token)
+        user = s.current_user()
+    except Forbidden as e:
+        sessions.STORE.revoke(token)
+        who = known.user if known else None
+        audit("login", {"via": "session cookie", "reason": str(e)}, None, "refused", user=who)
+        if known is not None and known.expired():
+            st.session_state[_FLASH] = EXPIRED.format(minutes=f"{known.minutes:g}")
+        return None
+    st.session_state[SESSION] = s
+    st.session_state[_TOKEN] = token
+    audit("session.resume", {"via": "session cookie"}, None, user=user)
+    return user
+
+
 def _form() -> None:
     st.title("ClueGraph")
+    _cookie_script(None)  # a login form means no session: the browser keeps no token
     flash = st.session_state.pop(_FLASH, None)
     if flash:
         st.info(flash, icon=":material/timer_off:")
@@ -186,22 +252,33 @@ def login() -> User | None:
         return _from_proxy()
     s = st.session_state.get(SESSION)
     if isinstance(s, auth.Session):
+        token = st.session_state.get(_TOKEN)
         try:
+            if token and sessions.STORE.peek(token) is not s:
+                raise Forbidden("you logged out in another tab")
             return s.current_user()
         except Forbidden as e:
             st.session_state.pop(SESSION, None)
+            st.session_state.pop(_TOKEN, None)
+            sessions.STORE.revoke_session(s)
             expired = s.expired()
             audit("logout", {"reason": "expired" if expired else str(e)}, None, user=s.user)
             st.session_state[_FLASH] = (
                 EXPIRED.format(minutes=f"{s.minutes:g}") if expired else f"{e}."
             )
+    else:
+        user = _from_cookie()
+        if user is not None:
+            return user
     _form()
     return None
 
 
 def _logout() -> None:
     s = st.session_state.pop(SESSION, None)
+    sessions.STORE.revoke(st.session_state.pop(_TOKEN, None))
     if isinstance(s, auth.Session):
+        sessions.STORE.revoke_session(s)
         try:
             audit("logout", {"reason": "button"}, None, user=s.user)
         except GraphError:
@@ -214,6 +291,10 @@ def sidebar_identity() -> None:
     if u is None:
         return
     st.sidebar.caption(f"Logged in as **{u.name}** ({u.role})")
+    token = st.session_state.get(_TOKEN)
+    if token:
+        with st.sidebar:
+            _cookie_script(token)  # a reload of the page finds the session again
     from graph.config import get_settings
 
     if get_settings().auth_header:

@@ -11,6 +11,8 @@ dates to the minute. Exports (CSV, JSON) keep the full values; only what is show
 ('2024-06-02 09:00', 'series: S-1, n: 2')
 >>> text(["same_camera", "shared_clue"], "kinds"), camera("Canon", "Canon PowerShot G7")
 ('same camera, shared clue', 'Canon PowerShot G7')
+>>> text({"same_media": 1, "shared_clue": 2}, "kinds")
+'same file: 1, shared clue: 2'
 """
 
 from __future__ import annotations
@@ -77,6 +79,19 @@ ENUM_COLUMNS = {
     "shownOn",
 }
 
+#: Link kinds (``graph.links``) as words: the same in the app, the CLI and the evidence.
+KIND_LABELS = {
+    "same_media": "same file",
+    "near_duplicate": "near-duplicate",
+    "same_camera": "same camera",
+    "same_victim": "same victim",
+    "shared_clue": "shared clue",
+    "same_location": "same place",
+    "same_account": "same account",
+    "same_scene": "same scene",
+    "shared_object": "shared object",
+}
+
 HASH_COLUMNS = {"sha256", "sha1", "md5", "pdq", "phash", "pdq_hash", "hash"}
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -117,9 +132,13 @@ def text(value: Any, column: str = "") -> str:
         items = [text(x, column) for x in value if x is not None]
         sep = "; " if any(isinstance(x, dict) for x in value) else ", "
         return sep.join(i for i in items if i)
+    if isinstance(value, dict) and column in ("kind", "kinds"):  # counts per link kind
+        return ", ".join(f"{KIND_LABELS.get(str(k), str(k))}: {text(v)}" for k, v in value.items())
     if isinstance(value, dict):
         return _mapping(value)
     s = str(value)
+    if column in ("kind", "kinds") and s in KIND_LABELS:
+        return KIND_LABELS[s]
     if column in ENUM_COLUMNS and re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", s):
         return s.replace("_", " ")
     if s[:1] in "{[" and column in {"parameters", "params", "evidence", "properties"}:
@@ -133,13 +152,33 @@ def text(value: Any, column: str = "") -> str:
 def _mapping(d: dict) -> str:
     """Evidence as "kind: detail", a node as ":Label key: value, ...", others key: value."""
     if "kind" in d and "detail" in d:
-        return f"{str(d['kind']).replace('_', ' ')}: {d['detail']}"
+        kind = str(d["kind"])
+        label = KIND_LABELS.get(kind, kind.replace("_", " "))
+        return f"{label}: {evidence_text(label, d['detail'])}"
     head = ""
     labels = d.get("_labels") or ([d["_type"]] if d.get("_type") else [])
     if labels:
         head = ":" + ":".join(map(str, labels)) + " "
     parts = [f"{k}: {text(v)}" for k, v in d.items() if k not in ("_labels", "_type")]
     return head + ", ".join(p for p in parts if not p.endswith(": "))
+
+
+def evidence_text(label: str, detail: Any) -> str:
+    """An evidence detail after its kind's label: without the label's words again, the
+    two sides as "this ↔ that", and no "the series | the series" when both are whole series.
+
+    >>> evidence_text("same victim", "same victim V-2: the series | the series")
+    'V-2'
+    >>> evidence_text("same file", "same file a.jpg (0303…) in both series")
+    'a.jpg (0303…) in both series'
+    >>> evidence_text("shared clue", "same logo clue 'K': de.jpg (04…) | fr.jpg (01…)")
+    "same logo clue 'K': de.jpg (04…) ↔ fr.jpg (01…)"
+    """
+    out = str(detail or "").strip()
+    if label and out.lower().startswith(label.lower() + " "):
+        out = out[len(label) + 1 :]
+    out = out.replace(": the series | the series", "")
+    return out.replace(" | ", " ↔ ")
 
 
 def camera(make: str | None, model: str | None) -> str:

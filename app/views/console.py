@@ -76,14 +76,24 @@ def render() -> None:
         return
     rows, columns, truncated, nodes, rels = kept
     st.caption(f"{len(rows)} row(s)" + (" — cut at the row limit" if truncated else ""))
-    t_table, t_graph = st.tabs(["Table", f"Graph ({len(nodes)} nodes, {len(rels)} relationships)"])
-    with t_table:
+    # A choice, not tabs: a graph drawn inside a hidden tab is fitted to a frame of no
+    # width and opens zoomed on two or three nodes.
+    views = {"table": "Table", "graph": f"Graph ({len(nodes)} nodes, {len(rels)} relationships)"}
+    view = st.radio(
+        "Show",
+        list(views),
+        format_func=views.__getitem__,
+        horizontal=True,
+        key="console_view",
+        label_visibility="collapsed",
+    )
+    if view == "table":
         if rows:
             C.table(rows, columns, truncated=truncated, key="console-table")
             C.downloads(columns, rows, "console")
         else:
             st.caption("No rows.")
-    with t_graph:
+    else:
         if not nodes:
             st.caption("The result holds no nodes or relationships to draw.")
         else:
@@ -109,6 +119,7 @@ def render() -> None:
                 ][:2000],
                 height=520,
                 directed=True,
+                laid_out=True,
             )
             if len(nodes) > 500:
                 st.caption("Drawing the first 500 nodes.")

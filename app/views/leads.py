@@ -2,20 +2,105 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from app import components as C
 from app import guard
 from app import state as S
-from graph import pages
+from graph import display, pages
 from graph.errors import GraphError
 from service import leads as leads_service
+
+#: Form labels of the leads' parameters (``graph.leads.Param.name`` is a code name).
+PARAM_LABELS = {
+    "min_score": "Minimum link score",
+    "max_hops": "At most this many hops",
+    "limit": "At most this many rows",
+    "country": "Country (code)",
+    "kind": "Kind of evidence",
+    "kinds": "Kinds of item",
+    "hashes": "Hashes",
+    "near": "Also near-duplicates",
+    "cross_country_only": "Cross-country links only",
+    "serial": "Camera serial number",
+    "make": "Camera make",
+    "model": "Camera model",
+    "clue_type": "Clue type",
+    "other_countries_only": "Only series of other countries",
+    "min_countries": "At least this many countries",
+    "include_common": "Keep very common clues and places",
+    "seed": "Random seed",
+    "sample": "Series sampled",
+    "resolution": "Group size (Louvain resolution)",
+    "level": "Grouping",
+    "min_agencies": "At least this many agencies",
+    "min_overlap": "Share of files in common",
+    "series_a": "First series",
+    "series_b": "Second series",
+}
+
+#: What a parameter means, where the lead's own help is too terse for a form.
+PARAM_HELP = {
+    "min_score": (
+        "Links scoring below this are left out. A score adds the weight of each kind of "
+        "shared evidence (the same file 1.0, the same camera 0.8, a shared clue at most 0.5, "
+        "less the more series show it); below the default, links are mostly chance "
+        "resemblances, such as a national socket type."
+    ),
+    "max_hops": "The path may go through at most this many links.",
+    "seed": "Fixes the random choices, so the same parameters give the same answer.",
+    "resolution": "Above 1: smaller, tighter groups; below 1: larger groups.",
+    "min_overlap": "Share (0 to 1) of one series' files found, identical or near-identical, "
+    "in the other.",
+}
+
+
+#: Parameters that narrow a result down when given.
+_FILTERS = {"country", "kind", "kinds", "clue_type", "make", "model"}
+
+
+def param_label(p) -> str:
+    """A lead parameter's form label ("Minimum link score *" for ``min_score``, required)."""
+    base = PARAM_LABELS.get(p.name) or display.label(p.name)
+    return base + (" *" if getattr(p, "required", False) else "")
+
+
+def _default_text(p) -> str:
+    d = getattr(p, "default", None)
+    if getattr(p, "required", False):
+        return "Required."
+    if p.name == "min_score":
+        return f"Default: {d:g} (the leads' default, CLUEGRAPH_LINK_MIN_SCORE)."
+    if d is None or d == [] or d == ():
+        if p.name == "limit":
+            return "Default: empty, every row."
+        if p.name == "sample":
+            return "Default: empty, chosen from the graph's size."
+        if p.name in _FILTERS:
+            return "Default: empty, no filter."
+        return "Default: empty."
+    if isinstance(d, bool):
+        return f"Default: {'on' if d else 'off'}."
+    if isinstance(d, list | tuple):
+        return f"Default: {', '.join(map(str, d))}."
+    if isinstance(d, float):
+        return f"Default: {d:g}."
+    return f"Default: {d}."
+
+
+def param_help(p) -> str:
+    """What the parameter means and its default, in sentences."""
+    own = re.sub(r"\s*\(default[^)]*\)", "", getattr(p, "help", "") or "").strip()
+    what = PARAM_HELP.get(p.name) or (own[:1].upper() + own[1:] + "." if own else "")
+    return f"{what} {_default_text(p)}".strip()
 
 
 def field(p, key: str):
     """One form widget for a lead parameter, by its declared type."""
-    label = p.name + (" *" if getattr(p, "required", False) else "")
-    help_ = getattr(p, "help", None) or None
+    label = param_label(p)
+    help_ = param_help(p)
     default = getattr(p, "default", None)
     ptype = getattr(p, "type", "str")
     choices = list(getattr(p, "choices", None) or [])
@@ -51,9 +136,7 @@ def field(p, key: str):
         )
     if ptype == "list[str]":
         text = "\n".join(default) if isinstance(default, list | tuple) else (default or "")
-        return st.text_area(
-            label, value=text, help=(help_ or "") + " One per line.", key=key, height=90
-        )
+        return st.text_area(label, value=text, help=help_ + " One per line.", key=key, height=90)
     return st.text_input(label, value="" if default is None else str(default), help=help_, key=key)
 
 

@@ -9,7 +9,7 @@ from app import components as C
 from app import guard
 from app import state as S
 from graph import counts as counts_
-from graph import pages
+from graph import display, pages
 from graph.config import get_settings
 
 
@@ -37,7 +37,17 @@ def render() -> None:
         res = S.load("series_per_country_status")
         if res is not None and res.rows:
             df = pd.DataFrame(res.rows, columns=res.columns)
-            st.bar_chart(df, x="country", y="series", color="status", height=300)
+            df["status"] = [display.text(v, "status") or "no status" for v in df["status"]]
+            wide = df.pivot_table(
+                index="country", columns="status", values="series", aggfunc="sum", fill_value=0
+            )
+            st.bar_chart(
+                wide,
+                color=[STATUS_COLOURS.get(s, "#56B4E9") for s in wide.columns],
+                x_label="Country",
+                y_label="Series",
+                height=300,
+            )
         elif res is not None:
             st.caption("No series yet.")
     with right:
@@ -95,6 +105,15 @@ def render() -> None:
                 st.code("\n".join(by_record(row.get("errors") or [])), language=None)
                 if row["errorCount"] > len(row.get("errors") or []):
                     st.caption(f"First {len(row['errors'])} of {row['errorCount']} shown.")
+
+
+#: Series status colours (Okabe-Ito, colour-blind safe): an identified victim is good news,
+#: never red; unidentified is what needs work.
+STATUS_COLOURS = {
+    "unidentified": "#E69F00",
+    "victim identified": "#009E73",
+    "closed": "#999999",
+}
 
 
 def load_status(row: dict) -> str:

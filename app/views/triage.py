@@ -259,7 +259,22 @@ def ordered(columns: list[str]) -> list[str]:
 
 
 def _when(t) -> str:
-    return "(the image)" if t is None else f"at **{C.seconds(t)}**"
+    """Where in a clip ("at **0:12**"); nothing for a still image."""
+    return "" if t is None else f"at **{C.seconds(t)}**"
+
+
+def match_words(kind: str, n: int) -> str:
+    """ "2 near-duplicates", "1 identical file"."""
+    one, many = MATCH_WORDS.get(kind, (kind or "match", (kind or "match") + "es"))
+    return f"{n} {one if n == 1 else many}"
+
+
+#: How many matches of each kind, in words.
+MATCH_WORDS = {
+    "exact": ("identical file", "identical files"),
+    "near": ("near-duplicate", "near-duplicates"),
+    "candidate": ("candidate to check", "candidates to check"),
+}
 
 
 def summary(rows: list[dict]) -> None:
@@ -284,7 +299,7 @@ def summary(rows: list[dict]) -> None:
     c[2].metric("Countries", len(countries))
     c[3].metric("Agencies", len(agencies))
     if kinds and set(kinds) != {""}:
-        st.caption(" · ".join(f"{k or 'match'}: {n}" for k, n in kinds.most_common()))
+        st.caption(" · ".join(match_words(k, n) for k, n in kinds.most_common()))
     if agencies:
         names = S.load("agency_names") or {}
         held = [

@@ -34,6 +34,8 @@ def test_clusters_lead_offers_one_series_per_option_and_opens_it(seeded):
     at = _lead("clusters")
     pick = at.selectbox(key="lead_open_pick")
     assert set(pick.options) == {"S-DE-1", "S-FR-1", "S-FR-2", "S-GB-1"}, pick.options
+    cells = _cells(at)  # the kinds of a cluster's links, counted, in words
+    assert "same file: 1" in cells and "same_" not in cells and "shared_clue" not in cells, cells
     pick.select("S-GB-1").run()
     button(at, "Open").click().run()
     assert not at.exception and not at.warning, [w.value for w in at.warning]
@@ -291,7 +293,7 @@ def test_tables_show_words_not_json_none_or_raw_values(seeded):
         name="test.raw",
     )
     lead = _cells(_lead("cross-country"))
-    assert "same media" in lead and "same_media" not in lead, lead
+    assert "same file" in lead and "same_media" not in lead, lead
     assert "1.08" in lead and "1.0775" not in lead and "{" not in lead and "None" not in lead
     media = _cells(run("views/series.py", query={"series": "S-FR-1"}))
     assert "Canon PowerShot G7" in media and "Canon Canon" not in media, media
@@ -352,6 +354,15 @@ def test_map_filters_by_series_and_case(seeded):
     at.text_input(key="map_case").input("C-GB-1").run()
     places = [d.value for d in at.dataframe if "admin1" in d.value.columns][0]
     assert list(places["name"]) == ["Bristol"]
+
+
+def test_map_opens_a_series_seen_at_a_place(seeded):
+    at = run("views/map.py")
+    at.text_input(key="map_series").input("S-GB-1").run()
+    pick = at.selectbox(key="map_open_pick")
+    assert pick.options == ["S-GB-1"], pick.options
+    button(at, "Open").click().run()
+    assert not at.exception and open_series(at) == "S-GB-1"
 
 
 def test_map_labels_of_nearby_places_are_clustered():
@@ -426,7 +437,10 @@ def test_a_load_that_wrote_nothing_is_not_shown_as_partial(seeded):
     assert "series.csv line 2: 2 errors" in codes, codes
 
 
-def test_serve_passes_sigterm_to_streamlit_and_leaves_no_orphan(tmp_path):
+def test_serve_says_its_url_and_passes_sigterm_to_streamlit_leaving_no_orphan(tmp_path):
+    """`make demo` ends with `cluegraph serve --open`: it prints the URL, opens a browser
+    where there is one (here ``BROWSER=true``, a browser that opens nothing), and SIGTERM
+    stops Streamlit with it."""
     import os
     import signal
     import socket
@@ -439,11 +453,14 @@ def test_serve_passes_sigterm_to_streamlit_and_leaves_no_orphan(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     root = Path(__file__).resolve().parents[2]
+    demo = (root / "Makefile").read_text(encoding="utf-8").split("\ndemo:", 1)[1].split("\n\n")[0]
+    assert "serve --open" in demo, demo
+    out = open(tmp_path / "serve.out", "w+", encoding="utf-8")  # noqa: SIM115  (closed below)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli", "serve", "--port", str(port), "--open"],
         cwd=root,
-        env={**os.environ, "CLUEGRAPH_HOME": str(tmp_path)},
-        stdout=subprocess.DEVNULL,
+        env={**os.environ, "CLUEGRAPH_HOME": str(tmp_path), "BROWSER": "true"},
+        stdout=out,
         stderr=subprocess.DEVNULL,
     )
     try:
@@ -470,9 +487,13 @@ def test_serve_passes_sigterm_to_streamlit_and_leaves_no_orphan(tmp_path):
             ), f"Streamlit child {pid} still running"
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, "the port is still served"
+        out.seek(0)
+        said = out.read()
+        assert f"ClueGraph app: http://localhost:{port}" in said, said
     finally:
         if proc.poll() is None:
             proc.kill()
+        out.close()
 
 
 def test_link_graph_centres_on_one_series_n_hops(seeded):
@@ -485,3 +506,95 @@ def test_link_graph_centres_on_one_series_n_hops(seeded):
     at.sidebar.slider(key="lg_hops").set_value(2)
     button(at, "Apply").click().run()
     assert "4 series and 3 link(s)" in texts(at), texts(at)
+
+
+# ------------------------------------------------------------------ 8. console graph
+def agraph_args(at) -> tuple[dict, dict]:
+    """The data and config the page hands to the network component (vis-network)."""
+    import json
+
+    (comp,) = at.get("component_instance")
+    args = json.loads(comp.proto.json_args)
+    return json.loads(args["data"]), json.loads(args["config"])
+
+
+def test_console_graph_opens_fitted_to_every_node(seeded):
+    """Drawn in a hidden tab the graph was fitted to a frame of no width, and the physics
+    spread the nodes after the fit: it opened on two or three nodes. Now the graph is drawn
+    when chosen, with its nodes placed and still, spread over the frame."""
+    from itertools import combinations
+
+    from tests.app.test_pages import _console
+
+    at = _console("MATCH (s:Series)-[l:LINKED]->(o:Series) RETURN s, l, o")
+    assert not at.tabs and not at.get("component_instance")
+    view = at.radio(key="console_view")
+    assert view.options == ["Table", "Graph (5 nodes, 4 relationships)"]
+    view.set_value("graph").run()
+    data, cfg = agraph_args(at)
+    assert cfg["physics"]["enabled"] is False and cfg["physics"]["stabilization"]["fit"]
+    pos = [(n["x"], n["y"]) for n in data["nodes"]]
+    assert len(pos) == 5
+    assert min(abs(a[0] - b[0]) + abs(a[1] - b[1]) for a, b in combinations(pos, 2)) > 60
+    assert max(x for x, _ in pos) - min(x for x, _ in pos) > 300
+
+
+# ------------------------------------------------------------------ 10. lead forms
+def test_lead_forms_show_human_labels_and_say_the_default(seeded):
+    from graph.config import get_settings
+    from graph.leads import LEADS
+
+    at = run("views/leads.py")
+    seen = {}
+    for name in sorted(LEADS):
+        at.selectbox(key="lead_name").select(name).run()
+        widgets = [
+            w
+            for kind in ("number_input", "text_input", "text_area", "checkbox", "selectbox")
+            for w in getattr(at, kind)
+            if str(w.key).startswith(f"lead-{name}-")
+        ] + [w for w in at.multiselect if str(w.key).startswith(f"lead-{name}-")]
+        assert widgets, name
+        for w in widgets:
+            param = str(w.key).removeprefix(f"lead-{name}-")
+            assert "_" not in w.label and w.label[0].isupper(), (name, w.label)
+            assert "Default" in w.help or "Required" in w.help, (name, param, w.help)
+            seen[param] = (w.label, w.help)
+    label, help_ = seen["min_score"]
+    assert label == "Minimum link score"
+    assert f"Default: {get_settings().link_min_score:g}" in help_ and "left out" in help_
+    assert seen["series_a"][0] == "First series *"
+
+
+# ------------------------------------------------------------------ 10. the demo summary
+def test_a_world_load_names_only_the_files_its_summary_has_a_row_for(driver, tmp_path):
+    """`demo up` said "loading media_records.csv" for a file its summary had no row for:
+    every file it says it loads now has a row, and an absent file is not mentioned."""
+    import csv
+
+    from loaders.world import load_world
+
+    def write(name, header, rows):
+        with open(tmp_path / name, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([header, *rows])
+
+    write(
+        "cases.csv",
+        ["case_id", "title", "agency_id", "agency_name", "country", "status", "opened"],
+        [["C1", "Case one", "A-FR", "Agency FR", "FR", "open", "2024-01-10"]],
+    )
+    write("series.csv", ["series_id", "name", "case_id", "status"], [["S1", "n", "C1", "closed"]])
+    said: list[str] = []
+    out = load_world(driver, tmp_path, say=said.append, links=False, visual=False)
+    loading = [m.removeprefix("loading ") for m in said if m.startswith("loading ")]
+    assert loading == ["cases.csv", "series.csv"], said
+    assert [r.source for r in out.reports] == loading
+
+
+# ------------------------------------------------------------------ 9. the status chart
+def test_overview_chart_names_statuses_in_words_and_identified_is_not_red(seeded):
+    at = run("views/overview.py")
+    (chart,) = at.get("vega_lite_chart")
+    spec = chart.proto.spec
+    assert "victim identified" in spec and "victim_identified" not in spec, spec[:2000]
+    assert "#009E73" in spec  # identified: the palette's green, never red

@@ -1123,7 +1123,9 @@ class AnalysisPool:
 def write_batch(
     driver: neo4j.Driver, rows: list[dict[str, Any]], params: dict[str, Any]
 ) -> dict[str, int]:
-    return write_media(driver, rows, params)
+    """One batch of analysed files: new media CREATEd after one bulk check, the others
+    MERGEd (:func:`write_media_bulk`)."""
+    return write_media_bulk(driver, rows, params)
 
 
 class _Writer(threading.Thread):

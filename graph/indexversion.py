@@ -22,7 +22,9 @@ the load touched, which also repairs an index saved by a search in the middle of
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import neo4j
 
@@ -32,12 +34,38 @@ from graph import db, queries
 LABEL = "IndexVersion"
 
 
+#: Inside :func:`snapshot`: the version read once for the block (empty until read).
+_SNAPSHOT: ContextVar[dict[str, tuple[str | None, int]] | None] = ContextVar(
+    "index_version_snapshot", default=None
+)
+
+
+@contextmanager
+def snapshot(known: tuple[str | None, int] | None = None) -> Iterator[None]:
+    """Within the block (one request, e.g. a triage), :func:`current` reads the graph at
+    most once and answers that value again: the near-duplicate and video indexes of one
+    search compare with the same version, one round trip instead of one each. ``known``:
+    the version the caller already read in a query of its own (no read at all then). An
+    index built or refreshed inside the block records that version, never a later one, so
+    a change made meanwhile is seen by the next search (never missed)."""
+    token = _SNAPSHOT.set({} if known is None else {"v": (known[0], int(known[1]))})
+    try:
+        yield
+    finally:
+        _SNAPSHOT.reset(token)
+
+
 def current(driver: neo4j.Driver) -> tuple[str | None, int]:
-    """``(epoch, version)`` of the graph now; ``(None, 0)`` when never bumped."""
+    """``(epoch, version)`` of the graph now; ``(None, 0)`` when never bumped. Inside
+    :func:`snapshot`, the block's one reading."""
+    snap = _SNAPSHOT.get()
+    if snap is not None and "v" in snap:
+        return snap["v"]
     rows = db.records(driver, queries.index_version(), name="index.version")
-    if not rows:
-        return None, 0
-    return rows[0]["epoch"], int(rows[0]["version"])
+    value = (None, 0) if not rows else (rows[0]["epoch"], int(rows[0]["version"]))
+    if snap is not None:
+        snap["v"] = value
+    return value
 
 
 def bump(driver: neo4j.Driver) -> int:

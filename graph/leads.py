@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import neo4j
 
-from graph import analysis, db, neardup, queries, videomatch
+from graph import analysis, db, indexversion, neardup, queries, videomatch
 from graph import clusters as stored_clusters
 from graph.config import get_settings
 from graph.errors import InvalidInput, NotFound
@@ -638,34 +638,14 @@ def _hash_query(text: str) -> _Query:
     return q
 
 
-def triage(
-    driver: neo4j.Driver,
-    hashes: list[str] | None = None,
-    files: list[str] | None = None,
-    near: bool = True,
-    add_to_case: str | None = None,
-    series: str | None = None,
-) -> db.Result:
-    if not hashes and not files:
-        raise InvalidInput("triage needs files or hashes")
-    if add_to_case is None and series:
-        raise InvalidInput("series is only used with add_to_case")
-    if add_to_case and not files:
-        raise InvalidInput("add_to_case loads files: give files, not only hashes")
-    t = neardup.Thresholds.of()
-    qs: list[_Query] = [_file_query(p, t.min_quality) for p in _expand_files(files or [])]
-    qs += [_hash_query(h) for h in hashes or []]
-
-    # Exact matches on any of SHA-256, SHA-1, MD5.
-    wanted = sorted({h for q in qs for h in q.exact})
-    exact: dict[str, list[tuple[str, str]]] = {}
-    if wanted:
-        for r in db.records(
-            driver, queries.lead_triage_exact(), name="leads.triage.exact", hashes=wanted
-        ):
-            exact.setdefault(r["hash"], []).append((r["sha256"], r["matchedOn"]))
-
-    # Near matches through the index.
+def _near(
+    driver: neo4j.Driver, qs: list[_Query], near: bool
+) -> tuple[
+    dict[int, list[neardup.Match]],
+    dict[int, list[videomatch.Match]],
+    dict[int, list[tuple[str, int]]],
+]:
+    """Near matches of the queries through the in-memory indexes (image, video, pHash)."""
     near_hits: dict[int, list[neardup.Match]] = {}
     video_hits: dict[int, list[videomatch.Match]] = {}
     ph_hits: dict[int, list[tuple[str, int]]] = {}
@@ -684,6 +664,40 @@ def triage(
         if only:
             found2 = neardup.phash_candidates(driver, [p for _, p in only])
             ph_hits = {i: m for (i, _), m in zip(only, found2, strict=True)}
+    return near_hits, video_hits, ph_hits
+
+
+def triage(
+    driver: neo4j.Driver,
+    hashes: list[str] | None = None,
+    files: list[str] | None = None,
+    near: bool = True,
+    add_to_case: str | None = None,
+    series: str | None = None,
+) -> db.Result:
+    if not hashes and not files:
+        raise InvalidInput("triage needs files or hashes")
+    if add_to_case is None and series:
+        raise InvalidInput("series is only used with add_to_case")
+    if add_to_case and not files:
+        raise InvalidInput("add_to_case loads files: give files, not only hashes")
+    t = neardup.Thresholds.of()
+    qs: list[_Query] = [_file_query(p, t.min_quality) for p in _expand_files(files or [])]
+    qs += [_hash_query(h) for h in hashes or []]
+
+    # Exact matches on any of SHA-256, SHA-1, MD5, with where they sit, and the media
+    # indexes' version, in one round trip; the near searches below compare their indexes
+    # with that version (indexversion.snapshot), not with one read each.
+    wanted = sorted({h for q in qs for h in q.exact})
+    exact: dict[str, list[tuple[str, str]]] = {}
+    ctx: dict[str, dict[str, Any]] = {}
+    known = db.records(driver, queries.lead_triage_known(), name="leads.triage", hashes=wanted)[0]
+    for r in known["matches"]:
+        exact.setdefault(r["hash"], []).append((r["sha256"], r["matchedOn"]))
+        if r["sha256"]:
+            ctx[r["sha256"]] = r
+    with indexversion.snapshot((known["epoch"], known["version"])):
+        near_hits, video_hits, ph_hits = _near(driver, qs, near)
 
     out: list[dict[str, Any]] = []
     for i, q in enumerate(qs):
@@ -745,8 +759,7 @@ def triage(
                 r["note"] = r.get("note") or q.note
         out += rows
 
-    shas = sorted({r["sha256"] for r in out if r.get("sha256")})
-    ctx: dict[str, dict[str, Any]] = {}
+    shas = sorted({r["sha256"] for r in out if r.get("sha256")} - set(ctx))
     for k in range(0, len(shas), 5000):
         for r in db.records(
             driver,

@@ -20,6 +20,8 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import pickle
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -249,6 +251,10 @@ class CsvLoader:
     model: ClassVar[type[BaseModel] | None] = None
     #: ``UNWIND $rows AS row ...``; also receives ``$loadId``, ``$source``, ``$loadedAt``.
     write_query: ClassVar[str]
+    #: Keep the rows validated in pass 1 (pickled batches in an anonymous temporary file,
+    #: gone when the load ends) and write those, instead of reading and validating the
+    #: file a second time: for large files whose validation costs as much as the writes.
+    spill: ClassVar[bool] = False
 
     def options(self) -> dict[str, Any]:
         """Options that change what is written (part of the load id)."""
@@ -295,6 +301,18 @@ class CsvLoader:
         return db.write(
             driver, self.write_query, {**params, "rows": rows}, name=f"load.{self.kind}"
         )
+
+    def write_batches(
+        self,
+        driver: neo4j.Driver,
+        batches: Iterator[list[dict[str, Any]]],
+        params: Mapping[str, Any],
+        done: Callable[[int, Mapping[str, int]], None],
+    ) -> None:
+        """Write every batch, calling ``done(rows, counters)`` after each, in order. The
+        default writes one batch after the other; a loader may overlap them."""
+        for batch in batches:
+            done(len(batch), self.write(driver, batch, params))
 
     def prepare(self, driver: neo4j.Driver | None, path: Path, lenient: bool) -> None:
         """Called by :func:`run_csv` once, before validation. Loaders whose records refer
@@ -370,10 +388,45 @@ def run_csv(
     report.load_id = make_load_id(loader.kind, report.sha256, **loader.options())
 
     # Pass 1: validate everything; nothing is written if the file is refused.
+    spill = _Spill(batch_size) if loader.spill and driver is not None and not dry_run else None
+    try:
+        return _run_csv(
+            driver,
+            loader,
+            path,
+            report,
+            spill,
+            strict,
+            lenient,
+            dry_run,
+            batch_size,
+            max_errors,
+            progress,
+        )
+    finally:
+        if spill is not None:
+            spill.close()
+
+
+def _run_csv(
+    driver: neo4j.Driver | None,
+    loader: CsvLoader,
+    path: Path,
+    report: LoadReport,
+    spill: _Spill | None,
+    strict: bool,
+    lenient: bool,
+    dry_run: bool,
+    batch_size: int,
+    max_errors: int | None,
+    progress: ProgressFn | None,
+) -> LoadReport:
     try:
         loader.prepare(driver, path, lenient)
-        for _line, _row, err in loader.rows(path, lenient):
+        for _line, row, err in loader.rows(path, lenient):
             report.read += 1
+            if spill is not None and row is not None:
+                spill.add(row)
             if err is not None:
                 report.skipped += 1
                 report.errors.extend(error_parts(err))
@@ -392,30 +445,32 @@ def run_csv(
             report.skipped = report.read
         return report
 
-    # Pass 2: write valid records in batches.
+    # Pass 2: write valid records in batches (kept from pass 1, or read again).
+    assert driver is not None
     loaded_at = begin_load(driver, report, loader.options())
     params = {"loadId": report.load_id, "source": report.source, "loadedAt": loaded_at}
-    batch: list[dict[str, Any]] = []
-    done = 0
 
-    def flush() -> None:
-        nonlocal batch, done
-        if not batch:
-            return
-        c = loader.write(driver, batch, params)
-        report.add_counters(c)
-        report.written += len(batch)
-        done += len(batch)
+    def done(n: int, counters: Mapping[str, int]) -> None:
+        report.add_counters(counters)
+        report.written += n
         if progress:
-            progress(done)
-        batch = []
+            progress(report.written)
 
-    for _line, row, err in loader.rows(path, lenient):
-        if err is None and row is not None:
-            batch.append(row)
-            if len(batch) >= batch_size:
-                flush()
-    flush()
+    def batches() -> Iterator[list[dict[str, Any]]]:
+        if spill is not None:
+            yield from spill.batches()
+            return
+        batch: list[dict[str, Any]] = []
+        for _line, row, err in loader.rows(path, lenient):
+            if err is None and row is not None:
+                batch.append(row)
+                if len(batch) >= batch_size:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+    loader.write_batches(driver, batches(), params, done)
     report.finished_at = now_iso()
     finish_load(driver, report)
     log.info(
@@ -427,6 +482,38 @@ def run_csv(
         report.skipped,
     )
     return report
+
+
+class _Spill:
+    """Validated rows kept between the passes of :func:`run_csv`: pickled batches in an
+    anonymous temporary file (unlinked at once, so nothing is left behind by a crash),
+    memory bounded by one batch."""
+
+    def __init__(self, batch_size: int):
+        self.size = batch_size
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self.pending: list[dict[str, Any]] = []
+        self.count = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.pending.append(row)
+        if len(self.pending) >= self.size:
+            self._dump()
+
+    def _dump(self) -> None:
+        if self.pending:
+            pickle.dump(self.pending, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.count += 1
+            self.pending = []
+
+    def batches(self) -> Iterator[list[dict[str, Any]]]:
+        self._dump()
+        self.file.seek(0)
+        for _ in range(self.count):
+            yield pickle.load(self.file)  # noqa: S301 (our own file of this load)
+
+    def close(self) -> None:
+        self.file.close()
 
 
 def csv_row_count(path: Path) -> int:

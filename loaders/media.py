@@ -54,6 +54,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
@@ -206,7 +207,7 @@ if __name__ == "__main__" and len(sys.argv) == 7 and sys.argv[1] == "--worker":
 
 import neo4j  # noqa: E402 - after the worker entry point
 
-from graph import db  # noqa: E402 - after the worker entry point
+from graph import db, queries  # noqa: E402 - after the worker entry point
 from graph.schema import Rel  # noqa: E402 - after the worker entry point
 from loaders import fields, geo  # noqa: E402 - after the worker entry point
 from loaders.base import (  # noqa: E402 - after the worker entry point
@@ -424,7 +425,99 @@ def write_media(
         raise db.translate(e) from e
 
 
+#: The distinct places of a batch of new media (bind ``place``), each merged once.
+MERGE_PLACES = "UNWIND $places AS place\n" + MERGE_LOCATION
+
+
+def _new_rows(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The rows of new media for ``media_create_new``: one per SHA-256 (the smallest path,
+    as :func:`split_rows`) with the ids of its cases, series, cameras and its place."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        sha = r["sha256"]
+        cur = out.get(sha)
+        if cur is None:
+            cur = out[sha] = {
+                "sha256": sha,
+                "props": r["props"],
+                "path": r.get("path"),
+                "fileName": r.get("fileName"),
+                "cases": [],
+                "series": [],
+                "cameras": [],
+                "placeId": None,
+                "lat": None,
+                "lon": None,
+            }
+        elif r.get("path") is not None and (cur["path"] is None or r["path"] < cur["path"]):
+            cur["path"], cur["fileName"] = r["path"], r.get("fileName")
+        for key, value in (
+            ("cases", r.get("caseId")),
+            ("series", r.get("seriesId")),
+            ("cameras", (r.get("camera") or {}).get("id")),
+        ):
+            if value and value not in cur[key]:
+                cur[key].append(value)
+        if r.get("place") and cur["placeId"] is None:
+            cur["placeId"], cur["lat"], cur["lon"] = r["place"]["id"], r["lat"], r["lon"]
+    return out
+
+
+def write_media_bulk(
+    driver: neo4j.Driver, rows: list[dict[str, Any]], params: dict[str, Any]
+) -> dict[str, int]:
+    """Write a batch of media rows as :func:`write_media` does, in one managed transaction,
+    but ``CREATE`` the media known to be new and their relationships: one bulk check
+    (``media_not_new``) in the same transaction splits the batch; media that exist (or
+    whose MD5/SHA-1 names a hash-set entry) take the MERGE path of :func:`write_media`.
+    Two loads creating the same new media at once: the second fails on the SHA-256
+    constraint and that batch is written again by :func:`write_media` (MERGE)."""
+    keys: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r["sha256"] not in keys:
+            p = r["props"]
+            keys[r["sha256"]] = {"sha256": r["sha256"], "md5": p.get("md5"), "sha1": p.get("sha1")}
+
+    @neo4j.unit_of_work(metadata={"app": "cluegraph", "query": "load.media_bulk"})
+    def work(tx: neo4j.ManagedTransaction) -> dict[str, int]:
+        total = dict.fromkeys(_COUNTERS, 0)
+
+        def run(query: str, **kw: Any) -> None:
+            c = tx.run(query, {**params, **kw}).consume().counters
+            for k in _COUNTERS:
+                total[k] += getattr(c, k)
+
+        res = tx.run(queries.media_not_new(), rows=list(keys.values()))
+        known = {rec["sha256"] for rec in res}
+        old = [r for r in rows if r["sha256"] in known]
+        new = [r for r in rows if r["sha256"] not in known]
+        if old:
+            parts = split_rows(old)
+            for key, query in MEDIA_STATEMENTS.items():
+                if parts[key]:
+                    run(query, rows=parts[key])
+        if new:
+            cameras = {r["camera"]["id"]: r["camera"] for r in new if r.get("camera")}
+            places = {r["place"]["id"]: r["place"] for r in new if r.get("place")}
+            if cameras:
+                run(queries.media_merge_cameras(), cameras=list(cameras.values()))
+            if places:
+                run(MERGE_PLACES, places=list(places.values()))
+            run(queries.media_create_new(), rows=list(_new_rows(new).values()))
+        return total
+
+    try:
+        with driver.session(database=db.database()) as ses:
+            return ses.execute_write(work)
+    except neo4j.exceptions.ConstraintError:
+        log.info("a concurrent load created some of these media: batch written by MERGE")
+        return write_media(driver, rows, params)
+    except Exception as e:
+        raise db.translate(e) from e
+
+
 # ============================================================================ rows
+@lru_cache(maxsize=65_536)
 def camera_id(make: str | None, model: str | None, serial: str) -> str:
     """Normalised ``make|model|serial``: each part folded (NFKC, case, diacritics, spaces).
 
@@ -1031,7 +1124,9 @@ class AnalysisPool:
 def write_batch(
     driver: neo4j.Driver, rows: list[dict[str, Any]], params: dict[str, Any]
 ) -> dict[str, int]:
-    return write_media(driver, rows, params)
+    """One batch of analysed files: new media CREATEd after one bulk check, the others
+    MERGEd (:func:`write_media_bulk`)."""
+    return write_media_bulk(driver, rows, params)
 
 
 class _Writer(threading.Thread):

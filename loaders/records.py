@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date, datetime
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,7 +28,12 @@ import neo4j
 from graph.schema import Label
 from loaders import fields, refs
 from loaders.base import CsvLoader, InvalidFields, InvalidRecord, shown
-from loaders.media import WRITE_MEDIA, media_row, temporal, write_media
+from loaders.media import WRITE_MEDIA, media_row, temporal, write_media_bulk
+
+#: Write transactions in flight at once, and the fewest rows in one (see docs/scaling.md
+#: "Bulk loads": measured at 100k and 1M records by bench/bench_records.py).
+WRITERS = 2
+MIN_BATCH = 10_000
 
 _HEX = re.compile(r"^[0-9a-f]+$")
 _MIME = re.compile(r"^(image|video)/[a-z0-9.+-]{1,60}$")
@@ -81,14 +89,39 @@ class MediaRecordsLoader(CsvLoader):
         "lon",
     )
     write_query = WRITE_MEDIA  # the first of the statements; see write()
+    spill = True  # validated once; pass 2 writes the kept rows (loaders.base._Spill)
 
     def write(
         self, driver: neo4j.Driver, rows: list[dict[str, Any]], params: Mapping[str, Any]
     ) -> dict[str, int]:
-        return write_media(driver, rows, dict(params))
+        return write_media_bulk(driver, rows, dict(params))
 
-    def __init__(self) -> None:
+    def write_batches(
+        self,
+        driver: neo4j.Driver,
+        batches: Iterator[list[dict[str, Any]]],
+        params: Mapping[str, Any],
+        done: Callable[[int, Mapping[str, int]], None],
+    ) -> None:
+        """``writers`` transactions in flight at once (threads: the driver waits on the
+        server without the GIL), batches of at least ``min_batch`` rows; ``done`` is
+        called in input order. A failed batch stops the load with its error once the
+        batches in flight have ended (each batch is one transaction: nothing half-written)."""
+        with ThreadPoolExecutor(max_workers=self.writers, thread_name_prefix="records") as pool:
+            flight: deque[tuple[int, Future[dict[str, int]]]] = deque()
+            for batch in _regroup(batches, self.min_batch):
+                flight.append((len(batch), pool.submit(self.write, driver, batch, params)))
+                while len(flight) > self.writers:
+                    n, fut = flight.popleft()
+                    done(n, fut.result())
+            while flight:
+                n, fut = flight.popleft()
+                done(n, fut.result())
+
+    def __init__(self, writers: int = WRITERS, min_batch: int = MIN_BATCH) -> None:
         self.known: dict[Label, set[str]] | None = None
+        self.writers = max(1, writers)
+        self.min_batch = max(1, min_batch)
 
     def prepare(self, driver: neo4j.Driver | None, path: Path, lenient: bool) -> None:
         """Look up, once and in batches, which cases and series of the file exist."""
@@ -107,6 +140,82 @@ class MediaRecordsLoader(CsvLoader):
 
     # ------------------------------------------------------------ one row
     def validate(self, raw: dict[str, str], file: str, line: int) -> dict[str, Any]:
+        """The row of a valid record: :meth:`_fast` (no closures, a few cached lookups)
+        gives it for the common well-formed record; anything it does not accept goes
+        through :meth:`_checked`, which reports every bad field with its message."""
+        try:
+            row = self._fast(raw)
+        except (ValueError, KeyError, TypeError):
+            row = None
+        return row if row is not None else self._checked(raw, file, line)
+
+    def _fast(self, raw: dict[str, str]) -> dict[str, Any] | None:
+        """The row of ``raw`` when every field is plainly valid, else None (or an
+        exception): then :meth:`_checked` decides and words the errors. Gives exactly
+        what :meth:`_checked` gives for the records it accepts
+        (tests/loaders/test_records.py compares them)."""
+        g = raw.get
+        sha256 = (g("sha256") or "").lower()
+        if not _HEX64(sha256):
+            return None
+        props: dict[str, Any] = {}
+        for col, key, n in _HEX_COLS:
+            v = g(col)
+            if v:
+                v = v.lower()
+                if len(v) != n or not _HEXRUN(v):
+                    return None
+                props[key] = v
+        for col, key, hi in _INT_COLS:
+            v = g(col)
+            if v:
+                i = int(v)
+                if not 0 <= i <= hi:
+                    return None
+                props[key] = i
+        v = g("captured_at")
+        if v:
+            props["capturedAt"] = _when(v)
+        for col in ("make", "model", "serial"):
+            v = g(col)
+            if v:
+                props[col] = _text128(v)
+        mime = (g("mime") or "").lower()
+        if mime:
+            if not _MIME.match(mime):
+                return None
+            props["mime"] = mime
+            props["kind"] = mime.split("/", 1)[0]
+        lat_s, lon_s = g("lat"), g("lon")
+        lat = lon = None
+        if lat_s or lon_s:
+            if not (lat_s and lon_s):
+                return None
+            lat, lon = float(lat_s), float(lon_s)
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also refuses NaN
+                return None
+            props["lat"], props["lon"] = lat, lon
+        v = g("file_name")
+        file_name = (v if v.isascii() and v.isprintable() else fields.text(v, 500)) if v else ""
+        if len(file_name) > 500:
+            return None
+        case_id = _identifier(g("case_id") or "")
+        if not self._exists(Label.CASE, case_id):
+            return None
+        series_id = None
+        v = g("series_id")
+        if v:
+            series_id = _identifier(v)
+            if not self._exists(Label.SERIES, series_id):
+                return None
+        row = media_row(
+            sha256, props, case_id=case_id, series_id=series_id, file_name=file_name or None
+        )
+        if lat is not None and lon is not None:
+            row["place"] = place_for(lat, lon)
+        return row
+
+    def _checked(self, raw: dict[str, str], file: str, line: int) -> dict[str, Any]:
         get = _getter(raw)  # values arrive stripped (CsvLoader.rows)
         bad: list[InvalidRecord] = []
 
@@ -191,6 +300,38 @@ class MediaRecordsLoader(CsvLoader):
         if lat is not None and lon is not None:
             row["place"] = place_for(lat, lon)
         return row
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}").fullmatch
+_HEXRUN = re.compile(r"[0-9a-f]+").fullmatch
+#: (column, property, hex digits) and (column, property, largest value) for :meth:`_fast`.
+_HEX_COLS = (("md5", "md5", 32), ("sha1", "sha1", 40), ("pdq", "pdq", 64), ("phash", "phash", 16))
+_INT_COLS = (
+    ("pdq_quality", "pdqQuality", 100),
+    ("width", "width", 2**62),
+    ("height", "height", 2**62),
+    ("bytes", "bytes", 2**62),
+)
+
+
+def _when(v: str) -> datetime:
+    """``temporal(fields.iso_datetime(v))`` in one parse (a date is its midnight)."""
+    if len(v) == 10:
+        d = date.fromisoformat(v)
+        return datetime(d.year, d.month, d.day)
+    return datetime.fromisoformat(v.replace("Z", "+00:00"))
+
+
+def _regroup(batches: Iterator[list[dict[str, Any]]], least: int) -> Iterator[list[dict[str, Any]]]:
+    """The rows of ``batches`` in batches of at least ``least`` rows (the last may be less)."""
+    acc: list[dict[str, Any]] = []
+    for b in batches:
+        acc.extend(b)
+        if len(acc) >= least:
+            yield acc
+            acc = []
+    if acc:
+        yield acc
 
 
 def _getter(raw: dict[str, str]) -> Callable[[str], str]:

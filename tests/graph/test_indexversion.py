@@ -197,3 +197,17 @@ def test_a_rebuild_after_a_write_outside_the_loads_reads_everything(driver, monk
     monkeypatch.setattr(neardup, "build_index", counting)
     neardup.rebuild(driver)
     assert read == [1]
+
+
+@pytest.mark.neo4j
+def test_a_snapshot_reads_the_version_once_and_a_later_search_sees_the_change(driver):
+    """A triage compares its image and video indexes with one reading (the snapshot); a
+    change made meanwhile is seen by the next request, which reads again."""
+    v0 = indexversion.current(driver)
+    with indexversion.snapshot():
+        assert indexversion.current(driver) == v0
+        indexversion.bump(driver)
+        assert indexversion.current(driver) == v0  # the block's one reading
+    assert indexversion.current(driver) == (v0[0], v0[1] + 1)
+    with indexversion.snapshot(("e", 7)):  # the caller's own reading: no read at all
+        assert indexversion.current(driver) == ("e", 7)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from graph import db
-from loaders.base import run_csv
-from loaders.media import camera_id
+from loaders.base import open_csv, run_csv
+from loaders.media import camera_id, write_media
 from loaders.records import MediaRecordsLoader
 from tests.loaders.test_media_loader import count, graph_checksum, jpeg, load, world
 
@@ -216,3 +216,88 @@ def test_every_bad_field_of_a_record_is_reported(driver, tmp_path):
         [(2, "md5"), (2, "width"), (2, "case_id")],
         1,
     )
+
+
+# ------------------------------------------------------------ the bulk path (issue 13)
+def varied() -> list[dict]:
+    """Records exercising every shape the writers distinguish: with and without series,
+    camera, GPS, MD5/SHA-1; a date-only and an offset date-time; a non-ASCII file name; a
+    content held by two cases; a point with no gazetteer place (open sea)."""
+    return [
+        rec(0),
+        rec(1, series_id="", serial="", lat="", lon=""),
+        rec(2, captured_at="2021-12-31", md5="", sha1=""),
+        rec(3, captured_at="2021-12-31T23:59:59+02:00", file_name="Été – photo n°3.JPG"),
+        rec(4, case_id="C2", series_id="S2", lat="-22.9", lon="-43.2"),
+        rec(4, case_id="C1", series_id="S1"),
+        rec(5, lat="0.0", lon="-140.0", make="", model=""),
+        rec(6, mime="video/mp4", width="", height="", pdq="", pdq_quality="", phash=""),
+    ]
+
+
+def test_fast_validation_gives_what_the_checking_validation_gives(driver, tmp_path):
+    world(driver)
+    p = write_csv(tmp_path / "r.csv", varied())
+    loader = MediaRecordsLoader()
+    loader.prepare(driver, p, False)
+    raws = [r for _line, r in open_csv(p)][1:]
+    fast = [loader._fast({k: v.strip() for k, v in r.items()}) for r in raws]
+    checked = [loader._checked({k: v.strip() for k, v in r.items()}, "r.csv", 2) for r in raws]
+    assert fast == checked and None not in fast
+    # What the fast path does not accept goes to the checking path (and its messages).
+    assert loader._fast({**raws[0], "lat": "91"}) is None
+    assert loader._fast({**raws[0], "case_id": "NOPE"}) is None
+
+
+def test_bulk_and_merge_paths_write_the_same_graph(driver, tmp_path):
+    """The CREATE path (new media, several transactions in flight, batches of 3) and the
+    MERGE path of the folder loader give one graph for the same records."""
+    world(driver)
+    p = write_csv(tmp_path / "media_records.csv", varied() + [rec(i) for i in range(7, 20)])
+    bulk = run_csv(driver, MediaRecordsLoader(writers=2, min_batch=3), p, batch_size=2)
+    bulk_sum = graph_checksum(driver)
+
+    class MergeOnly(MediaRecordsLoader):
+        def write(self, driver, rows, params):
+            return write_media(driver, rows, dict(params))
+
+    db.reset(driver, keep_audit=False)
+    db.apply_schema(driver)
+    world(driver)
+    merged = run_csv(driver, MergeOnly(writers=1), p, batch_size=2)
+    made = ("nodes_created", "relationships_created", "nodes_deleted", "relationships_deleted")
+    assert (bulk.ok, bulk.written, [bulk.counters[k] for k in made]) == (
+        merged.ok,
+        merged.written,
+        [merged.counters[k] for k in made],
+    )  # properties_set differs: the bulk path sets each place once a batch
+    assert graph_checksum(driver) == bulk_sum
+
+
+def test_a_hash_set_entry_known_by_md5_takes_the_records_sha256(driver, tmp_path):
+    """A Media known only by MD5 (a hash set's) is not new: the bulk check sends it to the
+    MERGE path, which gives it the SHA-256 (one Media, the hash set's LISTS kept)."""
+    world(driver)
+    r = rec(1)
+    db.write(
+        driver,
+        "CREATE (:HashSet {id: 'hs'})-[:LISTS]->(:Media {md5: $md5, nonPertinent: false})",
+        {"md5": r["md5"]},
+        name="t",
+    )
+    report = run(driver, write_csv(tmp_path / "r.csv", [r, rec(2)]))
+    row = db.records(
+        driver,
+        "MATCH (m:Media) RETURN count(m) AS n, "
+        "COUNT { (:HashSet)-[:LISTS]->(:Media {sha256: $sha}) } AS listed",
+        sha=r["sha256"],
+        name="t",
+    )[0]
+    assert (report.ok, row) == (True, {"n": 2, "listed": 1})
+
+
+def test_a_refused_records_file_keeps_nothing_between_passes(driver, tmp_path):
+    """--strict with one bad record: nothing written although the good rows were kept."""
+    world(driver)
+    report = run(driver, write_csv(tmp_path / "r.csv", [rec(1), rec(2, width="x")]), strict=True)
+    assert (report.refused, count(driver, "MATCH (m:Media) RETURN count(m) AS c")) == (True, 0)

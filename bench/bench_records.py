@@ -1,0 +1,228 @@
+"""Graph writes of ``load media-records``: the bulk path against the path it replaced.
+
+    python bench/bench_records.py [--media 100000 1000000] [--no-baseline] [--writers 2]
+                                  [--batch 10000] [--no-save]
+
+For each size, on a FRESH store of the benchmark's own local Neo4j (``CLUEGRAPH_HOME``,
+default ``.cluegraph/bench-records``, Bolt port ``CLUEGRAPH_BOLT_PORT``, default 7794;
+heap and page cache ``CLUEGRAPH_HEAP`` / ``CLUEGRAPH_PAGECACHE``, default 2g each as
+``make bench``): the large world's ``cases.csv`` and ``series.csv`` are loaded, then its
+``media_records.csv`` (``cluegraph demo generate --size large --media N``, generated once
+under ``CLUEGRAPH_HOME/demo-world/large-N``) is loaded through ``loaders.base.run_csv``:
+
+- **baseline**: the path before issue 13 (every field through the checking validator,
+  the file read and validated twice, ``MERGE`` of every media and relationship in batches
+  of 2,000, one transaction at a time): :class:`Baseline`;
+- **bulk**: :class:`loaders.records.MediaRecordsLoader` as the CLI runs it (validated once,
+  rows kept between the passes, new media and their relationships ``CREATE``\\ d after one
+  bulk check, ``--writers`` transactions of ``--batch`` rows in flight);
+- **reload**: the same file again on the bulk store (everything exists: the MERGE path).
+
+Each on its own fresh store, in the same run. Reported: total seconds, the write pass alone
+(pass 2), records/s, nodes+relationships created per second (of the whole load and of the
+write pass), the graph's node and relationship counts (equal for both paths), the 1-minute
+load average before and after. Prints a Markdown table and saves
+``bench/results/records.json`` / ``records.md``. Nothing here asserts a timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("CLUEGRAPH_HOME", str(ROOT / ".cluegraph" / "bench-records"))
+os.environ.setdefault("CLUEGRAPH_BOLT_PORT", "7794")
+os.environ.setdefault("CLUEGRAPH_HEAP", "2g")
+os.environ.setdefault("CLUEGRAPH_PAGECACHE", "2g")
+sys.path.insert(0, str(ROOT))
+
+from bench import common  # noqa: E402
+from bench.bench_app import ensure_world  # noqa: E402
+from bench.bench_scale import fresh_server  # noqa: E402
+from graph import db  # noqa: E402
+from graph.config import get_settings  # noqa: E402
+from graph.server import LocalServer  # noqa: E402
+from loaders import media as media_loader  # noqa: E402
+from loaders.base import CsvLoader, run_csv  # noqa: E402
+from loaders.cases import CasesLoader  # noqa: E402
+from loaders.records import MediaRecordsLoader  # noqa: E402
+from loaders.series import SeriesLoader  # noqa: E402
+
+BASELINE_BATCH = 2000
+
+
+class Baseline(MediaRecordsLoader):
+    """The media-records load as it was before issue 13."""
+
+    spill = False
+
+    def validate(self, raw: dict[str, str], file: str, line: int) -> dict[str, Any]:
+        return self._checked(raw, file, line)
+
+    def write(self, driver, rows, params):  # type: ignore[no-untyped-def]
+        return media_loader.write_media(driver, rows, dict(params))
+
+    write_batches = CsvLoader.write_batches  # one batch after the other
+
+
+def _timed_writes(loader: MediaRecordsLoader, box: dict[str, float]) -> None:
+    """Measure pass 2 (from its first batch to its last) into ``box['write_s']``."""
+    inner = loader.write_batches
+
+    def wrapped(driver, batches, params, done):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        inner(driver, batches, params, done)
+        box["write_s"] = time.perf_counter() - t0
+
+    loader.write_batches = wrapped  # type: ignore[method-assign]
+
+
+def cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; 0 when unknown)."""
+    if pid is None:
+        return 0.0
+    try:
+        f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load1(path: Path, loader: MediaRecordsLoader, batch: int, srv: LocalServer) -> dict[str, Any]:
+    drv = db.get_driver()
+    pid = srv.pid()
+    cpu0 = (cpu_s(os.getpid()), cpu_s(pid))
+    box: dict[str, float] = {}
+    _timed_writes(loader, box)
+    load0 = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    rep = run_csv(drv, loader, path, batch_size=batch)
+    total = time.perf_counter() - t0
+    cpu_py, cpu_neo = cpu_s(os.getpid()) - cpu0[0], cpu_s(pid) - cpu0[1]
+    c = rep.counters
+    made = c.get("nodes_created", 0) + c.get("relationships_created", 0)
+    nodes, rels = db.counts(drv)
+    write_s = box.get("write_s", 0.0)
+    return {
+        "status": rep.status,
+        "written": rep.written,
+        "errors": len(rep.errors),
+        "total_s": round(total, 1),
+        "write_s": round(write_s, 1),
+        "records_per_s": round(rep.written / total) if total else None,
+        "created": made,
+        "created_per_s": round(made / total) if total else None,
+        "write_created_per_s": round(made / write_s) if write_s else None,
+        "nodes": nodes,
+        "relationships": rels,
+        "cpu_python_s": round(cpu_py, 1),
+        "cpu_neo4j_s": round(cpu_neo, 1),
+        "created_per_cpu_s": round(made / (cpu_py + cpu_neo)) if cpu_py + cpu_neo else None,
+        "load_avg_before": round(load0, 2),
+        "load_avg_after": round(os.getloadavg()[0], 2),
+    }
+
+
+def prepare(srv: LocalServer, world: Path) -> None:
+    fresh_server(srv, say=lambda m: print(f"    {m}", flush=True))
+    drv = db.get_driver()
+    db.apply_schema(drv)
+    for loader, name in ((CasesLoader(), "cases.csv"), (SeriesLoader(), "series.csv")):
+        rep = run_csv(drv, loader, world / name)
+        assert rep.ok, rep.error_lines(5)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--media", type=int, nargs="+", default=[100_000])
+    ap.add_argument("--no-baseline", action="store_true", help="skip the old path")
+    ap.add_argument("--baseline-max", type=int, default=100_000, help="largest baseline size")
+    ap.add_argument("--writers", type=int, default=None)
+    ap.add_argument("--batch", type=int, default=None)
+    ap.add_argument("--no-reload", action="store_true")
+    ap.add_argument("--no-save", action="store_true")
+    a = ap.parse_args()
+    m = common.machine()
+    cv = common.code_version()
+    s = get_settings()
+    srv = LocalServer(s)
+    rows: list[dict[str, Any]] = []
+    cmd = "python bench/bench_records.py " + " ".join(sys.argv[1:])
+    for n in a.media:
+        world = ensure_world(n)
+        path = world / "media_records.csv"
+        kw = {}
+        if a.writers:
+            kw["writers"] = a.writers
+        if a.batch:
+            kw["min_batch"] = a.batch
+        runs: list[tuple[str, MediaRecordsLoader, bool]] = []
+        if not a.no_baseline and n <= a.baseline_max:
+            runs.append(("baseline", Baseline(), True))
+        runs.append(("bulk", MediaRecordsLoader(**kw), True))
+        if not a.no_reload:
+            runs.append(("reload", MediaRecordsLoader(**kw), False))
+        for name, loader, fresh in runs:
+            print(f"== {n:,} media records: {name}", flush=True)
+            if fresh:
+                prepare(srv, world)
+            r = load1(path, loader, BASELINE_BATCH, srv)
+            r |= {"media_records": n, "path": name}
+            if isinstance(loader, MediaRecordsLoader) and not isinstance(loader, Baseline):
+                r |= {"writers": loader.writers, "batch": loader.min_batch}
+            print(f"   {r}", flush=True)
+            rows.append(r)
+    db.close_drivers()
+    srv.stop(echo=lambda _m: None)
+    head = (
+        "| media records | path | total s | write pass s | records/s | created nodes+rels "
+        "| created/s (total) | created/s (write pass) | CPU s Python + Neo4j "
+        "| created per CPU s | nodes | rels | load avg before/after |"
+    )
+    lines = [
+        f"Media-records load (`{cmd}`)",
+        "",
+        f"Machine: {common.describe(m)}; Neo4j heap {s.heap}, page cache {s.pagecache}, "
+        "a fresh store per run.",
+        "",
+        f"Code: {common.describe_code(cv)}",
+        "",
+        head,
+        "|---" * (head.count("|") - 1) + "|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['media_records']:,} | {r['path']} | {r['total_s']} | {r['write_s']} "
+            f"| {r['records_per_s']:,} | {r['created']:,} | {r['created_per_s']:,} "
+            f"| {r['write_created_per_s'] or 0:,} | {r['cpu_python_s']} + {r['cpu_neo4j_s']} "
+            f"| {r['created_per_cpu_s'] or 0:,} | {r['nodes']:,} | {r['relationships']:,} "
+            f"| {r['load_avg_before']} / {r['load_avg_after']} |"
+        )
+    lines += [
+        "",
+        "baseline: the path before issue 13 (checking validator, file validated twice, MERGE "
+        "of everything, batches of 2,000, one transaction at a time). bulk: validated once, "
+        "rows kept between the passes, CREATE of new media after one bulk check per batch, "
+        "parallel write transactions. reload: the same file again on the bulk store "
+        "(idempotent: nothing created). Created/s counts nodes and relationships created "
+        "(the counters of the load); the write pass is pass 2 alone (after validation). "
+        "CPU s: user+system seconds of this process and of the Neo4j server during the load; "
+        "on a shared machine (load average above 2 on 2 cores) wall time stretches, CPU "
+        "seconds much less.",
+    ]
+    md = "\n".join(lines) + "\n"
+    print(md)
+    if not a.no_save:
+        key = "+".join(f"{n:,}" for n in a.media) + (" (baseline)" if not a.no_baseline else "")
+        common.save_run(
+            "records", key, {"machine": m, "code": cv, "command": cmd, "rows": rows}, md
+        )
+
+
+if __name__ == "__main__":
+    main()

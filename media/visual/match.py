@@ -75,10 +75,13 @@ class Params:
     planes: bool = True
     context: bool = True
     ratio: float = RATIO
-    min_regions: int = GUIDED_MIN_REGIONS
+    min_regions: int = MIN_REGIONS
     min_coverage: float = MIN_COVERAGE
     min_scene_inliers: int = MIN_SCENE_INLIERS
-    guided: bool = True
+    # Guided planes raise bench recall (0.177 -> 0.25) but link different series of the demo
+    # world (tests/loaders/test_demo_world.py) and one shared-product pair of the bench:
+    # off by default until retuned on a larger tuning set (docs/visual.md)
+    guided: bool = False
 
 
 DEFAULT = Params()

@@ -268,7 +268,7 @@ def test_guided_matching_recovers_points_on_a_repetitive_wallpaper() -> None:
     H = np.array([[0.9, 0.05, 40], [-0.03, 0.92, 30], [0.00008, 0.00002, 1]], np.float32)
     view = cv2.warpPerspective(wall, H, (1200, 900))
     a, b = extract(wall), extract(view)
-    guided = evidence(a, b, Params())
+    guided = evidence(a, b, Params(guided=True))
     plain = evidence(a, b, Params(guided=False))
     assert guided is not None and guided["inliers"] >= 40, guided and guided["inliers"]
     assert plain is None or guided["inliers"] >= 2 * plain["inliers"], plain["inliers"]

@@ -10,11 +10,9 @@ Everything in :class:`SceneFeatures` is derived from pixels and must be protecte
 the pixels: the index stores it with mode 0600 and it never goes into Neo4j, bundles or
 exports.
 
-Sizes: a descriptor is stored with 2 bits per dimension (32 bytes, four levels fitted to the
-distribution of RootSIFT components), a keypoint with its position (16 bits per axis,
-relative to the frame), scale, angle and colour takes 40 bytes before zlib, so 800
-keypoints and the 32x24 colour context fit in ~24 KB. Two bits and 800 keypoints verify
-more same-room pairs than four bits and 512 (bench/results/scene.md, docs/visual.md).
+Sizes: a descriptor is stored with 4 bits per dimension (64 bytes), a keypoint with its
+position, scale, angle and colour takes 72 bytes before zlib (~52 after), so 512 keypoints
+and the 32x24 colour context fit in ~29 KB.
 """
 
 from __future__ import annotations
@@ -31,17 +29,14 @@ import numpy as np
 from PIL import Image, ImageOps
 
 WORK_SIDE = 800  # longest side the detector sees
-MAX_KEYPOINTS = 800  # kept per picture (index budget 32 KB per picture, zlib-packed)
+MAX_KEYPOINTS = 512  # kept per picture (index budget 32 KB per picture, zlib-packed)
 MIN_SIDE = 48  # pixels, original picture
 MIN_KEYPOINTS = 12  # fewer than this: "too flat to match"
 MAX_PIXELS = 120_000_000  # larger pictures are refused (decompression bomb guard)
 CONTRAST_THRESHOLD = 0.02  # SIFT default 0.04; lower keeps the weak corners of plain rooms
 GRID = (8, 8)  # spread quota grid (columns, rows)
-#: 2-bit quantisation of RootSIFT components: bin edges and the value each code decodes to
-#: (about the quartiles of the components' distribution; a third of them are 0)
-Q_EDGES = np.array([0.03, 0.09, 0.17], np.float32)
-Q_LEVELS = np.array([0.0, 0.058, 0.125, 0.23], np.float32)
-FORMAT_VERSION = 3
+Q_STEP = 0.32 / 15  # 4-bit quantisation step of RootSIFT components
+FORMAT_VERSION = 2
 CONTEXT = (32, 24)  # colour context grid (columns, rows), white-balanced
 _MAGIC = b"CGSF"
 
@@ -55,7 +50,7 @@ class SceneFeatures:
     """Keypoints of one picture. Derived from pixels: protect like pixels, never into Neo4j.
 
     ``xy`` are in the coordinates of the original picture (after EXIF orientation),
-    ``desc`` holds 2-bit quantised RootSIFT codes (0..3) as uint8, ``colour`` the
+    ``desc`` holds 4-bit quantised RootSIFT values (0..15) as uint8, ``colour`` the
     log-chroma (log R/G, log B/G, x32) of each keypoint's neighbourhood after a grey-world
     white balance, ``layout`` the mean white-balanced colour of a 32x24 grid of the frame
     (the context that tells one product on two different walls from one wall).
@@ -66,7 +61,7 @@ class SceneFeatures:
     xy: np.ndarray  # (N, 2) float32, original pixel coordinates
     size: np.ndarray  # (N,) float32, keypoint diameter in original pixels
     angle: np.ndarray  # (N,) float32, degrees
-    desc: np.ndarray  # (N, 128) uint8 in 0..3
+    desc: np.ndarray  # (N, 128) uint8 in 0..15
     colour: np.ndarray  # (N, 2) int8
     layout: np.ndarray  # (24, 32, 3) uint8, white-balanced mean colour per grid cell
 
@@ -75,7 +70,7 @@ class SceneFeatures:
 
     def descriptors(self) -> np.ndarray:
         """Decoded RootSIFT descriptors, float32, unit L2 norm."""
-        d = Q_LEVELS[self.desc]
+        d = self.desc.astype(np.float32) * Q_STEP
         n = np.linalg.norm(d, axis=1, keepdims=True)
         return d / np.maximum(n, 1e-6)
 
@@ -106,12 +101,11 @@ class SceneFeatures:
     def to_bytes(self) -> bytes:
         n = len(self)
         head = struct.pack("<4sHIII", _MAGIC, FORMAT_VERSION, self.width, self.height, n)
-        rel = self.xy / np.array([max(self.width, 1), max(self.height, 1)], np.float32)
-        xy = np.clip(np.round(rel * 65535), 0, 65535).astype("<u2")
+        xy = np.clip(np.round(self.xy * 4), 0, 2**32 - 1).astype("<u4")
         size = np.clip(np.round(np.log2(np.maximum(self.size, 1e-3)) * 16 + 64), 0, 255)
         ang = np.round(self.angle / 360.0 * 256) % 256
         d = self.desc.astype(np.uint8)
-        packed = (d[:, 0::4] << 6) | (d[:, 1::4] << 4) | (d[:, 2::4] << 2) | d[:, 3::4]
+        packed = (d[:, 0::2] << 4) | d[:, 1::2]
         return head + zlib.compress(
             b"".join(
                 [
@@ -141,14 +135,13 @@ class SceneFeatures:
                 o += a.nbytes
                 return a
 
-            xy = take(2 * n, "<u2").reshape(n, 2).astype(np.float32) / 65535
-            xy *= np.array([max(w, 1), max(h, 1)], np.float32)
+            xy = take(2 * n, "<u4").reshape(n, 2).astype(np.float32) / 4
             size = np.exp2((take(n, "u1").astype(np.float32) - 64) / 16)
             ang = take(n, "u1").astype(np.float32) * (360.0 / 256)
-            packed = take(32 * n, "u1").reshape(n, 32)
+            packed = take(64 * n, "u1").reshape(n, 64)
             desc = np.empty((n, 128), np.uint8)
-            for j in range(4):
-                desc[:, j::4] = (packed >> (6 - 2 * j)) & 3
+            desc[:, 0::2] = packed >> 4
+            desc[:, 1::2] = packed & 15
             colour = take(2 * n, "i1").reshape(n, 2).copy()
             layout = take(CONTEXT[0] * CONTEXT[1] * 3, "u1").reshape(CONTEXT[1], CONTEXT[0], 3)
             layout = layout.copy()
@@ -311,10 +304,10 @@ def extract(
     pts, desc = pts[keep], desc[keep]
     size = np.array([kps[i].size for i in keep], np.float32)
     ang = np.array([kps[i].angle for i in keep], np.float32)
-    # RootSIFT: L1 normalise, square root; then 2-bit quantisation.
+    # RootSIFT: L1 normalise, square root; then 4-bit quantisation.
     d = desc / np.maximum(desc.sum(axis=1, keepdims=True), 1e-6)
     d = np.sqrt(d)
-    q = np.searchsorted(Q_EDGES, d).astype(np.uint8)
+    q = np.clip(np.round(d / Q_STEP), 0, 15).astype(np.uint8)
     # Colour after grey-world white balance, smoothed, as log-chroma.
     small = cv2.resize(arr, (max(8, ww // 4), max(8, hw // 4)), interpolation=cv2.INTER_AREA)
     fl = small.astype(np.float32) + 1.0

@@ -249,36 +249,3 @@ def test_box_on_a_picture_is_extracted_at_the_crop_resolution(tmp_path: Path) ->
     assert len(f) >= 12 and f.xy[:, 0].max() < 600 and f.xy[:, 1].max() < 480
     with pytest.raises(VisualError, match="too small"):
         extract_file(p, box=(0, 0, 20, 20))
-
-
-def test_guided_matching_recovers_points_on_a_repetitive_wallpaper() -> None:
-    """A wall papered with one repeated motif and a few unique things, seen twice: the
-    ratio test throws the motif's matches away (its twins are as close), matching guided
-    by the plane's homography keeps them."""
-    from media.visual.match import Params, evidence
-
-    rng = np.random.default_rng(11)
-    motif = rng.integers(0, 255, (8, 8, 3)).astype(np.uint8)
-    motif = cv2.resize(motif, (64, 64), interpolation=cv2.INTER_NEAREST)
-    wall = np.tile(motif, (15, 20, 1))[:900, :1200].copy()
-    for i in range(4):  # a few unique things (frames, a switch) on the wall
-        wall[100 + 180 * i : 220 + 180 * i, 80 + 250 * i : 220 + 250 * i] = _texture(
-            30 + i, 140, 120
-        )
-    H = np.array([[0.9, 0.05, 40], [-0.03, 0.92, 30], [0.00008, 0.00002, 1]], np.float32)
-    view = cv2.warpPerspective(wall, H, (1200, 900))
-    a, b = extract(wall), extract(view)
-    guided = evidence(a, b, Params(guided=True))
-    plain = evidence(a, b, Params(guided=False))
-    assert guided is not None and guided["inliers"] >= 40, guided and guided["inliers"]
-    assert plain is None or guided["inliers"] >= 2 * plain["inliers"], plain["inliers"]
-    assert plain is None or guided["coverage"] > plain["coverage"]
-
-
-def test_features_store_two_bits_per_dimension_and_decode_to_unit_vectors() -> None:
-    f = extract(_texture(8))
-    assert f.desc.max() <= 3 and len(f) <= 800
-    d = SceneFeatures.from_bytes(f.to_bytes()).descriptors()
-    assert np.allclose(np.linalg.norm(d, axis=1), 1.0, atol=1e-4)
-    # a picture's own descriptors are their own nearest neighbours
-    assert (np.argmax(d @ f.descriptors().T, axis=1) == np.arange(len(f))).mean() > 0.95

@@ -6,6 +6,12 @@ of one series with every picture of the other, and prints the evidence and the d
 of ``media.visual.match``: verified points, coverage, regions, planes, context.
 
     .venv/bin/python bench/diagnose_scene_pairs.py S-0009:S-0012 S-0011:S-0012 ...
+
+With ``--rooms FIRST:COUNT`` it diagnoses the bench's generated rooms instead (tune on 500+,
+never on the bench's rooms 0+): per same-room pair, why it is missed: no putative matches,
+no plane seeded, too few verified points or too little coverage, or the context veto.
+
+    .venv/bin/python bench/diagnose_scene_pairs.py --rooms 500:8
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import csv
 import sys
 import tempfile
-from itertools import product
+from itertools import combinations, product
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +42,52 @@ def media_of(root: Path) -> dict[str, list[Path]]:
     return out
 
 
+def rooms(spec: str) -> None:
+    import io
+
+    from bench.scene_data import dataset
+    from media.visual.features import extract, open_image
+
+    first, count = (int(x) for x in spec.split(":"))
+    feats, truth = {}, {}
+    for key, data, t in dataset(count, 4, first):
+        im, w, h = open_image(io.BytesIO(data))
+        feats[key], truth[key] = extract(im, original_size=(w, h)), t
+    why: dict[str, int] = {}
+    for ka, kb in combinations(sorted(feats), 2):
+        if truth[ka]["room"] != truth[kb]["room"]:
+            continue
+        a, b = feats[ka], feats[kb]
+        put = len(match.putative(a, b))
+        ev = match.evidence(a, b)
+        m = match.decide(ev, a, b, ka, kb)
+        if m is not None and m.kind == "same_scene":
+            reason = "linked"
+        elif put < match.MIN_SEED:
+            reason = "too few putative matches"
+        elif ev is None:
+            reason = "no plane seeded"
+        elif ev["inliers"] < match.GUIDED_MIN_INLIERS:
+            reason = "too few verified points"
+        elif ev["coverage"] < match.GUIDED_MIN_COVERAGE:
+            reason = "too little coverage"
+        else:
+            reason = "context veto"
+        why[reason] = why.get(reason, 0) + 1
+        detail = (
+            f"inliers={ev['inliers']} planes={[len(p) for p in ev['planes']]} "
+            f"cover={ev['coverage']:.3f} context={ev['context']:.2f}/{ev['context_cells']}"
+            if ev
+            else ""
+        )
+        print(f"  {ka} x {kb}: putative={put} {reason}: {detail}")
+    print("same-room pairs by outcome:", why)
+
+
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["--rooms"]:
+        rooms(argv[1])
+        return
     pairs = [tuple(p.split(":")) for p in (argv or DEFAULT_PAIRS)]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "world"

@@ -314,7 +314,7 @@ def test_same_scene_section_and_object_search_in_a_browser(server, visual_rooms,
     assert page.locator('[data-testid="stImage"] img').count() >= 2
 
     page.goto(f"{server}/objects?series=S-FR-2", wait_until="domcontentloaded")
-    _log_in(page)  # a new page load is a new session
+    # No second login: the session cookie carries the sign-in over a new page load.
     page.get_by_text("Search for", exact=True).wait_for(timeout=90_000)
     page.get_by_text("a box on a loaded picture", exact=True).click()
     _wait_idle(page)

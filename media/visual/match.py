@@ -25,7 +25,7 @@ Steps (see docs/visual.md for the reasons of each threshold):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -425,9 +425,26 @@ def compare(
     key_b: str = "b",
     params: Params = DEFAULT,
 ) -> SceneMatch | None:
-    """Same scene, shared object, or None (nothing verified)."""
-    ev = evidence(a, b, params)
-    return decide(ev, a, b, key_a, key_b, params)
+    """Same scene, shared object, or None (nothing verified).
+
+    A same scene must hold both ways: matching keeps mutual neighbours but the ratio test
+    and the context check look from ``a``'s side, so a borderline pair could be a room
+    from one side only, and which side a pass starts from depends on load order. When
+    the reverse is weaker, the weaker answer (the reverse's, turned to ``a``'s side)
+    stands: a link is never decided by the order pictures arrived in.
+    """
+    m = decide(evidence(a, b, params), a, b, key_a, key_b, params)
+    if m is None or m.kind != "same_scene":
+        return m
+    back = decide(evidence(b, a, params), b, a, key_b, key_a, params)
+    if back is None:
+        return None
+    return m if back.kind == "same_scene" else _turned(back)
+
+
+def _turned(m: SceneMatch) -> SceneMatch:
+    """``m`` seen from its other picture's side."""
+    return replace(m, key_a=m.key_b, key_b=m.key_a, regions_a=m.regions_b, regions_b=m.regions_a)
 
 
 def decide(

@@ -258,18 +258,12 @@ def _spread(xy: np.ndarray, response: np.ndarray, w: int, h: int, keep: int) -> 
     return pick
 
 
-def extract(
-    image: Image.Image | np.ndarray,
-    *,
-    original_size: tuple[int, int] | None = None,
-    max_keypoints: int = MAX_KEYPOINTS,
-    contrast: float = CONTRAST_THRESHOLD,
-) -> SceneFeatures:
-    """Features of an RGB picture (PIL image or HxWx3 uint8 array).
-
-    ``original_size`` is the size of the picture the caller will refer to when it was
-    reduced before (``extract_file`` passes it); keypoints are reported in those
-    coordinates.
+def prepare(
+    image: Image.Image | np.ndarray, side: int, original_size: tuple[int, int] | None = None
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """An RGB picture as a uint8 array reduced to at most ``side`` pixels, its grey copy,
+    and the size keypoints are reported in (``original_size`` or the picture's own).
+    Raises :class:`VisualError` for what cannot be matched (not RGB, too small, too flat).
     """
     if isinstance(image, Image.Image):
         arr = np.asarray(image.convert("RGB"))
@@ -286,13 +280,30 @@ def extract(
     W, H = original_size or (w0, h0)
     if min(W, H) < MIN_SIDE or min(w0, h0) < 16:
         raise VisualError(f"too small: {W}x{H} pixels (minimum side {MIN_SIDE})")
-    f = WORK_SIDE / max(w0, h0)
+    f = side / max(w0, h0)
     if f < 1:
         arr = cv2.resize(arr, (round(w0 * f), round(h0 * f)), interpolation=cv2.INTER_AREA)
-    hw, ww = arr.shape[:2]
     gray = cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY)
     if float(gray.std()) < 3.0:
         raise VisualError("too flat: the picture is nearly uniform")
+    return arr, gray, (int(W), int(H))
+
+
+def extract(
+    image: Image.Image | np.ndarray,
+    *,
+    original_size: tuple[int, int] | None = None,
+    max_keypoints: int = MAX_KEYPOINTS,
+    contrast: float = CONTRAST_THRESHOLD,
+) -> SceneFeatures:
+    """Features of an RGB picture (PIL image or HxWx3 uint8 array).
+
+    ``original_size`` is the size of the picture the caller will refer to when it was
+    reduced before (``extract_file`` passes it); keypoints are reported in those
+    coordinates.
+    """
+    arr, gray, (W, H) = prepare(image, WORK_SIDE, original_size)
+    hw, ww = gray.shape[:2]
     kps, desc = _sift(contrast).detectAndCompute(gray, None)
     if desc is None or len(kps) < MIN_KEYPOINTS:
         raise VisualError(

@@ -35,7 +35,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .features import MIN_KEYPOINTS, MIN_SIDE, SceneFeatures, VisualError, open_image
+from .features import MIN_KEYPOINTS, SceneFeatures, VisualError, open_image, prepare
 from .index import VisualIndex
 
 QUERY_SIDE = 512  # longest side of the query as the detector sees it
@@ -100,21 +100,8 @@ def query_from_image(
     before; keypoints are reported in those coordinates. Raises :class:`VisualError`
     ("too small", "too flat") when there is nothing to search for.
     """
-    arr = np.asarray(image.convert("RGB")) if isinstance(image, Image.Image) else image
-    if arr.ndim == 2:
-        arr = np.repeat(arr[:, :, None], 3, axis=2)
-    arr = np.ascontiguousarray(arr[:, :, :3]).astype(np.uint8)
-    h0, w0 = arr.shape[:2]
-    W, H = original_size or (w0, h0)
-    if min(W, H) < MIN_SIDE or min(w0, h0) < 16:
-        raise VisualError(f"too small: {W}x{H} pixels (minimum side {MIN_SIDE})")
-    f = QUERY_SIDE / max(w0, h0)
-    if f < 1:
-        arr = cv2.resize(arr, (round(w0 * f), round(h0 * f)), interpolation=cv2.INTER_AREA)
-    hw, ww = arr.shape[:2]
-    gray = cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY)
-    if float(gray.std()) < 3.0:
-        raise VisualError("too flat: the picture is nearly uniform")
+    _, gray, (W, H) = prepare(image, QUERY_SIDE, original_size)
+    hw, ww = gray.shape[:2]
     kps, desc = _detector(max_tilt, QUERY_CONTRAST).detectAndCompute(gray, None)
     if desc is None or len(kps) < MIN_KEYPOINTS:
         n = 0 if desc is None else len(kps)

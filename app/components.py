@@ -1,6 +1,6 @@
 """Shared rendering helpers: tables, pagers, downloads, evidence, networks, maps, thumbnails.
 
-Helpers take plain data (rows from :mod:`graph.pages`) and draw it; none of them queries
+Helpers take plain data (rows from :mod:`service`) and draw it; none of them queries
 the graph. Text that comes from the graph is escaped before it reaches Markdown or HTML.
 """
 
@@ -23,11 +23,13 @@ import streamlit as st
 
 from app import guard
 from app import state as S
-from graph import display, pages
+from graph import display
 from graph.auth import Action
-from graph.db import Result
 from graph.errors import Forbidden
 from graph.schema import LINK_KINDS
+from service import admin
+from service import series as series_service
+from service.connect import Result
 
 #: Distinct colours for countries: Kelly's colours of maximum contrast (no white or black).
 PALETTE = (
@@ -191,8 +193,8 @@ def downloads(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], stem: s
         return
     user = guard.current_user()
     try:
-        as_csv = pages.export_table(S.driver(), columns, rows, "csv", user=user)
-        as_json = pages.export_table(S.driver(), columns, rows, "json", user=user)
+        as_csv = admin.export_table(S.driver(), columns, rows, "csv", user=user)
+        as_json = admin.export_table(S.driver(), columns, rows, "json", user=user)
     except Forbidden as e:
         S.show_error(e)
         return
@@ -449,12 +451,11 @@ def _reveal_button(sha256: str, label: str = "Reveal", where: str = "") -> None:
 
     def reveal() -> None:
         try:
-            pages.reveal_thumbnail(S._driver(), sha256, user=guard.current_user())
+            series_service.reveal_thumbnail(S._driver(), sha256, user=guard.current_user())
         except Forbidden as e:
             st.toast(f"Not allowed: {e}", icon=":material/lock:")
             return
         revealed_set.add(sha256)
-        guard.audit("thumbnail.reveal", {"sha256": sha256}, 1)
 
     if revealed:
         st.button(

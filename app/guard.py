@@ -7,10 +7,10 @@
   an opaque random token in a cookie, mapped to the session in the app process
   (:mod:`app.sessions`); "Log out" revokes it.
 - :func:`page` starts every view: it checks the page's right in the query layer
-  (:func:`graph.pages.allow`) and stops the page with an error when it is missing.
+  (:func:`service.access.allow`) and stops the page with an error when it is missing.
 - :func:`audit` records an action in the audit trail (:func:`graph.audit.record`).
 
-Enforcement happens in :mod:`graph.pages` (every function takes ``user`` and checks it);
+Enforcement happens in :mod:`service` (every call takes ``user`` and checks it);
 what is here only decides what to show.
 """
 
@@ -22,15 +22,17 @@ from typing import Any
 import streamlit as st
 
 from app import sessions
+from app.who import SESSION as SESSION
+from app.who import current_user as current_user
+from app.who import user_name as user_name
 from graph import audit as graph_audit
 from graph import auth
 from graph.auth import Action, User
 from graph.errors import Forbidden, GraphError, InvalidInput
+from service import access
 
 log = logging.getLogger("cluegraph.audit")
 
-#: Session-state key of the :class:`graph.auth.Session` of the logged-in user.
-SESSION = "auth_session"
 #: A message for the login form (why the last session ended).
 _FLASH = "auth_flash"
 #: Session-state keys: this browser session's sign-in token (for the cookie), and the
@@ -49,10 +51,10 @@ EXPIRED = "Your session ended after {minutes} minutes without activity. Log in a
 
 def _driver() -> Any:
     """The app's driver without the reachability check (None when it cannot be made)."""
-    from app import state as S
+    from service import connect
 
     try:
-        return S._driver()
+        return connect.driver()
     except Exception:  # the audit still goes to the JSONL file
         return None
 
@@ -74,17 +76,6 @@ def audit(
         log.warning("audit %s: %s", action, ev.error)
 
 
-def current_user() -> User | None:
-    """The logged-in user of this session (None before login)."""
-    s = st.session_state.get(SESSION)
-    return s.user if isinstance(s, auth.Session) else None
-
-
-def user_name() -> str | None:
-    u = current_user()
-    return u.name if u else None
-
-
 def page(title: str, action: str = Action.READ) -> User | None:
     """Start a page: check the page's right in the query layer, set the title, return the
     user. Without the right, the page says so and stops."""
@@ -93,9 +84,7 @@ def page(title: str, action: str = Action.READ) -> User | None:
     st.title(title)
     user = current_user()
     try:
-        from graph import pages
-
-        pages.allow(S.driver(), user, action, {"page": title})
+        access.allow(S.driver(), user, action, {"page": title})
     except Forbidden as e:
         S.show_error(e)
         st.stop()

@@ -1,7 +1,8 @@
 """Shared page state: session keys, the driver, cached reads, errors as plain sentences.
 
-Views call :func:`load` (a cached read through :mod:`graph.pages`) or :func:`call` (an
-uncached call, for actions and writes). Both turn ClueGraph's expected errors into a
+Views call :func:`load` (a cached read: ``S.load(series.search, text)`` calls
+``service.series.search(driver, text, user=<current user>)``) or :func:`call` (an uncached
+call, for actions and writes). Both turn ClueGraph's expected errors into a
 sentence on the page; when Neo4j is down the page says so and stops, and the next
 rerun tries again (a failure is never cached).
 """
@@ -12,11 +13,10 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import neo4j
 import streamlit as st
 
-from app import guard
-from graph import auth, db, pages
+from app import who
+from graph import auth
 from graph.config import get_settings
 from graph.errors import (
     AuthFailed,
@@ -28,6 +28,7 @@ from graph.errors import (
     QueryTimeout,
     ServiceUnavailable,
 )
+from service import connect
 
 # ------------------------------------------------------------------ session-state keys
 #: The series open in the explorer; also the URL query parameter ``?series=ID``.
@@ -65,19 +66,16 @@ T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner=False)
-def _driver() -> neo4j.Driver:
+def _driver() -> Any:
     """One driver per server process (an exception is not cached: the next run retries)."""
-    return db.get_driver()
+    return connect.driver()
 
 
-def driver() -> neo4j.Driver:
+def driver() -> Any:
     """The driver, after a quick check that Neo4j answers; else a message and stop."""
     try:
         drv = _driver()
-        try:
-            drv.verify_connectivity()
-        except Exception as e:
-            raise db.translate(e) from e
+        connect.check(drv)
     except GraphError as e:
         show_error(e)
         st.stop()
@@ -124,24 +122,32 @@ def call(fn: Callable[..., T], *args: Any, **kw: Any) -> T | None:
 
 
 @st.cache_data(ttl=SHORT_TTL, show_spinner=False, max_entries=500)
-def _cached(fname: str, scope: tuple[str, str] | None, args: tuple, kwargs: tuple) -> Any:
+def _cached(
+    key: str,
+    _fn: Callable[..., Any],
+    scope: tuple[str, str] | None,
+    args: tuple,
+    kwargs: tuple,
+) -> Any:
+    # ``key`` names the function (``_fn`` itself is not hashed: the leading underscore);
     # ``scope`` (the user's name and role) is part of the cache key: a cached result is
-    # reused only by the user it was read for, with the role they had then. The query layer
-    # checks the user's right on every miss.
+    # reused only by the user it was read for, with the role they had then. The service
+    # layer checks the user's right on every miss.
     user = auth.User(*scope) if scope else None
-    return getattr(pages, fname)(_driver(), *args, user=user, **dict(kwargs))
+    return _fn(_driver(), *args, user=user, **dict(kwargs))
 
 
-def load(fname: str, *args: Any, **kw: Any) -> Any:
-    """``graph.pages.<fname>(driver, *args, user=<current user>, **kw)``, cached for
-    :data:`SHORT_TTL` seconds per user.
+def load(fn: Callable[..., T], *args: Any, **kw: Any) -> T | None:
+    """``fn(driver, *args, user=<current user>, **kw)`` (a read of :mod:`service`), cached
+    for :data:`SHORT_TTL` seconds per user.
 
     Returns None after showing the error when it failed (and stops when Neo4j is down).
     """
     driver()  # a clear message, not a stale cached page, when Neo4j went away
-    u = guard.current_user()
+    u = who.current_user()
     scope = (u.name, u.role) if u else None
-    return call(_cached, fname, scope, args, tuple(sorted(kw.items())))
+    key = f"{fn.__module__}.{fn.__qualname__}"
+    return call(_cached, key, fn, scope, args, tuple(sorted(kw.items())))
 
 
 def clear_caches() -> None:

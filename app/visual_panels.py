@@ -25,12 +25,13 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 from app import components as C
 from app import guard
 from app import state as S
-from graph import pages
 from graph.auth import Action
 from graph.errors import GraphError
 from loaders import visual as visual_pass
 from media.visual import features as vf
 from media.visual import match as vmatch
+from service import clues as clues_service
+from service import series as series_service
 
 #: Pairs drawn at most on a page (each costs a feature comparison, ~50 ms).
 PAIRS_SHOWN = 8
@@ -190,7 +191,7 @@ def picture_with_boxes(
 # ------------------------------------------------------------------ same scene
 def same_scene_section(series_id: str, *, limit: int = PAIRS_SHOWN) -> None:
     """The series' same-scene (and shared-object) pairs, side by side, regions outlined."""
-    res = S.load("series_scenes", series_id)
+    res = S.load(series_service.scenes, series_id)
     if res is None:
         return
     st.markdown("#### Same scene")
@@ -311,7 +312,7 @@ def _countries_text(countries: list[dict] | None) -> str:
 def suggestions_panel(series_id: str | None = None, *, limit: int = 50) -> None:
     """Proposed text, language and object clues; Accept / Reject each."""
     st.markdown("#### Suggested clues")
-    rows = S.load("suggestions", series_id, 200)
+    rows = S.load(clues_service.suggestions, series_id, 200)
     if rows is None:
         return
     if not rows:
@@ -373,9 +374,7 @@ def suggestion_row(r: dict, k: int, can_answer: bool) -> None:
 
 def _answer(sha256: str, clue_id: str, accept: bool) -> None:
     try:
-        out = pages.answer_suggestion(
-            S._driver(), sha256, clue_id, accept, user=guard.current_user()
-        )
+        out = clues_service.answer(S._driver(), sha256, clue_id, accept, user=guard.current_user())
     except GraphError as e:
         st.toast(str(e), icon=":material/error:")
         return
@@ -447,8 +446,8 @@ def triage_scenes() -> None:
         return
     st.markdown("#### Same scene")
     shas = [m["sha256"] for e in kept for m in e["matches"]]
-    files = S.load("media_files", shas) if shas else {}
-    ctx = S.load("media_context", shas) if shas else {}
+    files = S.load(series_service.media_files, shas) if shas else {}
+    ctx = S.load(series_service.media_context, shas) if shas else {}
     any_match = False
     for i, e in enumerate(kept):
         if e.get("note"):

@@ -4,7 +4,7 @@
                                [--world large --media 100000 | --world medium] [--reset-db]
 
 ``--users`` threads, each an analyst running a weighted mix of what the app does, through
-the same functions the pages call: the series view (``graph.pages`` detail, media, links),
+the same functions the pages call: the series view (``service.series`` detail, media, links),
 the ``cross-country``, ``camera-trail``, ``clusters`` and ``path`` leads and ``triage``
 by hash (``graph.leads``), for ``--seconds`` (``--quick``: 20 s). The target is
 ``--world``: the large world with ``--media`` media records (``--quick``: 20 000; the same
@@ -37,6 +37,7 @@ from bench.bench_app import QUICK_MEDIA, graph_size, load_if_empty  # noqa: E402
 from bench.common import machine  # noqa: E402
 from graph import db  # noqa: E402
 from graph.config import get_settings  # noqa: E402
+from service import series as series_service  # noqa: E402
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -83,16 +84,16 @@ def samples(drv, n: int = 2000) -> dict:
 
 
 def operations(drv, smp: dict) -> dict[str, Callable[[random.Random], object]]:
-    from graph import auth, pages
+    from graph import auth
     from graph.leads import LEADS
 
     analyst = auth.User("bench-analyst", auth.Role.ANALYST)
 
     def series_view(rng: random.Random):
         sid = rng.choice(smp["series"])
-        pages.series_detail(drv, sid, user=analyst)
-        pages.series_media(drv, sid, user=analyst)
-        pages.series_links(drv, sid, user=analyst)
+        series_service.detail(drv, sid, user=analyst)
+        series_service.media(drv, sid, user=analyst)
+        series_service.links(drv, sid, user=analyst)
 
     def triage_hash(rng: random.Random):
         hashes = [rng.choice(smp["sha256"]), f"{rng.getrandbits(256):064x}"]

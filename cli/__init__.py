@@ -32,6 +32,7 @@ def _root(
 def _mount() -> None:
     from cli import (
         analyse,
+        audit,
         clues,
         demo,
         export,
@@ -57,6 +58,7 @@ def _mount() -> None:
         (export, "export", "Export hash sets and bundles."),
         (importer, "import", "Import bundles."),
         (users, "users", "Manage app users and roles."),
+        (audit, "audit", "Read and export the audit trail."),
         (hashsets, "hashsets", "Hash sets' own near-duplicate thresholds."),
         (analyse, "analyse", "Analyse loaded pictures (scenes, objects, text)."),
         (clues, "clues", "Proposed clues (accept, reject) and standing object searches."),

@@ -24,10 +24,10 @@ def run_visual(
     user: str | None = None,
 ) -> None:
     """Run the visual pass with a progress bar and print its report (also for ``load media``)."""
-    from graph import db
     from loaders.visual import run_pass
+    from service import connect
 
-    drv = db.get_driver()
+    drv = connect.driver()
     with Progress(
         TextColumn("[bold]visual"),
         BarColumn(),

@@ -11,8 +11,9 @@ import typer
 
 from cli.common import console, err_console, fail
 from cli.users import cli_user
-from graph import bundle, db
+from graph import bundle
 from graph.errors import GraphError
+from service import connect
 
 
 def export_bundle(
@@ -27,7 +28,7 @@ def export_bundle(
     try:
         with err_console.status("exporting ...") as status:
             m = bundle.export_bundle(
-                db.get_driver(),
+                connect.driver(),
                 dir,
                 case=case,
                 overwrite=overwrite,

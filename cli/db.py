@@ -1,15 +1,22 @@
-"""``cluegraph db start|stop|status|init|reset``."""
+"""``cluegraph db start|stop|status|init|reset``.
+
+Starting and stopping the local server are the OS account's; the status, the schema and
+emptying the database are user actions, checked and audited by :mod:`service.admin`
+(``--by NAME`` acts as that ClueGraph user)."""
 
 from __future__ import annotations
 
 import typer
 
 from cli.common import console, fail
-from graph import db
 from graph.config import get_settings
 from graph.server import LocalServer
+from service import admin, connect
+from service.caller import cli_user
 
 app = typer.Typer(no_args_is_help=True)
+
+BY_HELP = "Act as this ClueGraph user, with their role (default: the OS account)."
 
 
 def _human(n: int | None) -> str:
@@ -27,7 +34,7 @@ def _human(n: int | None) -> str:
 def start() -> None:
     """Start the local Neo4j server (fetched from Maven Central on first use)."""
     st = LocalServer().start(echo=console.print)
-    db.apply_schema(db.get_driver())
+    connect.ready()
     console.print(
         f"[green]ready[/] Neo4j {st.version} {st.edition or ''} at [bold]{st.uri}[/] "
         f"(user neo4j, password in {get_settings().home / 'neo4j-password'})"
@@ -39,21 +46,22 @@ def stop() -> None:
     """Stop the local Neo4j server."""
     if get_settings().remote:
         fail("NEO4J_URI is set: ClueGraph does not manage that server")
-    db.close_drivers()
+    connect.close()
     LocalServer().stop(echo=console.print)
 
 
 @app.command()
-def status() -> None:
+def status(by: str = typer.Option(None, "--by", help=BY_HELP)) -> None:
     """Server version, store size and node/relationship counts."""
     s = get_settings()
+    user = cli_user(by)
     if s.remote:
-        info = db.server_info(db.get_driver())
-        console.print(f"server   {s.neo4j_uri} (remote, database {db.database()})")
+        info = admin.status(connect.driver(), user=user)["server"]
+        console.print(f"server   {s.neo4j_uri} (remote, database {s.neo4j_database})")
         console.print(f"version  Neo4j {info['version']} {info['edition']}")
         console.print(f"nodes    {info['nodes']:,}")
         console.print(f"rels     {info['relationships']:,}")
-        headline(db.get_driver())
+        headline(connect.driver(), user)
         return
     st = LocalServer().status()
     if not st.running:
@@ -64,22 +72,19 @@ def status() -> None:
     console.print(f"store    {_human(st.store_bytes)} in {s.home / 'neo4j' / 'data'}")
     console.print(f"nodes    {st.nodes:,}")
     console.print(f"rels     {st.relationships:,}")
-    headline(db.get_driver())
+    headline(connect.driver(), user)
 
 
-def headline(driver) -> None:
+def headline(driver, user) -> None:
     """The headline figures, as the app's Overview shows them, each with what it counts."""
-    from graph import counts
-
-    figures = counts.headline(driver)
-    for label, value, words in counts.lines(figures):
+    for label, value, words in admin.headline_lines(driver, user=user):
         console.print(f"{label.lower():<20} {value:>9}  [dim]{words}[/]", highlight=False)
 
 
 @app.command()
-def init() -> None:
+def init(by: str = typer.Option(None, "--by", help=BY_HELP)) -> None:
     """Create the constraints and indexes (idempotent)."""
-    n = db.apply_schema(db.get_driver())
+    n = admin.init_schema(connect.driver(), user=cli_user(by))
     console.print(f"schema applied: {n} constraints and indexes (IF NOT EXISTS)")
 
 
@@ -89,27 +94,31 @@ def reset(
     hard: bool = typer.Option(
         False, "--hard", help="Local server only: delete the store and password, then restart."
     ),
+    by: str = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Empty the database in batches (after a confirmation)."""
+    user = cli_user(by)
     target = get_settings().neo4j_uri or "the local database"
     if not yes and not typer.confirm(f"Delete EVERYTHING in {target}?", default=False):
         fail("nothing deleted")
     if hard:
         if get_settings().remote:
             fail("--hard only applies to the local server")
+        admin.allow_db_admin(connect.driver_or_none(), user, {"db": "reset", "hard": True})
         srv = LocalServer()
-        db.close_drivers()
+        connect.close()
         srv.stop(echo=console.print)
         srv.wipe_store()
         srv.start(echo=console.print)
-        db.apply_schema(db.get_driver())
+        admin.init_schema(connect.driver(), user=user)
         _remove_visual_index()
         console.print("[green]local store recreated[/]")
         return
-    drv = db.get_driver()
+    drv = connect.driver()
     with console.status("deleting ...") as status:
-        n = db.reset(drv, progress=lambda t: status.update(f"deleted {t:,} nodes ..."))
-    db.apply_schema(drv)
+        n = admin.reset(
+            drv, user=user, progress=lambda t: status.update(f"deleted {t:,} nodes ...")
+        )
     _remove_visual_index()
     console.print(f"deleted {n:,} nodes; schema kept")
 

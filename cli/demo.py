@@ -1,4 +1,8 @@
-"""`cluegraph demo`: the synthetic training world."""
+"""`cluegraph demo`: the synthetic training world.
+
+``up`` and ``reset`` go through :mod:`service.demo` (the ``demo_load`` / ``demo_reset``
+rights, recorded as ``demo.load`` / ``demo.reset``), as the app's Trainer page does;
+``--by NAME`` acts as that ClueGraph user (default: the OS account)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from loaders.demo import SIZE_NAMES, generate_world
 
 app = typer.Typer(help="Generate the synthetic multi-country demo world.", no_args_is_help=True)
 console = Console(stderr=True)
+
+BY_HELP = "Act as this ClueGraph user, with their role (default: the OS account)."
 
 
 @app.callback()
@@ -88,23 +94,20 @@ def up(
     size: str = typer.Option("small", "--size", help="small | medium"),
     seed: int = typer.Option(7, "--seed"),
     force: bool = typer.Option(False, "--force", help="Load again even if already loaded."),
+    by: str = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Generate (once) and load (once) the demo world, then rebuild the links."""
     from rich.table import Table
 
-    from graph import db
-    from graph.config import get_settings
-    from loaders.world import ensure_demo
+    from service import connect
+    from service import demo as demo_service
+    from service.caller import cli_user
 
     out = Console()
-    drv = db.get_driver()
-    world, result = ensure_demo(
-        drv,
-        get_settings().home,
-        size=size,
-        seed=seed,
-        force=force,
-        say=lambda m: out.print(f"- {m}"),
+    user = cli_user(by)
+    drv = connect.ready()
+    world, result = demo_service.load(
+        drv, size=size, seed=seed, force=force, say=lambda m: out.print(f"- {m}"), user=user
     )
     if result is not None:
         t = Table(title=f"demo world {world.name}")
@@ -136,8 +139,8 @@ def up(
     from cli.db import headline
 
     out.print("[bold]the graph now holds[/] (as the app's Overview counts):")
-    headline(drv)
-    truth = json.loads((world / "truth.json").read_text(encoding="utf-8"))
+    headline(drv, user)
+    truth = demo_service.read_truth(world) or {}
     scen = truth.get("scenario") or {}
     if scen:
         out.print(f"[bold]trainer scenario:[/] {scen.get('title', '')}")
@@ -164,15 +167,14 @@ def _demo_account(out: Console, drv) -> None:
     print it once, so that a newcomer can log in to the app. Never touches an existing file."""
     import secrets
 
-    from cli.users import cli_user
-    from graph import audit, auth
+    from graph import auth
+    from service import admin
+    from service.caller import operator
 
-    path = auth.users_path()
-    if path.exists():
+    if auth.users_path().exists():
         return
     password = secrets.token_urlsafe(15)
-    auth.add_user(DEMO_ACCOUNT, auth.Role.ADMIN, password, path=path)
-    audit.record(drv, cli_user(), "users.add", {"name": DEMO_ACCOUNT, "role": "admin"}, None)
+    admin.add_user(drv, DEMO_ACCOUNT, auth.Role.ADMIN, password, user=operator())
     out.print(
         f"[bold]app login:[/] user [bold]{DEMO_ACCOUNT}[/], password [bold]{password}[/] "
         "(admin; shown only this once: note it, or set another with "
@@ -185,15 +187,15 @@ def reset(
     size: str = typer.Option("small", "--size"),
     seed: int = typer.Option(7, "--seed"),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    by: str = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Empty the database and load the demo world again (for the next class)."""
-    from graph import db
-    from graph.config import get_settings
-    from loaders.world import ensure_demo
+    from service import connect
+    from service import demo as demo_service
+    from service.caller import cli_user
 
+    user = cli_user(by)
     if not yes and not typer.confirm("Delete everything in the database and reload the demo?"):
         raise typer.Exit(1)
-    drv = db.get_driver()
-    db.reset(drv)
-    db.apply_schema(drv)
-    ensure_demo(drv, get_settings().home, size=size, seed=seed, force=True, say=print)
+    world = demo_service.reset(connect.driver(), size=size, seed=seed, say=print, user=user)
+    print(f"demo world reloaded: {world}")

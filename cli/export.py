@@ -24,14 +24,14 @@ def vics(
     series: str = typer.Option(None, "--series", help="The media a series contains."),
 ) -> None:
     """Write a hash set, a case's media or a series' media as Project VIC VICS 2.0 JSON."""
-    from graph import db
     from loaders.vics import export_vics
+    from service import connect
 
     if sum(1 for x in (hashset, case, series) if x) != 1:
         fail("give exactly one of --hashset, --case, --series")
     if out.parent and not out.parent.exists():
         fail(f"{out.parent}: no such folder")
-    n = export_vics(db.get_driver(), out, hashset=hashset, case=case, series=series)
+    n = export_vics(connect.driver(), out, hashset=hashset, case=case, series=series)
     console.print(f"wrote {n:,} media to {out}", highlight=False)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from cli.common import Format, console, fail, print_rows
-from graph import db
+from service import connect
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -50,7 +50,7 @@ def list_(fmt: Format = typer.Option(Format.table, "--format", "-f")) -> None:
     """Every hash set with its media, its own radii (empty: the defaults) and flag."""
     from graph import hashsets
 
-    rows = hashsets.list_hashsets(db.get_driver())
+    rows = hashsets.list_hashsets(connect.driver())
     print_rows(COLUMNS, rows, fmt, title="hash sets")
 
 
@@ -81,7 +81,7 @@ def set_(
     except ValueError:
         key = name
     change = hashsets.configure(
-        db.get_driver(),
+        connect.driver(),
         name,
         key=key,
         by=by,

@@ -8,8 +8,9 @@ import typer
 
 from cli.common import console, err_console, fail
 from cli.users import cli_user
-from graph import bundle, db
+from graph import bundle
 from graph.errors import GraphError
+from service import connect
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -39,7 +40,7 @@ def import_bundle(
             return
         with err_console.status("importing ...") as status:
             rep = bundle.import_bundle(
-                db.get_driver(),
+                connect.driver(),
                 dir,
                 batch=batch,
                 user=cli_user(),

@@ -16,8 +16,8 @@ from typing import Any
 import typer
 
 from cli.common import Format, console, err_console, print_rows
-from graph import db
 from graph.leads import Lead
+from service import connect
 from service import leads as leads_service
 from service.caller import cli_user
 
@@ -52,7 +52,7 @@ def _command(lead: Lead):
         fmt = kw.pop("fmt")
         user = cli_user(kw.pop("by"))
         given = {k: v for k, v in kw.items() if v is not None and v != []}
-        res = leads_service.run(db.get_driver(), lead.name, given, user=user)
+        res = leads_service.run(connect.driver(), lead.name, given, user=user)
         print_rows(res.columns, res.rows, fmt, title=lead.name, truncated=res.truncated)
         if fmt == Format.table and res.summary:
             for k, v in res.summary.items():

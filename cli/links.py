@@ -1,4 +1,7 @@
-"""``cluegraph links``: rebuild the links between series, judge them, show them."""
+"""``cluegraph links``: rebuild the links between series, judge them, show them.
+
+Each command is checked and audited by :mod:`service.links` (``--by NAME`` runs it as that
+ClueGraph user; default: the OS account), as the app's Link graph and Series pages."""
 
 from __future__ import annotations
 
@@ -7,10 +10,14 @@ import json
 import typer
 
 from cli.common import Format, console, err_console, print_rows
-from graph import db
 from graph.schema import JUDGEMENTS
+from service import connect
+from service import links as links_service
+from service.caller import cli_user
 
 app = typer.Typer(no_args_is_help=True)
+
+BY_HELP = "Act as this ClueGraph user, with their role (default: the OS account)."
 
 
 @app.callback()
@@ -24,14 +31,15 @@ def rebuild(
         True, "--neardups/--no-neardups", help="Also rebuild the near-duplicate index and pairs."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    by: str = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Recompute every near-duplicate and every link from the graph (judgements are kept)."""
-    from graph import links
-
-    drv = db.get_driver()
-    db.apply_schema(drv)
+    user = cli_user(by)
+    drv = connect.ready()
     with err_console.status("rebuilding links") as status:
-        rep = links.rebuild(drv, neardups=neardups, progress=lambda m: status.update(m))
+        rep = links_service.rebuild(
+            drv, neardups=neardups, progress=lambda m: status.update(m), user=user
+        )
     summary = rep.summary()
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
@@ -46,13 +54,13 @@ def judge(
     series_a: str = typer.Argument(..., metavar="A"),
     series_b: str = typer.Argument(..., metavar="B"),
     judgement: str = typer.Option(..., "--as", help=" | ".join(JUDGEMENTS)),
-    by: str = typer.Option(..., "--by", help="The analyst's name."),
+    by: str = typer.Option(None, "--by", help=BY_HELP),
     note: str = typer.Option(None, "--note", help="Why (kept with the judgement)."),
 ) -> None:
     """Confirm, reject or mark unsure the link between series A and B (kept across rebuilds)."""
-    from graph import links
-
-    res = links.judge(db.get_driver(), series_a, series_b, judgement, by, note=note)
+    res = links_service.judge(
+        connect.driver(), series_a, series_b, judgement, note, user=cli_user(by)
+    )
     console.print(
         f"{res['series_a']} – {res['series_b']}: [bold]{res['judgement']}[/] by "
         f"{res['judged_by']} at {res['judged_at']}",
@@ -71,11 +79,10 @@ def show(
     evidence: bool = typer.Option(
         True, "--evidence/--no-evidence", help="List every evidence item (table format)."
     ),
+    by: str = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Every link of SERIES with its score, kinds, judgement and evidence."""
-    from graph import links
-
-    res = links.links_of(db.get_driver(), series)
+    res = links_service.of_series(connect.driver(), series, user=cli_user(by))
     cols = [
         "other",
         "otherCountries",

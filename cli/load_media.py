@@ -56,8 +56,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Load every image and video below DIR (hashes and metadata, never pixels)."""
         from cli.load_report import after_load, exit_for, print_report
-        from graph import db
         from loaders.media import DEFAULT_BATCH, MediaLoadOptions, load_media
+        from service import connect
 
         if manifest is not None:
             if folder is not None or case or series:
@@ -68,8 +68,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("give DIR and --case, or --manifest FILE.csv")
         drv = None
         if not dry_run:
-            drv = db.get_driver()
-            db.apply_schema(drv)
+            drv = connect.ready()
         opts = MediaLoadOptions(
             case_id=case,
             series_id=series,
@@ -121,15 +120,14 @@ def _load_manifest(
     no_visual: bool = False,
 ) -> None:
     from cli.load_report import print_report
-    from graph import db
     from graph import links as link_engine
     from loaders.base import FileRefused
     from loaders.manifest import load_manifest
+    from service import connect
 
     drv = None
     if not dry_run:
-        drv = db.get_driver()
-        db.apply_schema(drv)
+        drv = connect.ready()
     with Progress(
         TextColumn("[bold]media"),
         TextColumn("{task.description}"),

@@ -43,8 +43,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Load a VICS JSON hash set (1.x OData or 2.0), streamed."""
         from cli.load_report import after_load, exit_for, print_report
-        from graph import db
         from loaders.vics import DEFAULT_BATCH, load_vics, parse_categories
+        from service import connect
 
         try:
             categories = parse_categories(category_non_pertinent or None)
@@ -52,8 +52,7 @@ def register(app: typer.Typer) -> None:
             fail(f"--category-non-pertinent: {e}")
         drv = None
         if not dry_run:
-            drv = db.get_driver()
-            db.apply_schema(drv)
+            drv = connect.ready()
         with Progress(
             TextColumn("[bold]vics"),
             BarColumn(),

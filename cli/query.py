@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 
 from cli.common import Format, parse_params, print_rows
-from graph import db
+from service import connect
 from service import console as console_service
 from service.caller import cli_user
 
@@ -25,12 +25,12 @@ def query(
 ) -> None:
     """Run one read-only Cypher query (checked with EXPLAIN) and print the rows (audited)."""
     res = console_service.query(
-        db.get_driver(),
+        connect.driver(),
         cypher,
         parse_params(param),
         user=cli_user(by),
         name="cli.query",
-        limit=limit or db.INT_MAX,  # 0 = no cap
+        limit=limit or connect.NO_LIMIT,  # 0 = no cap
         timeout=timeout,
     )
     print_rows(res.columns, res.rows, fmt, truncated=res.truncated)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import typer
@@ -18,12 +17,15 @@ def search_object(
     box: str = typer.Option(None, "--box", help="Region x,y,w,h on IMAGE (pixels)."),
     limit: int = typer.Option(10, "--limit", help="Files at most."),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    by: str = typer.Option(
+        None, "--by", help="Act as this ClueGraph user, with their role (default: the OS account)."
+    ),
 ) -> None:
-    """Loaded pictures that show the object in IMAGE (or in --box on it), ranked."""
-    from graph import db
-    from loaders.visual_search import COLUMNS, parse_box, search_object_everywhere
+    """Loaded pictures that show the object in IMAGE (or in --box on it), ranked (checked
+    and audited by :mod:`service.clues`)."""
+    from service import clues as clues_service
+    from service import connect
+    from service.caller import cli_user
 
-    rows = search_object_everywhere(
-        db.get_driver(), image, parse_box(box), limit=limit, user=getpass.getuser()
-    )
-    print_rows(COLUMNS, rows, fmt, title="object search")
+    rows = clues_service.search_object(connect.driver(), image, box, limit, user=cli_user(by))
+    print_rows(clues_service.SEARCH_COLUMNS, rows, fmt, title="object search")

@@ -13,8 +13,10 @@ import typer
 from rich.table import Table
 
 from cli.common import console, fail
-from graph import audit, auth
+from graph import auth
 from graph.errors import GraphError
+from service import admin, connect
+from service.caller import cli_user as acting_user
 from service.caller import operator
 
 app = typer.Typer(no_args_is_help=True)
@@ -27,17 +29,16 @@ def cli_user() -> str:
     return operator().name
 
 
-def _audit(action: str, params: dict) -> None:
-    drv = None
-    try:
-        from graph import db
+BY_HELP = "Act as this ClueGraph user, with their role (default: the OS account)."
 
-        drv = db.get_driver()
-    except GraphError:
-        pass  # Neo4j down: the JSONL file still gets the event
-    ev = audit.record(drv, cli_user(), action, params, None)
-    if not ev.in_graph:
+
+def _drv():
+    """The driver, or None when Neo4j is down (the audit event then goes to the JSONL
+    file only)."""
+    drv = connect.driver_or_none()
+    if drv is None:
         console.print("[dim]audit event written to audit.jsonl only (Neo4j not reachable)[/]")
+    return drv
 
 
 def _password(stdin: bool, name: str) -> str:
@@ -66,18 +67,19 @@ def add(
     no_password: bool = typer.Option(
         False, "--no-password", help="Trusted-proxy user: logs in through the proxy header only."
     ),
+    by: str = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Add a user with a role (asks for the password twice)."""
     try:
+        me = acting_user(by)
         n = auth.normalise_name(name)
         auth._check_role(role)
         if n in auth.load_users():
             fail(f"user {n} already exists (use `cluegraph users passwd` or `role`)")
         pw = None if no_password else _password(password_stdin, n)
-        user = auth.add_user(n, role, pw)
+        user = admin.add_user(_drv(), n, role, pw, user=me)
     except GraphError as e:
         fail(str(e))
-    _audit("users.add", {"name": user.name, "role": user.role})
     console.print(f"added {user.name} ({user.role}) to {auth.users_path()}")
 
 
@@ -85,16 +87,17 @@ def add(
 def passwd(
     name: str = typer.Argument(...),
     password_stdin: bool = typer.Option(False, "--password-stdin"),
+    by: str = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Set a user's password (asks twice)."""
     try:
+        me = acting_user(by)
         n = auth.normalise_name(name)
         if n not in auth.load_users():
             fail(f"no user {n}")
-        auth.set_password(n, _password(password_stdin, n))
+        admin.set_password(_drv(), n, _password(password_stdin, n), user=me)
     except GraphError as e:
         fail(str(e))
-    _audit("users.passwd", {"name": n})
     console.print(f"password of {n} changed")
 
 
@@ -102,13 +105,13 @@ def passwd(
 def role(
     name: str = typer.Argument(...),
     new_role: str = typer.Argument(..., metavar="ROLE", help=ROLE_HELP),
+    by: str = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Change a user's role."""
     try:
-        user = auth.set_role(name, new_role)
+        user = admin.set_role(_drv(), name, new_role, user=acting_user(by))
     except GraphError as e:
         fail(str(e))
-    _audit("users.role", {"name": user.name, "role": user.role})
     console.print(f"{user.name} is now {user.role}")
 
 
@@ -116,33 +119,34 @@ def role(
 def remove(
     name: str = typer.Argument(...),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    by: str = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Remove a user (their open app sessions end at the next page)."""
     try:
+        me = acting_user(by)
         n = auth.normalise_name(name)
         if n not in auth.load_users():
             fail(f"no user {n}")
         if not yes and not typer.confirm(f"Remove user {n}?", default=False):
             fail("nothing removed")
-        auth.remove_user(n)
+        admin.remove_user(_drv(), n, user=me)
     except GraphError as e:
         fail(str(e))
-    _audit("users.remove", {"name": n})
     console.print(f"removed {n}")
 
 
 @app.command("list")
-def list_() -> None:
+def list_(by: str = typer.Option(None, "--by", help=BY_HELP)) -> None:
     """List users and roles (never hashes)."""
     try:
-        users = auth.load_users()
+        rows = admin.list_users(_drv(), user=acting_user(by))
     except GraphError as e:
         fail(str(e))
     t = Table(title=str(auth.users_path()))
     t.add_column("user")
     t.add_column("role")
     t.add_column("login")
-    for n, entry in sorted(users.items()):
-        t.add_row(n, entry.role, "password" if entry.hash else "proxy header only")
+    for r in rows:
+        t.add_row(r["user"], r["role"], r["login"])
     console.print(t)
-    console.print(f"{len(users)} user(s)")
+    console.print(f"{len(rows)} user(s)")

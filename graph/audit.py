@@ -111,6 +111,9 @@ def _clean(v: Any, depth: int, secrets: set[str]) -> Any:
     if v is None or isinstance(v, bool | int | float):
         return v
     if isinstance(v, str):
+        # Text that is not valid Unicode (a lone surrogate from a URL or a form) is kept
+        # with "?" in its place: the JSONL line and the node must still be written.
+        v = v.encode("utf-8", "replace").decode("utf-8")
         for sec in secrets:
             if sec in v:
                 v = v.replace(sec, REDACTED)
@@ -125,7 +128,7 @@ def _clean(v: Any, depth: int, secrets: set[str]) -> Any:
             if i >= MAX_ITEMS:
                 out["…"] = f"+{len(v) - MAX_ITEMS} more"
                 break
-            key = str(k)[:100]
+            key = str(k)[:100].encode("utf-8", "replace").decode("utf-8")
             out[key] = REDACTED if _SECRET_KEY.search(key) else _clean(x, depth + 1, secrets)
         return out
     if isinstance(v, list | tuple | set | frozenset):

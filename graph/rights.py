@@ -40,6 +40,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     DEMO_LOAD = "demo_load"
     DEMO_RESET = "demo_reset"
+    DB_ADMIN = "db_admin"  # empty the database, apply the schema
 
 
 _ANALYST = frozenset(

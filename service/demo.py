@@ -2,7 +2,8 @@
 
 Loading needs ``demo_load`` (on an empty graph, or in a demo deployment), resetting needs
 ``demo_reset`` (a demo deployment only: it empties the database); both are checked here
-(:func:`graph.pages.allow`), as ``cluegraph demo`` and the Trainer page use them. The
+(:func:`service.access.allow`) and recorded (``demo.load``, ``demo.reset``), as
+``cluegraph demo up|reset`` and the Trainer page use them. The
 generated world is written by the real loaders (:func:`loaders.world.ensure_demo`).
 """
 
@@ -15,10 +16,11 @@ from typing import Any
 
 import neo4j
 
-from graph import db, pages
+from graph import audit, db
 from graph.config import get_settings
 from graph.rights import Action, User
 from loaders import world
+from service.access import allow
 
 
 def folder(size: str = "small", seed: int = 7) -> Path:
@@ -46,11 +48,35 @@ def up(
 ) -> Path:
     """Generate the demo world (once) and load it (once), as ``cluegraph demo up``;
     needs ``demo_load``."""
-    pages.allow(driver, user, Action.DEMO_LOAD, {"size": size, "seed": seed})
-    path, _result = world.ensure_demo(
-        driver, get_settings().home, size=size, seed=seed, force=force, say=say or (lambda m: None)
-    )
-    return Path(path)
+    path, _result = load(driver, size=size, seed=seed, force=force, say=say, user=user)
+    return path
+
+
+def load(
+    driver: neo4j.Driver,
+    *,
+    size: str = "small",
+    seed: int = 7,
+    force: bool = False,
+    say: Callable[[str], Any] | None = None,
+    user: User | None = None,
+) -> tuple[Path, world.WorldLoad | None]:
+    """:func:`up`, also returning what was loaded (``loaders.world.WorldResult``, None when
+    the world was already there); recorded as ``demo.load``."""
+    params = {"size": size, "seed": seed, "force": force}
+    allow(driver, user, Action.DEMO_LOAD, params)
+    with audit.track(driver, user, "demo.load", params) as t:
+        path, result = world.ensure_demo(
+            driver,
+            get_settings().home,
+            size=size,
+            seed=seed,
+            force=force,
+            say=say or (lambda m: None),
+        )
+        t.params["folder"] = str(path)
+        t.count = 0 if result is None else len(result.reports)
+    return Path(path), result
 
 
 def reset(
@@ -63,7 +89,19 @@ def reset(
 ) -> Path:
     """Empty the database and load the demo world again (``cluegraph demo reset``); needs
     ``demo_reset``."""
-    pages.allow(driver, user, Action.DEMO_RESET, {"size": size, "seed": seed})
-    db.reset(driver)
-    db.apply_schema(driver)
-    return up(driver, size=size, seed=seed, force=True, say=say, user=user)
+    params = {"size": size, "seed": seed}
+    allow(driver, user, Action.DEMO_RESET, params)
+    with audit.track(driver, user, "demo.reset", params) as t:
+        db.reset(driver)
+        db.apply_schema(driver)
+        path, _result = world.ensure_demo(
+            driver,
+            get_settings().home,
+            size=size,
+            seed=seed,
+            force=True,
+            say=say or (lambda m: None),
+        )
+        t.params["folder"] = str(path)
+        t.count = 1
+    return Path(path)

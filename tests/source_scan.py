@@ -190,21 +190,34 @@ def _call_name(call: ast.Call) -> str | None:
     return None
 
 
-def query_uses(module: str, source: str | None = None) -> list[QueryUse]:
+def query_uses(
+    module: str,
+    source: str | None = None,
+    outside: dict[str, tuple[int, str]] | None = None,
+) -> list[QueryUse]:
     """Every query name ``module`` asks the catalog for.
 
     Read: ``queries.NAME``, ``queries.text("NAME")`` (and ``header``), ``getattr(queries,
-    "NAME")``, and a string handed to a function of the same module whose parameter is
-    passed to the catalog, as ``_read(driver, "page_places")`` in ``graph.pages``.
-    ``source`` replaces the file's text (to test this scan).
+    "NAME")``, and a string handed to a function whose parameter is passed to the catalog,
+    as ``ask(driver, "page_places")`` with ``service.access.ask``: a function of the same
+    module, or one of ``outside`` (name -> (position, parameter), the helpers of other
+    modules this one imports, :func:`all_query_uses`). ``source`` replaces the file's text
+    (to test this scan).
 
     >>> [u.name for u in query_uses("x", "from graph import queries\\nqueries.nope()")]
     ['nope']
     """
+    return _scan(module, source, outside or {})[0]
+
+
+def _scan(
+    module: str, source: str | None, outside: dict[str, tuple[int, str]]
+) -> tuple[list[QueryUse], dict[str, tuple[int, str]]]:
+    """The catalog uses of ``module`` and its helpers that hand a parameter to the catalog."""
     root = ast.parse(source) if source is not None else tree(project_modules()[module])
     aliases = _catalog_aliases(root, module)
-    if not aliases:
-        return []
+    if not aliases and not outside:
+        return [], {}
     parents = _parents(root)
     out: list[QueryUse] = []
     forwarders: dict[str, tuple[int, str]] = {}  # function -> (position, parameter)
@@ -243,19 +256,30 @@ def query_uses(module: str, source: str | None = None) -> list[QueryUse]:
             and node.args[0].id in aliases
         ):
             named(node.args[1], node, "getattr(queries)")
+    calls = {**outside, **forwarders}
     for node in ast.walk(root):
-        if not isinstance(node, ast.Call) or _call_name(node) not in forwarders:
+        if not isinstance(node, ast.Call) or _call_name(node) not in calls:
             continue
-        pos, param = forwarders[_call_name(node)]  # type: ignore[index]
+        pos, param = calls[_call_name(node)]  # type: ignore[index]
         arg = next((k.value for k in node.keywords if k.arg == param), None)
         if arg is None and len(node.args) > pos:
             arg = node.args[pos]
         if arg is not None:
             named(arg, node, f"{_call_name(node)}({param}=)")
-    return out
+    return out, forwarders
 
 
 def all_query_uses() -> Iterator[QueryUse]:
     """The catalog uses of every project module."""
-    for module in project_modules():
-        yield from query_uses(module)
+    modules = project_modules()
+    helpers = {m: _scan(m, None, {})[1] for m in modules}
+    for module in modules:
+        outside: dict[str, tuple[int, str]] = {}
+        for node in ast.walk(tree(modules[module])):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for a in node.names:
+                    if a.name in helpers.get(node.module, {}):  # from service.access import read
+                        outside[a.asname or a.name] = helpers[node.module][a.name]
+                    for name, spec in helpers.get(f"{node.module}.{a.name}", {}).items():
+                        outside[name] = spec  # from service import access; access.read(...)
+        yield from _scan(module, None, outside)[0]

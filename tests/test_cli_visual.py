@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from graph import db
+from graph import auth, db
 from loaders.visual import remove_index, visual_dir
 from tests.loaders import visual_world as vw
 
@@ -45,7 +45,9 @@ def loaded(neo4j_server, tmp_path_factory):
     vw.write(root / "query", "poster.jpg", vw.poster_crop())
     import os
 
-    env = dict(os.environ)
+    users = root / "users.toml"  # `--by ana` names a ClueGraph user (service.caller)
+    auth.add_user("ana", "analyst", None, path=users)
+    env = {**os.environ, "CLUEGRAPH_USERS_FILE": str(users)}
     outs = [
         cli(
             env, "load", "media", root / "fr", "--case", "C-FR", "--series", "S-FR", "--workers", 1

@@ -7,8 +7,8 @@ import streamlit as st
 from app import components as C
 from app import guard
 from app import state as S
-from graph import pages
 from graph.auth import Action
+from service import access, admin
 
 
 def render() -> None:
@@ -27,7 +27,7 @@ def render() -> None:
     skip = int(st.session_state.get(S.AUDIT_SKIP, 0))
     # Not cached: every view of the trail is itself recorded (audit.view) by the query layer.
     res = S.call(
-        pages.audit_events, S.driver(), who or None, action or None, skip, pages.PAGE_SIZE,
+        admin.audit_events, S.driver(), who or None, action or None, skip, access.PAGE_SIZE,
         user=user,
     )  # fmt: skip
     if res is None:
@@ -40,7 +40,7 @@ def render() -> None:
         ["at", "user", "action", "parameters", "resultCount", "outcome"],
         key=f"audit-{C.stable_key(who, action, skip)}",
     )
-    C.pager(S.AUDIT_SKIP, pages.PAGE_SIZE, res.truncated, len(res.rows))
+    C.pager(S.AUDIT_SKIP, access.PAGE_SIZE, res.truncated, len(res.rows))
     export(who, action)
 
 
@@ -51,7 +51,7 @@ def export(who: str, action: str) -> None:
         fmt = st.radio("Format", ["csv", "jsonl"], horizontal=True, key="au_fmt")
         if st.button("Prepare the export", key="au_prepare"):
             text = S.call(
-                pages.audit_export, S.driver(), fmt, who or None, action or None,
+                admin.audit_export, S.driver(), fmt, who or None, action or None,
                 user=guard.current_user(),
             )  # fmt: skip
             if text is not None:

@@ -8,9 +8,10 @@ import streamlit as st
 from app import components as C
 from app import guard, visual_panels
 from app import state as S
-from graph import pages
 from graph.errors import GraphError
 from graph.schema import CLUE_TYPES
+from service import access
+from service import clues as clues_service
 
 ANY = "(any)"
 
@@ -22,7 +23,7 @@ def render() -> None:
         "span per series (a rare clue across borders is a lead; a white wall in 21 series "
         "is not), then the rarest. Rare clues also weigh more in the links."
     )
-    types = S.load("clue_types")
+    types = S.load(clues_service.types)
     if types is None:
         return
     board, add, suggested = st.tabs(["Clues", "Add a clue", "Suggested clues"])
@@ -57,7 +58,7 @@ def clue_list() -> None:
         if c3.form_submit_button("Filter"):
             st.session_state[S.CLUES_SKIP] = 0
     skip = int(st.session_state.get(S.CLUES_SKIP, 0))
-    res = S.load("clues", None if ctype == ANY else ctype, text, skip, pages.PAGE_SIZE)
+    res = S.load(clues_service.board, None if ctype == ANY else ctype, text, skip, access.PAGE_SIZE)
     if res is None:
         return
     if not res.rows:
@@ -69,7 +70,7 @@ def clue_list() -> None:
         key=f"clue-list-{C.stable_key(ctype, text, skip)}",
         column_config={"pointsTo": "points to"},
     )
-    C.pager(S.CLUES_SKIP, pages.PAGE_SIZE, res.truncated, len(res.rows))
+    C.pager(S.CLUES_SKIP, access.PAGE_SIZE, res.truncated, len(res.rows))
 
 
 def add_form() -> None:
@@ -107,7 +108,7 @@ def add_form() -> None:
     if not ok:
         return
     try:
-        added = pages.add_clue(
+        added = clues_service.add(
             S.driver(),
             user=guard.current_user(),
             target=target,
@@ -120,11 +121,6 @@ def add_form() -> None:
     except GraphError as e:
         S.show_error(e)
         return
-    guard.audit(
-        "clue.add",
-        {"target": target, "kind": kind, "type": ctype, "label": label, "hint": hint},
-        1,
-    )
     S.clear_caches()
     msg = f"Clue **{C.md(added.clue_id)}** added to {kind} {C.md(target)}"
     if added.location_id:

@@ -9,7 +9,7 @@ import streamlit as st
 from app import components as C
 from app import guard
 from app import state as S
-from graph import pages
+from graph import shapes
 from graph.config import get_settings
 from graph.errors import GraphError
 from service import console as console_service
@@ -63,9 +63,9 @@ def render() -> None:
         except GraphError as e:  # checked and recorded by service.console
             S.show_error(e)
             return
-        nodes, rels = pages.result_graph(res.rows)
+        nodes, rels = shapes.result_graph(res.rows)
         st.session_state[S.CONSOLE_RESULT] = (
-            pages.plain_rows(res),
+            shapes.plain_rows(res),
             res.columns,
             res.truncated,
             nodes,

@@ -9,7 +9,7 @@ import streamlit as st
 from app import components as C
 from app import guard
 from app import state as S
-from graph import display, pages
+from graph import display, shapes
 from graph.errors import GraphError
 from service import leads as leads_service
 
@@ -170,7 +170,7 @@ def result_series(rows: list[dict], columns: list[str]) -> list[str]:
 
 def render() -> None:
     guard.page("Leads")
-    catalog = pages.leads()
+    catalog = leads_service.catalog()
     if catalog is None:
         st.info(
             "Leads are not available yet: the lead queries (graph/leads.py) are not installed "
@@ -193,8 +193,8 @@ def render() -> None:
     lead = catalog[name]
     st.markdown(f"**{C.md(name)}** — {C.md(getattr(lead, 'explanation', ''))}")
     params = list(getattr(lead, "params", []) or [])
-    if name == "triage":  # server paths and loads stay off this form (pages.run_lead)
-        params = [p for p in params if p.name not in pages.SERVER_SIDE_TRIAGE]
+    if name == "triage":  # server paths and loads stay off this form (leads_service.run_lead)
+        params = [p for p in params if p.name not in leads_service.SERVER_SIDE_TRIAGE]
         st.caption("Hashes only here: upload files, and add them to a case, on the Triage page.")
     with st.form(f"lead-form-{name}"):
         values = {}
@@ -213,7 +213,7 @@ def render() -> None:
         except GraphError as e:  # checked and recorded by service.leads
             S.show_error(e)
             return
-        st.session_state[S.LEAD_RESULT] = (name, pages.plain_rows(res), res.columns, res.truncated)
+        st.session_state[S.LEAD_RESULT] = (name, shapes.plain_rows(res), res.columns, res.truncated)
     kept = st.session_state.get(S.LEAD_RESULT)
     if not kept or kept[0] != name:
         return

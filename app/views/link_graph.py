@@ -9,13 +9,16 @@ import streamlit as st
 from app import components as C
 from app import guard
 from app import state as S
-from graph import pages
+from graph import shapes
 from graph.schema import LINK_KINDS
+from service import access
+from service import links as links_service
+from service import overview as overview_service
 
 ANY = "(any)"
 
 
-def filters(codes: list[str]) -> pages.LinkFilter:
+def filters(codes: list[str]) -> links_service.LinkFilter:
     with st.sidebar.form("link-filters"):
         st.markdown("**Filters**")
         kinds = st.multiselect(
@@ -28,7 +31,7 @@ def filters(codes: list[str]) -> pages.LinkFilter:
         min_score = st.number_input(
             "Minimum score",
             min_value=0.0,
-            value=pages.default_min_score(),
+            value=access.default_min_score(),
             step=0.1,
             key="lg_min_score",
             help="Weak links (a common clue, a distant place) score low; the leads' default "
@@ -45,7 +48,9 @@ def filters(codes: list[str]) -> pages.LinkFilter:
             key="lg_dates",
             label_visibility="collapsed",
         )
-        limit = st.slider("Links at most", 10, pages.GRAPH_LINKS_MAX, 300, 10, key="lg_limit")
+        limit = st.slider(
+            "Links at most", 10, links_service.GRAPH_LINKS_MAX, 300, 10, key="lg_limit"
+        )
         st.text_input(
             "Centre on a series",
             key="lg_centre",
@@ -58,7 +63,7 @@ def filters(codes: list[str]) -> pages.LinkFilter:
     if use_dates and isinstance(dates, tuple | list) and dates:
         start = dates[0]
         end = dates[1] if len(dates) > 1 else None
-    return pages.LinkFilter(
+    return links_service.LinkFilter(
         kinds=list(kinds),
         min_score=float(min_score),
         country=None if country == ANY else country,
@@ -91,15 +96,15 @@ def edge_colour(e: dict) -> str:
 
 def render() -> None:
     guard.page("Link graph")
-    countries = S.load("countries")
+    countries = S.load(overview_service.countries)
     if countries is None:
         return
     flt = filters([c["code"] for c in countries.rows])
-    res = S.load("link_graph", flt)
+    res = S.load(links_service.graph, flt)
     if res is None:
         return
     if not res.rows:
-        counts = S.load("overview_counts") or {}
+        counts = S.load(overview_service.counts) or {}
         if not any(counts.get(k) for k in ("series", "media")):
             C.empty_graph_hint()
         else:
@@ -121,7 +126,7 @@ def render() -> None:
             )
             return
         st.caption(f"Centred on **{C.md(centre)}**: the series within {hops} link(s) of it.")
-    nodes, edges = pages.graph_elements(rows)
+    nodes, edges = shapes.graph_elements(rows)
     colours = C.country_colours(c for n in nodes for c in (n["countries"] or ["--"]))
     st.caption(
         f"{len(nodes)} series and {len(edges)} link(s)"

@@ -8,13 +8,14 @@ from app import components as C
 from app import guard
 from app import state as S
 from graph.config import get_settings
+from service import overview as overview_service
 
 ALL = "(all countries)"
 
 
 def render() -> None:
     guard.page("Map")
-    countries = S.load("countries")
+    countries = S.load(overview_service.countries)
     if countries is None:
         return
     codes = [c["code"] for c in countries.rows]
@@ -31,7 +32,7 @@ def render() -> None:
     ).strip()
     case = f3.text_input("Case", key="map_case", placeholder="a case id").strip()
     code = None if country == ALL else country
-    places = S.load("places", code, 5000, series or None, case or None)
+    places = S.load(overview_service.places, code, 5000, series or None, case or None)
     if places is None:
         return
     shown_countries = [c for c in countries.rows if code is None or c["code"] == code]

@@ -1,9 +1,10 @@
 """Object search (Trace-an-Object style): a crop, or a box on a loaded picture, in; every
 loaded picture that shows the object out; save the object as a standing ``object`` clue.
 
-The search and the save are :func:`loaders.visual_search.search_object_everywhere` and
-:func:`loaders.visual_search.add_object_clue` (both audited there). The analyst's picture
-stays in memory for this session only; pictures are blurred and grey until revealed.
+The search and the save are :func:`service.clues.search_object` and
+:func:`service.clues.add_object` (checked there, audited by
+:mod:`loaders.visual_search`). The analyst's picture stays in memory for this session
+only; pictures are blurred and grey until revealed.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from app import components as C
 from app import guard
 from app import state as S
 from app import visual_panels as V
-from graph import pages
 from graph.auth import Action
 from graph.errors import GraphError
-from loaders import visual_search
+from service import access
+from service import clues as clues_service
+from service import series as series_service
 
 #: The last search: ``{"query": {...}, "rows": [...]}`` (this session only).
 RESULT = "object_search_result"
@@ -93,7 +95,7 @@ def loaded_picture() -> dict[str, Any] | None:
     if not sid.strip():
         c2.caption("Give the id of a series, then pick one of its pictures.")
         return None
-    res = S.load("series_media", sid.strip(), 0, pages.PAGE_SIZE)
+    res = S.load(series_service.media, sid.strip(), 0, access.PAGE_SIZE)
     if res is None:
         return None
     pics = [
@@ -177,7 +179,7 @@ def search(q: dict[str, Any], box: tuple[int, int, int, int] | None, limit: int)
     try:
         image: Path | bytes = Path(q["path"]) if q.get("path") else q["data"]
         with st.spinner("Searching every indexed picture…"):
-            rows = visual_search.search_object_everywhere(
+            rows = clues_service.search_object(
                 S.driver(), image, box, limit, user=guard.current_user()
             )
     except GraphError as e:
@@ -220,7 +222,7 @@ def results() -> None:
         + ", most verified points first."
     )
     C.table(table, ["series", "countries", "score", "inliers", "sha256"], key="obj-results")
-    files = S.load("media_files", [r["sha256"] for r in rows]) or {}
+    files = S.load(series_service.media_files, [r["sha256"] for r in rows]) or {}
     cols = st.columns(4)
     for i, r in enumerate(rows):
         f = files.get(r["sha256"]) or {}
@@ -263,14 +265,13 @@ def save_form() -> None:
     image: Path | bytes = Path(q["path"]) if q.get("path") else res["data"]
     user = guard.current_user()
     try:
-        pages.allow(S.driver(), user, Action.ADD_CLUE, {"series": sid})
-        out = visual_search.add_object_clue(
+        out = clues_service.add_object(
             S.driver(),
             image,
             series_id=sid.strip(),
             label=label,
-            by=user.name if user else "",
             box=tuple(q["box"]) if q.get("box") else None,
+            user=user,
         )
     except GraphError as e:
         S.show_error(e)

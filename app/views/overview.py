@@ -9,32 +9,34 @@ from app import components as C
 from app import guard
 from app import state as S
 from graph import counts as counts_
-from graph import display, pages
+from graph import display
 from graph.config import get_settings
+from service import access
+from service import overview as overview_service
 
 
 def render() -> None:
     guard.page("Overview")
-    counts = S.load("overview_counts")
+    counts = S.load(overview_service.counts)
     if counts is None:
         return
-    words = counts_.explain(counts, pages.default_min_score())
+    words = counts_.explain(counts, access.default_min_score())
     cols = st.columns(len(counts_.LABELS))
     for col, (key, label) in zip(cols, counts_.LABELS.items(), strict=True):
         col.metric(label, f"{counts.get(key, 0):,}", help=words[key].capitalize() + ".")
     st.caption(
         f"Media: {C.md(words['media'])}. Cross-country links: score at least "
-        f"{pages.default_min_score():g} or confirmed, never rejected — the rows of the "
+        f"{access.default_min_score():g} or confirmed, never rejected — the rows of the "
         "cross-country lead and of `cluegraph leads cross-country`."
     )
     if not any(counts.get(k) for k in ("cases", "series", "media")):
         C.empty_graph_hint()
 
     left, right = st.columns([3, 2])
-    countries = S.load("countries")
+    countries = S.load(overview_service.countries)
     with left:
         st.subheader("Series per country and status")
-        res = S.load("series_per_country_status")
+        res = S.load(overview_service.series_per_country_status)
         if res is not None and res.rows:
             df = pd.DataFrame(res.rows, columns=res.columns)
             df["status"] = [display.text(v, "status") or "no status" for v in df["status"]]
@@ -63,7 +65,7 @@ def render() -> None:
             st.caption("No country yet.")
 
     st.subheader("Places")
-    places = S.load("places", None, 2000)
+    places = S.load(overview_service.places, None, 2000)
     if places is not None and countries is not None:
         if places.rows or countries.rows:
             # Full width: a deck.gl map inside a narrow column is drawn off-centre.
@@ -76,7 +78,7 @@ def render() -> None:
             st.caption("No places yet.")
 
     st.subheader("Latest loads")
-    loads = S.load("latest_loads", 10, 20)
+    loads = S.load(overview_service.latest_loads, 10, 20)
     if loads is None:
         return
     if not loads.rows:

@@ -13,9 +13,13 @@ import streamlit as st
 from app import components as C
 from app import guard, visual_panels
 from app import state as S
-from graph import display, pages
+from graph import display, shapes
 from graph.errors import GraphError
 from graph.schema import JUDGEMENTS, SERIES_STATUSES
+from service import access
+from service import links as links_service
+from service import overview as overview_service
+from service import series as series_service
 
 ANY = "(any)"
 _HANDLED = "series_results_handled"
@@ -40,7 +44,7 @@ def open_here(series_id: str) -> None:
 
 # ------------------------------------------------------------------ search
 def search() -> None:
-    countries = S.load("countries")
+    countries = S.load(overview_service.countries)
     codes = [c["code"] for c in countries.rows] if countries else []
     with st.form("series-search", border=False):
         c1, c2, c3 = st.columns([3, 1, 1])
@@ -51,12 +55,12 @@ def search() -> None:
             st.session_state[S.SEARCH_SKIP] = 0
     skip = int(st.session_state.get(S.SEARCH_SKIP, 0))
     res = S.load(
-        "search_series",
+        series_service.search,
         text,
         None if country == ANY else country,
         None if status == ANY else status,
         skip,
-        pages.PAGE_SIZE,
+        access.PAGE_SIZE,
     )
     if res is None:
         return
@@ -83,7 +87,7 @@ def search() -> None:
         on_select="rerun",
         column_config={"crossCountryLinks": "cross-country links"},
     )
-    C.pager(S.SEARCH_SKIP, pages.PAGE_SIZE, res.truncated, len(res.rows))
+    C.pager(S.SEARCH_SKIP, access.PAGE_SIZE, res.truncated, len(res.rows))
     rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
     if rows:
         picked = res.rows[rows[0]]["id"]
@@ -95,16 +99,16 @@ def search() -> None:
 
 # ------------------------------------------------------------------ one series
 def show(sid: str) -> None:
-    d = S.load("series_detail", sid)
+    d = S.load(series_service.detail, sid)
     if d is None:
         return
     if st.session_state.get(_AUDITED) != sid:
         st.session_state[_AUDITED] = sid
-        guard.audit("series.view", {"series": sid}, 1)
+        S.call(series_service.record_view, S.driver(), sid, user=guard.current_user())
     st.subheader(f"{C.md(d['id'])} · {C.md(d.get('name') or '')}")
     agencies = sorted(
         {
-            pages.agency_label(c["agencyId"], c.get("agencyName"), c.get("country"))
+            shapes.agency_label(c["agencyId"], c.get("agencyName"), c.get("country"))
             for c in d["cases"]
             if c.get("agencyId")
         }
@@ -142,7 +146,7 @@ def show(sid: str) -> None:
             key="series-cases",
         )
     with t_victims:
-        res = S.load("series_victims", sid)
+        res = S.load(series_service.victims, sid)
         if res is not None:
             if res.rows:
                 C.table(res, key="series-victims")
@@ -154,14 +158,14 @@ def show(sid: str) -> None:
 
 
 def links(sid: str) -> None:
-    res = S.load("series_links", sid)
+    res = S.load(series_service.links, sid)
     if res is None:
         return
     if not res.rows:
         st.caption("No linked series. Links appear after the link engine has run.")
         return
     can_judge = True
-    floor = pages.default_min_score()
+    floor = access.default_min_score()
     strong = [r for r in res.rows if (r.get("score") or 0) >= floor or r.get("judgement")]
     weak = [r for r in res.rows if r not in strong]
     for row in strong:
@@ -223,11 +227,10 @@ def judge_form(sid: str, other: str, current: str | None) -> None:
             st.warning("Pick confirmed, rejected or unsure.")
             return
         try:
-            pages.judge_link(S.driver(), sid, other, choice, note, user=guard.current_user())
+            links_service.judge(S.driver(), sid, other, choice, note, user=guard.current_user())
         except GraphError as e:
             S.show_error(e)
             return
-        guard.audit("link.judge", {"a": sid, "b": other, "judgement": choice}, 1)
         S.clear_caches()
         st.toast(f"Link {sid} – {other} marked {choice} by {who}.")
         st.rerun()
@@ -236,7 +239,7 @@ def judge_form(sid: str, other: str, current: str | None) -> None:
 def media(sid: str, total: int) -> None:
     key = f"{S.MEDIA_SKIP}:{sid}"
     skip = int(st.session_state.get(key, 0))
-    res = S.load("series_media", sid, skip, pages.PAGE_SIZE)
+    res = S.load(series_service.media, sid, skip, access.PAGE_SIZE)
     if res is None:
         return
     if not res.rows:
@@ -272,7 +275,7 @@ def media(sid: str, total: int) -> None:
         ],
         key=f"media-{C.stable_key(sid, skip)}",
     )
-    C.pager(key, pages.PAGE_SIZE, res.truncated, len(res.rows))
+    C.pager(key, access.PAGE_SIZE, res.truncated, len(res.rows))
     on_disk = [r for r in res.rows if r.get("path") and Path(r["path"]).is_file()]
     if len(on_disk) < len(res.rows):
         st.caption(
@@ -300,7 +303,7 @@ STRIPS_MAX = 6
 def videos(sid: str) -> None:
     """The series' clips: duration, codec, frame rate, size, sampled frames, and a strip
     of frames for those whose file is reachable (blurred and grey until revealed)."""
-    res = S.load("series_videos", sid)
+    res = S.load(series_service.videos, sid)
     if res is None or not res.rows:
         return
     st.markdown(f"**Videos** ({len(res.rows)}{'+' if res.truncated else ''})")
@@ -354,7 +357,7 @@ def videos(sid: str) -> None:
 
 
 def clues(sid: str) -> None:
-    res = S.load("series_clues", sid)
+    res = S.load(series_service.clues, sid)
     if res is None:
         return
     if res.rows:

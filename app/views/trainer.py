@@ -11,8 +11,9 @@ from app import components as C
 from app import guard
 from app import state as S
 from graph.auth import Action
-from graph.errors import Forbidden, GraphError
+from graph.errors import GraphError
 from service import demo as demo_service
+from service import overview as overview_service
 
 _FLASH = "trainer_flash"
 
@@ -70,7 +71,7 @@ def render() -> None:
 def world(truth: dict | None) -> None:
     if st.session_state.get(_FLASH):
         st.success(st.session_state.pop(_FLASH))
-    counts = S.load("overview_counts") or {}
+    counts = S.load(overview_service.counts) or {}
     c = st.columns(4)
     c[0].metric("Series in the graph", counts.get("series", 0))
     c[1].metric("Media in the graph", counts.get("media", 0))
@@ -88,7 +89,6 @@ def world(truth: dict | None) -> None:
             "real loaders and builds the links. Does nothing if it is already loaded.",
         ):
             _act(
-                "demo.load",
                 lambda: demo_service.up(S.driver(), user=guard.current_user()),
                 "Demo world loaded.",
             )
@@ -103,22 +103,18 @@ def world(truth: dict | None) -> None:
             icon=":material/restart_alt:",
         ):
             _act(
-                "demo.reset",
                 lambda: demo_service.reset(S.driver(), user=guard.current_user()),
                 "Demo world reloaded.",
             )
 
 
-def _act(action: str, fn, done: str) -> None:
+def _act(fn, done: str) -> None:
     try:
         with st.spinner("Working… (loading through the real loaders and building links)"):
             folder = fn()
-    except GraphError as e:
+    except GraphError as e:  # recorded by service.demo (refused, or error)
         S.show_error(e)
-        if not isinstance(e, Forbidden):  # refusals are recorded by the query layer
-            guard.audit(action, {"error": type(e).__name__}, None, "error")
         return
-    guard.audit(action, {"folder": str(folder)}, 1)
     st.session_state[S.DEMO_FOLDER] = str(folder)
     S.clear_caches()
     st.session_state[_FLASH] = done

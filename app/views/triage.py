@@ -19,10 +19,13 @@ import streamlit as st
 from app import components as C
 from app import guard, visual_panels
 from app import state as S
-from graph import pages
+from graph import shapes
 from graph.auth import Action
 from graph.config import get_settings
 from graph.errors import GraphError
+from service import overview as overview_service
+from service import series as series_service
+from service import triage as triage_service
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 #: Pictures of the uploads kept in memory for this session only (never on disk or in the
@@ -30,11 +33,6 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 UPLOAD_PICTURES = "triage_upload_pictures"
 #: Methods of matches that involve a video (graph/videomatch.py).
 VIDEO_METHODS = ("vpdq", "video_frame")
-
-
-def _lead_params() -> set[str]:
-    lead = (pages.leads() or {}).get("triage")
-    return {p.name for p in getattr(lead, "params", []) or []}
 
 
 def _save(files, folder: Path) -> list[Path]:
@@ -54,12 +52,12 @@ def _run(files, hashes: list[str], extra: dict | None = None, keep_in: Path | No
     ``keep_in`` (adding to a case keeps the files, so the case can show them later)."""
     if keep_in is not None:
         paths = _save(files, keep_in)
-        return pages.triage(
+        return triage_service.match(
             S.driver(), hashes=hashes, files=paths, user=guard.current_user(), extra=extra
         )
     with tempfile.TemporaryDirectory(prefix="cluegraph-triage-") as tmp:
         paths = _save(files, Path(tmp))
-        res = pages.triage(
+        res = triage_service.match(
             S.driver(), hashes=hashes, files=paths, user=guard.current_user(), extra=extra
         )
         _keep_pictures(files, paths, res.rows)
@@ -142,12 +140,7 @@ def render() -> None:
             S.show_error(e)
             return
         _uploaded_names(res.rows, files)
-        guard.audit(
-            "triage",
-            {"files": [f.name for f in files or []], "hashes": hashes[:50]},
-            len(res.rows),
-        )
-        st.session_state[S.TRIAGE_RESULT] = (pages.plain_rows(res), res.columns, res.truncated)
+        st.session_state[S.TRIAGE_RESULT] = (shapes.plain_rows(res), res.columns, res.truncated)
         visual_panels.scene_triage(files)
     kept = st.session_state.get(S.TRIAGE_RESULT)
     if not kept:
@@ -160,7 +153,7 @@ def render() -> None:
     else:
         summary(rows)
         columns = ordered(list(columns))
-        names = S.load("agency_names") or {}
+        names = S.load(overview_service.agency_names) or {}
         shown = [
             {**r, "agencies": [names.get(a, a) for a in r.get("agencies") or []]}
             if isinstance(r.get("agencies"), list)
@@ -201,7 +194,7 @@ def moments(rows: list[dict]) -> None:
     ]
     if not hits:
         return
-    files = S.load("media_files", tuple(sorted({r["sha256"] for r in hits}))) or {}
+    files = S.load(series_service.media_files, tuple(sorted({r["sha256"] for r in hits}))) or {}
     st.markdown("**Side by side** — your file (left) and the match (right)")
     for k, r in enumerate(hits[:10]):
         name = str(r.get("input") or "")
@@ -301,7 +294,7 @@ def summary(rows: list[dict]) -> None:
     if kinds and set(kinds) != {""}:
         st.caption(" · ".join(match_words(k, n) for k, n in kinds.most_common()))
     if agencies:
-        names = S.load("agency_names") or {}
+        names = S.load(overview_service.agency_names) or {}
         held = [
             f"**{C.md(names.get(a, a))}** ({n} match{'es' if n > 1 else ''})"
             for a, n in agencies.most_common()
@@ -325,15 +318,8 @@ def add_to_case(files, hashes: list[str]) -> None:
             "`cluegraph load media DIR --case CASE_ID`."
         )
         return
-    names = _lead_params()
-    key = next((k for k in ("add_to_case", "case", "case_id") if k in names), None)
+    key = "add_to_case"  # the triage lead's parameter (service.triage.params())
     with st.expander("Add these files to a case", icon=":material/add_box:"):
-        if key is None:
-            st.caption(
-                "Adding from the app is not available in this version: load the files with "
-                "`cluegraph load media DIR --case CASE_ID`."
-            )
-            return
         st.caption(
             "The files are kept under the ClueGraph home folder (readable by its user only) "
             "so that the case can show them; their hashes and metadata go into the graph."
@@ -357,11 +343,6 @@ def add_to_case(files, hashes: list[str]) -> None:
                 S.show_error(e)
                 return
             loaded = (res.summary or {}).get("loaded") or {}
-            guard.audit(
-                "triage.add_to_case",
-                {"case": case_id, "series": series_id, "files": [f.name for f in files]},
-                loaded.get("files"),
-            )
             S.clear_caches()
             st.success(
                 f"Added {loaded.get('files', len(files))} file(s) to case {C.md(case_id)}"

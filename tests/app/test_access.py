@@ -12,11 +12,22 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import guard
-from graph import audit, auth, db, pages
+from graph import audit, auth, db
 from graph.config import get_settings, reset_settings
 from graph.errors import Forbidden
+from service import admin
 from service import demo as demo_service
+from service import leads as leads_service
+from service import links as links_service
+from service import overview as overview_service
+from service import series as series_service
 from tests.app.conftest import PASSWORD, user
+
+
+def form_lead(driver, name, params, *, user):
+    """A lead run with a page's form values (the Leads page's call)."""
+    return leads_service.run(driver, name, params, user=user, form=True)
+
 
 pytestmark = pytest.mark.neo4j
 
@@ -159,22 +170,22 @@ def test_proxy_mode_without_the_header_gives_no_access(seeded, monkeypatch):
 # ------------------------------------------------------------------ roles in the query layer
 def test_reads_without_a_user_are_refused(seeded):
     with pytest.raises(Forbidden):
-        pages.series_detail(seeded, "S-FR-1")
+        series_service.detail(seeded, "S-FR-1")
 
 
 def test_an_analyst_cannot_read_the_audit_trail(seeded):
     with pytest.raises(Forbidden):
-        pages.audit_events(seeded, user=user("dana"))
+        admin.audit_events(seeded, user=user("dana"))
 
 
 def test_an_analyst_cannot_export_the_audit_trail(seeded):
     with pytest.raises(Forbidden):
-        pages.audit_export(seeded, "csv", user=user("dana"))
+        admin.audit_export(seeded, "csv", user=user("dana"))
 
 
 def test_an_analyst_cannot_export_a_result(seeded):
     with pytest.raises(Forbidden):
-        pages.export_table(seeded, ["a"], [{"a": 1}], "csv", user=user("dana"))
+        admin.export_table(seeded, ["a"], [{"a": 1}], "csv", user=user("dana"))
 
 
 def test_an_analyst_cannot_load_the_demo_world(seeded):
@@ -184,7 +195,7 @@ def test_an_analyst_cannot_load_the_demo_world(seeded):
 
 def test_a_refusal_in_the_query_layer_is_audited(seeded):
     with pytest.raises(Forbidden):
-        pages.audit_events(seeded, user=user("dana"))
+        admin.audit_events(seeded, user=user("dana"))
     assert [(e["user"], e["outcome"]) for e in events(seeded, "view_audit")] == [
         ("dana", "refused")
     ]
@@ -196,29 +207,29 @@ def test_the_audit_page_refuses_an_analyst(seeded):
 
 
 def test_a_coordinator_sees_and_exports_the_audit_trail(seeded):
-    text = pages.audit_export(seeded, "jsonl", user=user("carla"))
+    text = admin.audit_export(seeded, "jsonl", user=user("carla"))
     assert {json.loads(line)["action"] for line in text.splitlines()} >= {"lead_run"}
 
 
 def test_the_audit_export_is_audited(seeded):
-    pages.audit_export(seeded, "csv", user=user("carla"))
+    admin.audit_export(seeded, "csv", user=user("carla"))
     assert [e["user"] for e in events(seeded, "audit.export")] == ["carla"]
 
 
 def test_an_analyst_may_judge_but_a_trainer_may_not(seeded):
     with pytest.raises(Forbidden):
-        pages.judge_link(seeded, "S-DE-1", "S-FR-1", "rejected", user=user("tina"))
+        links_service.judge(seeded, "S-DE-1", "S-FR-1", "rejected", user=user("tina"))
 
 
 def test_a_trainer_reads_nothing_outside_the_demo_world(seeded):
     with pytest.raises(Forbidden, match="demo world only"):
-        pages.overview_counts(seeded, user=user("tina"))
+        overview_service.counts(seeded, user=user("tina"))
 
 
 def test_a_trainer_reads_in_a_training_deployment(seeded, monkeypatch):
     monkeypatch.setenv("CLUEGRAPH_DEMO", "1")
     reset_settings()
-    assert pages.overview_counts(seeded, user=user("tina"))["series"] == 5
+    assert overview_service.counts(seeded, user=user("tina"))["series"] == 5
 
 
 def test_a_trainer_reads_a_graph_holding_the_demo_world(seeded):
@@ -227,7 +238,7 @@ def test_a_trainer_reads_a_graph_holding_the_demo_world(seeded):
         "CREATE (:Load {id: 'world-small-7', kind: 'world', status: 'done'})",
         name="test",
     )
-    assert pages.overview_counts(seeded, user=user("tina"))["series"] == 5
+    assert overview_service.counts(seeded, user=user("tina"))["series"] == 5
 
 
 def test_an_analyst_gets_no_download_buttons(seeded):
@@ -240,8 +251,8 @@ def test_an_analyst_gets_no_download_buttons(seeded):
 def test_a_lead_run_is_audited_with_user_parameters_and_count(seeded):
     at = logged_in("views/leads.py", "dana")
     next(b for b in at.button if b.label == "Run").click().run()
-    rows = pages.run_lead(seeded, "cross-country", {}, user=user("dana")).rows
     ev = events(seeded, "lead.run")
+    rows = form_lead(seeded, "cross-country", {}, user=user("dana")).rows
     assert [(e["user"], e["outcome"], e["count"]) for e in ev] == [("dana", "ok", len(rows))]
 
 

@@ -4,7 +4,7 @@ Quotes, backticks, Cypher fragments, ``$param``, ``{{}}``, NUL, right-to-left ov
 zero-width joiners, homoglyphs, Markdown and HTML, 10 000-character strings and numbers
 out of range go
 
-* straight through every function of :mod:`graph.pages` (the query layer, where the
+* straight through every function of :mod:`service` (the query layer, where the
   rules are enforced) and every parameter of every lead, and
 * through every text, number, select and date widget and every URL parameter of every
   page, driven with ``AppTest`` (one value per field per run, rotated so that each field
@@ -26,12 +26,27 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import guard
-from graph import auth, bundle, db, pages
+from graph import auth, bundle, db
 from graph.errors import GraphError, InvalidInput
 from graph.schema import SERIES_DERIVED
+from service import admin
+from service import clues as clues_service
+from service import console as console_service
+from service import leads as leads_service
+from service import links as links_service
+from service import overview as overview_service
+from service import series as series_service
+from service import triage as triage_service
+from service.links import LinkFilter
 from tests.app.conftest import user
 from tests.app.seed import SHA
 from tests.loaders.test_hostile_csv import HOSTILE as LOADER_HOSTILE
+
+
+def form_lead(driver, name, params, *, user):
+    """A lead run with a page's form values (the Leads page's call)."""
+    return leads_service.run(driver, name, params, user=user, form=True)
+
 
 pytestmark = pytest.mark.neo4j
 
@@ -117,84 +132,93 @@ def short(v) -> str:
 # ================================================================== the query layer
 ADMIN = user("admin1")
 
-#: (name, call) for every read of graph.pages that takes text from a person.
+#: (name, call) for every read of service/ that takes text from a person.
 READS = [
-    ("search_series.text", lambda d, v: pages.search_series(d, v, user=ADMIN)),
-    ("search_series.country", lambda d, v: pages.search_series(d, "", v, user=ADMIN)),
-    ("search_series.status", lambda d, v: pages.search_series(d, "", None, v, user=ADMIN)),
-    ("search_series.skip", lambda d, v: pages.search_series(d, "", skip=v, user=ADMIN)),
-    ("series_detail", lambda d, v: pages.series_detail(d, v, user=ADMIN)),
-    ("series_media", lambda d, v: pages.series_media(d, v, user=ADMIN)),
-    ("series_media.skip", lambda d, v: pages.series_media(d, "S-FR-1", v, user=ADMIN)),
-    ("series_victims", lambda d, v: pages.series_victims(d, v, user=ADMIN)),
-    ("series_clues", lambda d, v: pages.series_clues(d, v, user=ADMIN)),
-    ("series_links", lambda d, v: pages.series_links(d, v, user=ADMIN)),
-    ("places.country", lambda d, v: pages.places(d, v, user=ADMIN)),
-    ("clues.type", lambda d, v: pages.clues(d, v, user=ADMIN)),
-    ("clues.text", lambda d, v: pages.clues(d, None, v, user=ADMIN)),
-    ("clues.skip", lambda d, v: pages.clues(d, None, "", v, user=ADMIN)),
-    ("audit_events.user", lambda d, v: pages.audit_events(d, v, user=ADMIN)),
-    ("audit_events.action", lambda d, v: pages.audit_events(d, None, v, user=ADMIN)),
-    ("audit_events.skip", lambda d, v: pages.audit_events(d, None, None, v, user=ADMIN)),
-    ("audit_export.user", lambda d, v: pages.audit_export(d, "csv", v, user=ADMIN)),
-    ("audit_export.format", lambda d, v: pages.audit_export(d, v, user=ADMIN)),
+    ("search_series.text", lambda d, v: series_service.search(d, v, user=ADMIN)),
+    ("search_series.country", lambda d, v: series_service.search(d, "", v, user=ADMIN)),
+    ("search_series.status", lambda d, v: series_service.search(d, "", None, v, user=ADMIN)),
+    ("search_series.skip", lambda d, v: series_service.search(d, "", skip=v, user=ADMIN)),
+    ("series_detail", lambda d, v: series_service.detail(d, v, user=ADMIN)),
+    ("series_media", lambda d, v: series_service.media(d, v, user=ADMIN)),
+    ("series_media.skip", lambda d, v: series_service.media(d, "S-FR-1", v, user=ADMIN)),
+    ("series_victims", lambda d, v: series_service.victims(d, v, user=ADMIN)),
+    ("series_clues", lambda d, v: series_service.clues(d, v, user=ADMIN)),
+    ("series_links", lambda d, v: series_service.links(d, v, user=ADMIN)),
+    ("places.country", lambda d, v: overview_service.places(d, v, user=ADMIN)),
+    ("clues.type", lambda d, v: clues_service.board(d, v, user=ADMIN)),
+    ("clues.text", lambda d, v: clues_service.board(d, None, v, user=ADMIN)),
+    ("clues.skip", lambda d, v: clues_service.board(d, None, "", v, user=ADMIN)),
+    ("audit_events.user", lambda d, v: admin.audit_events(d, v, user=ADMIN)),
+    ("audit_events.action", lambda d, v: admin.audit_events(d, None, v, user=ADMIN)),
+    ("audit_events.skip", lambda d, v: admin.audit_events(d, None, None, v, user=ADMIN)),
+    ("audit_export.user", lambda d, v: admin.audit_export(d, "csv", v, user=ADMIN)),
+    ("audit_export.format", lambda d, v: admin.audit_export(d, v, user=ADMIN)),
     (
         "link_graph.country",
-        lambda d, v: pages.link_graph(d, pages.LinkFilter(country=v), user=ADMIN),
+        lambda d, v: links_service.graph(d, LinkFilter(country=v), user=ADMIN),
     ),
-    ("link_graph.kinds", lambda d, v: pages.link_graph(d, pages.LinkFilter(kinds=[v]), user=ADMIN)),
+    (
+        "link_graph.kinds",
+        lambda d, v: links_service.graph(d, LinkFilter(kinds=[v]), user=ADMIN),
+    ),
     (
         "link_graph.min_score",
-        lambda d, v: pages.link_graph(d, pages.LinkFilter(min_score=v), user=ADMIN),
+        lambda d, v: links_service.graph(d, LinkFilter(min_score=v), user=ADMIN),
     ),
-    ("link_graph.limit", lambda d, v: pages.link_graph(d, pages.LinkFilter(limit=v), user=ADMIN)),
-    ("triage.hashes", lambda d, v: pages.triage(d, [v], user=ADMIN)),
-    ("judge_link.a", lambda d, v: pages.judge_link(d, v, "S-FR-1", "confirmed", user=ADMIN)),
-    ("judge_link.b", lambda d, v: pages.judge_link(d, "S-DE-1", v, "confirmed", user=ADMIN)),
-    ("judge_link.judgement", lambda d, v: pages.judge_link(d, "S-DE-1", "S-FR-1", v, user=ADMIN)),
-    ("reveal_thumbnail", lambda d, v: pages.reveal_thumbnail(d, v, user=ADMIN)),
-    ("export_table.format", lambda d, v: pages.export_table(d, ["a"], [{"a": 1}], v, user=ADMIN)),
-    ("export_table.cell", lambda d, v: pages.export_table(d, ["a"], [{"a": v}], "csv", user=ADMIN)),
+    (
+        "link_graph.limit",
+        lambda d, v: links_service.graph(d, LinkFilter(limit=v), user=ADMIN),
+    ),
+    ("triage.hashes", lambda d, v: triage_service.match(d, [v], user=ADMIN)),
+    ("judge_link.a", lambda d, v: links_service.judge(d, v, "S-FR-1", "confirmed", user=ADMIN)),
+    ("judge_link.b", lambda d, v: links_service.judge(d, "S-DE-1", v, "confirmed", user=ADMIN)),
+    (
+        "judge_link.judgement",
+        lambda d, v: links_service.judge(d, "S-DE-1", "S-FR-1", v, user=ADMIN),
+    ),
+    ("reveal_thumbnail", lambda d, v: series_service.reveal_thumbnail(d, v, user=ADMIN)),
+    ("export_table.format", lambda d, v: admin.export_table(d, ["a"], [{"a": 1}], v, user=ADMIN)),
+    ("export_table.cell", lambda d, v: admin.export_table(d, ["a"], [{"a": v}], "csv", user=ADMIN)),
     (
         "console_query.param",
-        lambda d, v: pages.console_query(d, "RETURN $p AS p", {"p": v}, user=ADMIN),
+        lambda d, v: console_service.query(d, "RETURN $p AS p", {"p": v}, user=ADMIN),
     ),
     (
         "console_query.param_name",
-        lambda d, v: pages.console_query(d, "RETURN 1 AS one", {v: 1}, user=ADMIN),
+        lambda d, v: console_service.query(d, "RETURN 1 AS one", {v: 1}, user=ADMIN),
     ),
-    ("console_query.limit", lambda d, v: pages.console_query(d, "RETURN 1", limit=v, user=ADMIN)),
+    ("console_query.limit", lambda d, v: console_service.query(d, "RETURN 1", limit=v, user=ADMIN)),
     (
         "console_query.timeout",
-        lambda d, v: pages.console_query(d, "RETURN 1", timeout=v, user=ADMIN),
+        lambda d, v: console_service.query(d, "RETURN 1", timeout=v, user=ADMIN),
     ),
     (
         "add_clue.target",
-        lambda d, v: pages.add_clue(
+        lambda d, v: clues_service.add(
             d, user=ADMIN, target=v, target_kind="media", clue_type="text", label="lamp"
         ),
     ),
     (
         "add_clue.series_target",
-        lambda d, v: pages.add_clue(
+        lambda d, v: clues_service.add(
             d, user=ADMIN, target=v, target_kind="series", clue_type="text", label="lamp"
         ),
     ),
     (
         "add_clue.target_kind",
-        lambda d, v: pages.add_clue(
+        lambda d, v: clues_service.add(
             d, user=ADMIN, target="S-FR-1", target_kind=v, clue_type="text", label="lamp"
         ),
     ),
     (
         "add_clue.clue_type",
-        lambda d, v: pages.add_clue(
+        lambda d, v: clues_service.add(
             d, user=ADMIN, target="S-FR-1", target_kind="series", clue_type=v, label="lamp"
         ),
     ),
     (
         "add_clue.confidence",
-        lambda d, v: pages.add_clue(
+        lambda d, v: clues_service.add(
             d,
             user=ADMIN,
             target="S-FR-1",
@@ -237,7 +261,7 @@ def test_hostile_values_through_the_query_layer_run_nothing(seeded, name, call):
 
 
 def _lead_cases() -> list[tuple[str, str]]:
-    catalog = pages.leads() or {}
+    catalog = leads_service.catalog() or {}
     return [(lead, p.name) for lead in sorted(catalog) for p in catalog[lead].params]
 
 
@@ -249,12 +273,12 @@ LEAD_BASE = {"path": {"series_a": "S-FR-1", "series_b": "S-DE-1"}, "camera-trail
     ("lead", "param"), _lead_cases(), ids=[f"{a}.{b}" for a, b in _lead_cases()]
 )
 def test_hostile_values_through_every_lead_parameter_run_nothing(seeded, lead, param):
-    ptype = next(p.type for p in (pages.leads() or {})[lead].params if p.name == param)
+    ptype = next(p.type for p in (leads_service.catalog() or {})[lead].params if p.name == param)
     before = state(seeded)
     problems = []
     for v in [*CORPUS, *NUMBERS] if ptype in ("int", "float", "bool") else CORPUS:
         args = {**LEAD_BASE.get(lead, {}), param: v}
-        p = attempt(pages.run_lead, seeded, lead, args, user=ADMIN)
+        p = attempt(form_lead, seeded, lead, args, user=ADMIN)
         if p:
             problems.append(f"{lead}.{param}={short(v)}: {p}")
     assert (problems, state(seeded)) == ([], before)
@@ -264,18 +288,18 @@ def test_hostile_values_through_every_lead_parameter_run_nothing(seeded, lead, p
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e400"])
 def test_a_number_that_is_not_finite_is_refused(seeded, param, value):
     with pytest.raises(InvalidInput, match="out of range"):
-        pages.run_lead(seeded, "clusters", {param: value}, user=ADMIN)
+        form_lead(seeded, "clusters", {param: value}, user=ADMIN)
 
 
 @pytest.mark.parametrize(("param", "value"), [("seed", "-1"), ("seed", "4294967296")])
 def test_a_seed_out_of_the_generators_range_is_refused(seeded, param, value):
     with pytest.raises(InvalidInput, match=param):
-        pages.run_lead(seeded, "clusters", {param: value}, user=ADMIN)
+        form_lead(seeded, "clusters", {param: value}, user=ADMIN)
 
 
 def test_a_negative_sample_is_refused(seeded):
     with pytest.raises(InvalidInput, match="sample"):
-        pages.run_lead(seeded, "bridging-clues", {"sample": "-1"}, user=ADMIN)
+        form_lead(seeded, "bridging-clues", {"sample": "-1"}, user=ADMIN)
 
 
 @pytest.mark.parametrize(
@@ -296,12 +320,12 @@ def test_the_leads_page_cannot_read_server_files_or_load_them(seeded, tmp_path, 
     args = {k: v.replace("{folder}", str(tmp_path)) for k, v in params.items()}
     before = state(seeded)
     with pytest.raises(InvalidInput, match="Triage page"):
-        pages.run_lead(seeded, "triage", args, user=user("dana"))
+        form_lead(seeded, "triage", args, user=user("dana"))
     assert state(seeded) == before
 
 
 def test_the_leads_page_still_triages_hashes(seeded):
-    res = pages.run_lead(seeded, "triage", {"hashes": SHA[3]}, user=user("dana"))
+    res = form_lead(seeded, "triage", {"hashes": SHA[3]}, user=user("dana"))
     assert {r["match"] for r in res.rows} == {"exact"}
 
 
@@ -322,7 +346,7 @@ def test_a_clue_with_a_hostile_label_is_stored_verbatim(seeded):
     problems = []
     for v in CORPUS:
         try:
-            added = pages.add_clue(
+            added = clues_service.add(
                 seeded, user=ADMIN, target=SHA[7], target_kind="media", clue_type="text", label=v
             )
         except InvalidInput:
@@ -366,7 +390,7 @@ def test_hostile_clues_change_nothing_else(seeded):
     before = stable(others())
     for v in CORPUS:
         attempt(
-            pages.add_clue,
+            clues_service.add,
             seeded,
             user=ADMIN,
             target="S-NL-1",
@@ -382,7 +406,7 @@ def test_a_hostile_place_hint_is_kept_as_text_or_resolved(seeded):
     problems = []
     for i, v in enumerate(UI):
         label = f"hint test {i}"
-        added = pages.add_clue(
+        added = clues_service.add(
             seeded,
             user=ADMIN,
             target="S-FR-2",
@@ -406,7 +430,7 @@ def test_a_hostile_place_hint_is_kept_as_text_or_resolved(seeded):
 def test_a_judgement_with_a_hostile_note_is_stored_verbatim(seeded):
     problems = []
     for v in UI:
-        pages.judge_link(seeded, "S-DE-1", "S-FR-1", "unsure", v, user=user("dana"))
+        links_service.judge(seeded, "S-DE-1", "S-FR-1", "unsure", v, user=user("dana"))
         rows = db.records(
             seeded,
             "MATCH (:Series {id: 'S-DE-1'})-[l:LINKED]-(:Series {id: 'S-FR-1'}) "
@@ -522,7 +546,7 @@ def _lead_widgets(at: AppTest, lead: str) -> tuple[list[str], list[str], list[st
 
 
 def _lead_names() -> list[str]:
-    return sorted(pages.leads() or {})
+    return sorted(leads_service.catalog() or {})
 
 
 @pytest.mark.parametrize("lead", _lead_names())

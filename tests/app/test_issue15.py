@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from service import admin
 from tests.app.test_pages import button, open_series, run, texts
 
 pytestmark = pytest.mark.neo4j
@@ -257,10 +258,9 @@ def test_triage_shows_a_still_image_and_its_match_side_by_side_blurred(seeded, t
 
 
 def test_csv_export_writes_lists_as_semicolon_separated_values(seeded):
-    from graph import pages
     from tests.app.conftest import user
 
-    text = pages.export_table(
+    text = admin.export_table(
         seeded, ["series", "n"], [{"series": ["S-0006", "S-0055"], "n": 2}], "csv",
         user=user("carla"),
     )  # fmt: skip

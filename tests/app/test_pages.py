@@ -16,8 +16,9 @@ from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
 from app import guard
-from graph import auth, db, pages
+from graph import auth, db
 from graph.config import reset_settings
+from service import leads as leads_service
 from tests.app.conftest import user
 from tests.app.seed import EXPECTED, SHA, seed
 
@@ -305,7 +306,7 @@ def test_the_triage_lead_form_takes_hashes_only(seeded):
     at.run()
     keys = {w.key for w in at.text_input} | {w.key for w in at.text_area}
     assert "lead-triage-hashes" in keys
-    assert not keys & {f"lead-triage-{k}" for k in pages.SERVER_SIDE_TRIAGE}
+    assert not keys & {f"lead-triage-{k}" for k in leads_service.SERVER_SIDE_TRIAGE}
     assert "Triage page" in texts(at)
 
 

@@ -186,7 +186,9 @@ def main() -> None:
         "guided, without the two-plane rule": replace(G, planes=False),
         "guided, without the context veto": replace(G, context=False),
         "guided, two separate regions required": replace(G, min_regions=2),
-        "default engine (F first, ratio test, context rule)": match.Params(),
+        "guided, without surfaces": replace(G, surfaces=False),
+        "default engine (F first, ratio test, context rule) + surfaces": match.Params(),
+        "default engine without surfaces": replace(match.Params(), surfaces=False),
     }
     results: dict = {}
     # evidence is measured once per pair (with and without the colour gate); the variants

@@ -85,8 +85,11 @@ def test_surfaces_never_link_without_geometric_support() -> None:
     assert match.surface_agreement(fa, fb, lambda: match.SURF_MIN_POINTS) is not None
     # and the keypoints of these two views do support one geometry
     assert match.f_support(fa, fb) >= match.SURF_MIN_POINTS
-    m = match.compare(fa, fb)
-    assert m is not None and m.kind == "same_scene"
+    # where the keypoints alone verified nothing, the channel (when on) decides
+    m = match.decide(None, fa, fb, params=match.Params(surfaces=True))
+    assert m is not None and m.kind == "same_scene" and "surfaces" in m.method
+    assert "distinct surfaces" in m.explanation and m.regions_a and m.regions_b
+    assert match.decide(None, fa, fb) is None  # the default: the channel is off
 
 
 def test_surface_set_round_trip_and_size() -> None:

@@ -8,6 +8,10 @@ view, 15-40 % hidden by grey occluders, JPEG 30-95); rooms 2j and 2j+1 share one
 (poster, bed cover or wallpaper roll); every third room is plain/striped ("hard").
 Thresholds were tuned on rooms 500+, the bench uses rooms 0+ (not seen while tuning).
 
+Rows "+ surfaces" switch on the surface channel (``media/visual/surfaces.py``,
+``Params(surfaces=True)``, off by default): what the colour, pattern and arrangement of
+large surfaces add; the other rows are without it.
+
 Figures: same-room recall (pairs linked ``same_scene``), false links between different
 rooms split into generic pairs and pairs sharing a product, ``shared_object`` suggestions
 on pairs sharing a product, for the engine, its ablations and the baseline (plain SIFT +
@@ -186,7 +190,11 @@ def main() -> None:
         "guided, without the two-plane rule": replace(G, planes=False),
         "guided, without the context veto": replace(G, context=False),
         "guided, two separate regions required": replace(G, min_regions=2),
-        "default engine (F first, ratio test, context rule)": match.Params(),
+        "guided + surfaces": replace(G, surfaces=True),
+        "default engine + surfaces (Params(surfaces=True), not the default)": replace(
+            match.Params(), surfaces=True
+        ),
+        "default engine (F first, ratio test, context rule), without surfaces": match.Params(),
     }
     results: dict = {}
     # evidence is measured once per pair (with and without the colour gate); the variants

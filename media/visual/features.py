@@ -12,7 +12,8 @@ exports.
 
 Sizes: a descriptor is stored with 4 bits per dimension (64 bytes), a keypoint with its
 position, scale, angle and colour takes 72 bytes before zlib (~52 after), so 512 keypoints
-and the 32x24 colour context fit in ~29 KB.
+and the 32x24 colour context fit in ~29 KB; the surface descriptor
+(:mod:`media.visual.surfaces`) adds under 1 KB.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
+from .surfaces import SurfaceSet, describe
+
 WORK_SIDE = 800  # longest side the detector sees
 MAX_KEYPOINTS = 512  # kept per picture (index budget 32 KB per picture, zlib-packed)
 MIN_SIDE = 48  # pixels, original picture
@@ -36,7 +39,7 @@ MAX_PIXELS = 120_000_000  # larger pictures are refused (decompression bomb guar
 CONTRAST_THRESHOLD = 0.02  # SIFT default 0.04; lower keeps the weak corners of plain rooms
 GRID = (8, 8)  # spread quota grid (columns, rows)
 Q_STEP = 0.32 / 15  # 4-bit quantisation step of RootSIFT components
-FORMAT_VERSION = 2
+FORMAT_VERSION = 4  # 4: surface descriptor added (3 was a reverted keypoint format)
 CONTEXT = (32, 24)  # colour context grid (columns, rows), white-balanced
 _MAGIC = b"CGSF"
 
@@ -64,6 +67,8 @@ class SceneFeatures:
     desc: np.ndarray  # (N, 128) uint8 in 0..15
     colour: np.ndarray  # (N, 2) int8
     layout: np.ndarray  # (24, 32, 3) uint8, white-balanced mean colour per grid cell
+    #: the picture's large surfaces (media.visual.surfaces), a separate evidence channel
+    surfaces: SurfaceSet | None = None
 
     def __len__(self) -> int:
         return int(self.xy.shape[0])
@@ -85,6 +90,7 @@ class SceneFeatures:
             self.desc[mask],
             self.colour[mask],
             self.layout,
+            self.surfaces,
         )
 
     def in_box(self, box: tuple[int, int, int, int]) -> SceneFeatures:
@@ -115,10 +121,15 @@ class SceneFeatures:
                     packed.astype(np.uint8).tobytes(),
                     self.colour.astype(np.int8).tobytes(),
                     self.layout.astype(np.uint8).tobytes(),
+                    self._surface_bytes(),
                 ]
             ),
             6,
         )
+
+    def _surface_bytes(self) -> bytes:
+        sb = b"" if self.surfaces is None else self.surfaces.to_bytes()
+        return struct.pack("<I", len(sb)) + sb
 
     @classmethod
     def from_bytes(cls, b: bytes) -> SceneFeatures:
@@ -145,9 +156,11 @@ class SceneFeatures:
             colour = take(2 * n, "i1").reshape(n, 2).copy()
             layout = take(CONTEXT[0] * CONTEXT[1] * 3, "u1").reshape(CONTEXT[1], CONTEXT[0], 3)
             layout = layout.copy()
+            (n_surf,) = struct.unpack_from("<I", b, o)
+            surfaces = SurfaceSet.from_bytes(b[o + 4 : o + 4 + n_surf]) if n_surf else None
         except (struct.error, ValueError, zlib.error) as e:
             raise VisualError(f"stored scene features are damaged: {e}") from e
-        return cls(int(w), int(h), xy, size, ang, desc, colour, layout)
+        return cls(int(w), int(h), xy, size, ang, desc, colour, layout, surfaces)
 
 
 # ----------------------------------------------------------------------------- decoding
@@ -341,4 +354,5 @@ def extract(
         desc=q,
         colour=colour,
         layout=layout,
+        surfaces=describe(arr),
     )

@@ -25,12 +25,13 @@ Steps (see docs/visual.md for the reasons of each threshold):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
 
-from . import objects
+from . import objects, surfaces
 from .features import SceneFeatures
 from .index import VisualIndex
 from .objects import ObjectHit
@@ -84,6 +85,11 @@ class Params:
     # world (tests/loaders/test_demo_world.py) and one shared-product pair of the bench:
     # off by default until retuned on a larger tuning set (docs/visual.md)
     guided: bool = False
+    # The surface channel (media.visual.surfaces, SURF_* below) lifts bench recall but
+    # linked different series of the demo world (2D rooms of plain coloured walls and
+    # floors sharing identical objects, which give the weak F support): off by default
+    # until it keeps 0 false links there (docs/visual.md "Surfaces")
+    surfaces: bool = False
 
 
 DEFAULT = Params()
@@ -457,7 +463,8 @@ def decide(
 ) -> SceneMatch | None:
     """The decision on measured :func:`evidence` (the ablation bench reuses one evidence)."""
     if ev is None:
-        return None
+        # the keypoints verified nothing on their own: only the surfaces can still speak
+        return _surfaces_only(a, b, key_a, key_b, params) if params.surfaces else None
     pa, pb, regions = ev["pa"], ev["pb"], ev["regions"]
     n_in, coverage = ev["inliers"], ev["coverage"]
     ra = [_box(pa[r], a.width, a.height) for r in regions]
@@ -504,6 +511,10 @@ def decide(
             and second >= MULTI_MIN_SECOND
             and n_in >= MULTI_MIN_INLIERS
         )
+    if not is_scene and params.surfaces:
+        surf = surface_agreement(a, b, lambda: len(ev["pa"]))
+        if surf is not None:
+            return _surface_match(surf, a, b, key_a, key_b, len(ev["pa"]), method + "+surfaces")
     if is_scene:
         score = min(1.0, 0.6 + 0.2 * min(1.0, coverage / 0.25) + 0.2 * min(1.0, n_in / 120))
         expl = (
@@ -540,6 +551,90 @@ def decide(
             expl,
         )
     return None
+
+
+# ----------------------------------------------------------------------------- surfaces
+# A separate evidence channel (media.visual.surfaces): walls, floor, bed and furniture
+# fronts by colour, pattern and arrangement. It only ever upgrades a pair the keypoints
+# verified some geometry for; thresholds tuned on rooms 500+ of bench/scene_data.py and
+# explained in docs/visual.md ("Surfaces").
+SURF_MIN_DISTINCT = 3  # distinct appearances: one shared product is one appearance
+SURF_MIN_WEIGHT = 0.5  # summed distinctiveness of the agreeing appearances
+SURF_MIN_COVER = 0.5  # of the surfaces seen in each picture, this much must agree
+SURF_MIN_LAYOUT = 0.7  # fraction of checked above/beside relations that hold
+SURF_MIN_POINTS = 12  # verified points (one fundamental matrix) as geometric support
+
+
+def surface_agreement(
+    a: SceneFeatures, b: SceneFeatures, support: Callable[[], int]
+) -> surfaces.Agreement | None:
+    """The surfaces' agreement when it is enough, with the keypoints' geometric support
+    (``support()``: points one fundamental matrix verifies, asked only when the surfaces
+    agree), to call two pictures one place; else None. Both ways: the weaker decides."""
+    if a.surfaces is None or b.surfaces is None:
+        return None
+    ag = surfaces.compare(a.surfaces, b.surfaces)
+    for g in (ag, surfaces.compare(b.surfaces, a.surfaces)):
+        if (
+            g.distinct < SURF_MIN_DISTINCT
+            or g.weight < SURF_MIN_WEIGHT
+            or min(g.cover_a, g.cover_b) < SURF_MIN_COVER
+            or g.layout < SURF_MIN_LAYOUT
+        ):
+            return None
+    return ag if support() >= SURF_MIN_POINTS else None
+
+
+def f_support(a: SceneFeatures, b: SceneFeatures, params: Params = DEFAULT) -> int:
+    """Putative matches one fundamental matrix verifies (MAGSAC, ``F_THRESH``): the
+    geometric support the surface channel asks for when :func:`evidence` found nothing."""
+    pairs = putative(a, b, params)
+    if len(pairs) < 8:
+        return 0
+    side = float(max(a.width, a.height, b.width, b.height))
+    pa = a.xy[pairs[:, 0]].astype(np.float32)
+    pb = b.xy[pairs[:, 1]].astype(np.float32)
+    Fm, mask = cv2.findFundamentalMat(pa, pb, cv2.USAC_MAGSAC, F_THRESH * side, 0.999, 5000)
+    return 0 if Fm is None or mask is None else int(mask.sum())
+
+
+def _surfaces_only(
+    a: SceneFeatures, b: SceneFeatures, key_a: str, key_b: str, params: Params
+) -> SceneMatch | None:
+    n = 0
+
+    def support() -> int:
+        nonlocal n
+        n = f_support(a, b, params)
+        return n
+
+    surf = surface_agreement(a, b, support)
+    if surf is None:
+        return None
+    return _surface_match(surf, a, b, key_a, key_b, n, "rootsift+magsac+surfaces")
+
+
+def _surface_match(
+    surf: surfaces.Agreement,
+    a: SceneFeatures,
+    b: SceneFeatures,
+    key_a: str,
+    key_b: str,
+    n_in: int,
+    method: str,
+) -> SceneMatch:
+    assert a.surfaces is not None and b.surfaces is not None
+    cover = min(surf.cover_a, surf.cover_b)
+    ra, rb = surfaces.boxes(a.surfaces, b.surfaces, surf, a.width, a.height, b.width, b.height)
+    expl = (
+        f"{surf.distinct} distinct surfaces (walls, floor, furniture) agree in colour, pattern "
+        f"and arrangement ({cover * 100:.0f} % of the surfaces seen), {n_in} points fit one "
+        "geometry"
+    )
+    score = min(1.0, 0.6 + 0.2 * min(1.0, surf.weight / 3) + 0.2 * min(1.0, n_in / 60))
+    return SceneMatch(
+        key_a, key_b, "same_scene", n_in, cover, round(score, 3), method, ra, rb, expl
+    )
 
 
 def find_scenes(

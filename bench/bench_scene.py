@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import common  # noqa: E402
-from bench.scene_data import dataset  # noqa: E402
+from bench.scene_data import dataset, pair_geometry, view_geometry  # noqa: E402
 from media.visual import match  # noqa: E402
 from media.visual.features import extract, open_image  # noqa: E402
 from media.visual.index import VisualIndex  # noqa: E402
@@ -88,6 +88,33 @@ def _summary(labels: list[str], kinds: list[str | None]) -> dict:
     sh = [k for lab, k in zip(labels, kinds, strict=True) if lab == "shared"]
     out["shared_object_on_shared_pairs"] = sum(k == "shared_object" for k in sh)
     return out
+
+
+ANGLE_BINS = (0, 10, 20, 30, 180)  # degrees of rotation between two views
+
+
+def _by_angle(pairs, labels, truth, kinds_by, views) -> list[dict]:
+    """Same-room recall per bin of the rotation angle between the two views (from the
+    generator's cameras), per decision variant; also the pairs whose zoom differs 1.5x+."""
+    geo = {r: view_geometry(r, views) for r in sorted({t["room"] for t in truth.values()})}
+    rows: list[dict] = []
+    bins = list(zip(ANGLE_BINS[:-1], ANGLE_BINS[1:], strict=True))
+    for name, kinds in kinds_by.items():
+        got: dict[str, list[bool]] = {}
+        for (a, b), lab, k in zip(pairs, labels, kinds, strict=True):
+            if lab != "same":
+                continue
+            ta, tb = truth[a], truth[b]
+            g = geo[ta["room"]]
+            ang, zoom = pair_geometry(g[ta["view"]], g[tb["view"]])
+            lo, hi = next(x for x in bins if x[0] <= ang < x[1])
+            got.setdefault(f"{lo}-{hi} deg", []).append(k == "same_scene")
+            if zoom >= 1.5:
+                got.setdefault("zoom 1.5x+", []).append(k == "same_scene")
+        rows.append(
+            {"method": name} | {b: f"{np.mean(v):.2f} ({len(v)})" for b, v in sorted(got.items())}
+        )
+    return rows
 
 
 def _scale(idx: VisualIndex, feats: dict, sizes: list[int], k: int) -> list[dict]:
@@ -197,6 +224,7 @@ def main() -> None:
         "default engine (F first, ratio test, context rule), without surfaces": match.Params(),
     }
     results: dict = {}
+    kinds_by: dict[str, list[str | None]] = {}
     # evidence is measured once per pair (with and without the colour gate); the variants
     # differ only in the decision, so they are applied to the same evidence
     t = time.perf_counter()
@@ -212,7 +240,9 @@ def main() -> None:
             m = match.decide(ev, feats[a], feats[b], a, b, p)
             kinds.append(m.kind if m else None)
         results[name] = _summary(labels, kinds)
+        kinds_by[name] = kinds
         print(name, results[name], flush=True)
+    by_angle = _by_angle(pairs, labels, truth, kinds_by, args.views)
     t = time.perf_counter()
     b_inl = [_baseline_inliers(base[a], base[b]) for a, b in pairs]
     base_compare_s = (time.perf_counter() - t) / len(pairs)
@@ -261,6 +291,7 @@ def main() -> None:
         "views_per_room": args.views,
         "results": results,
         "hard_rooms_recall": hard_recall,
+        "recall_by_angle": by_angle,
         "speed": {
             "full_decode_ms": round(full_decode * 1000, 1),
             "draft_decode_ms (ceiling)": round(draft_decode * 1000, 1),
@@ -297,6 +328,17 @@ def main() -> None:
             f"{r['false_links_shared']} / {r['shared_pairs']} | "
             f"{r['shared_object_on_shared_pairs']} |"
         )
+    cols = sorted({c for r in by_angle for c in r if c != "method"})
+    md += [
+        "",
+        "Same-room recall by rotation between the two views (generator's cameras; pairs in "
+        "brackets) and for pairs whose zoom differs 1.5x or more:",
+        "",
+        "| method | " + " | ".join(cols) + " |",
+        "|---|" + "---|" * len(cols),
+    ]
+    for r in by_angle:
+        md.append(f"| {r['method']} | " + " | ".join(r.get(c, "-") for c in cols) + " |")
     sp = data_out["speed"]
     md += [
         "",

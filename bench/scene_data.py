@@ -50,3 +50,31 @@ def dataset(rooms: int, views: int, first: int = 0) -> list[tuple[str, bytes, di
             t.write_text(json.dumps(truth))
             out.append((key, data, truth))
     return out
+
+
+def view_geometry(room_id: int, views: int) -> list[tuple]:
+    """Per view of a room, the generator's camera (rotation matrix, horizontal field of view
+    in degrees), recomputed from the view's seed as ``scene3d.view_jpeg`` draws it."""
+    import math
+    import random
+
+    hard, prods = room_spec(room_id)
+    room = scene3d.make_room(room_id, hard, prods)
+    out = []
+    for v in range(views):
+        K, R, _ = scene3d._camera(room, random.Random(f"view:{room.id}:{v}"), (1280, 960))
+        out.append((R, math.degrees(2 * math.atan(640 / K[0, 0]))))
+    return out
+
+
+def pair_geometry(ga: tuple, gb: tuple) -> tuple[float, float]:
+    """Rotation angle between two views (degrees) and their zoom ratio (wider FOV tangent
+    over narrower, >= 1)."""
+    import math
+
+    import numpy as np
+
+    (ra, fa), (rb, fb) = ga, gb
+    c = float(np.clip((np.trace(ra.T @ rb) - 1) / 2, -1, 1))
+    ta, tb = math.tan(math.radians(fa) / 2), math.tan(math.radians(fb) / 2)
+    return math.degrees(math.acos(c)), max(ta, tb) / min(ta, tb)

@@ -10,10 +10,11 @@ Everything in :class:`SceneFeatures` is derived from pixels and must be protecte
 the pixels: the index stores it with mode 0600 and it never goes into Neo4j, bundles or
 exports.
 
-Sizes: a descriptor is stored with 4 bits per dimension (64 bytes), a keypoint with its
-position, scale, angle and colour takes 72 bytes before zlib (~52 after), so 512 keypoints
-and the 32x24 colour context fit in ~29 KB; the surface descriptor
-(:mod:`media.visual.surfaces`) adds under 1 KB.
+Sizes: a descriptor is stored with 2 bits per dimension (32 bytes, four levels fitted to the
+distribution of RootSIFT components), a keypoint with its position (16 bits per axis,
+relative to the frame), scale, angle and colour takes 40 bytes before zlib, so up to
+MAX_KEYPOINTS keypoints, the 32x24 colour context and the surface descriptor
+(:mod:`media.visual.surfaces`, under 1 KB) fit in the 32 KB budget.
 """
 
 from __future__ import annotations
@@ -32,14 +33,22 @@ from PIL import Image, ImageOps
 from .surfaces import SurfaceSet, describe
 
 WORK_SIDE = 800  # longest side the detector sees
-MAX_KEYPOINTS = 512  # kept per picture (index budget 32 KB per picture, zlib-packed)
+MAX_KEYPOINTS = 1024  # kept per picture (index budget 32 KB per picture, zlib-packed)
+#: stored bytes per picture: the features plus the index's 2-byte visual word per keypoint
+#: stay under this (index budget 32 KB per picture on disk, vocabulary share included)
+MAX_BYTES = 31_000
 MIN_SIDE = 48  # pixels, original picture
 MIN_KEYPOINTS = 12  # fewer than this: "too flat to match"
 MAX_PIXELS = 120_000_000  # larger pictures are refused (decompression bomb guard)
 CONTRAST_THRESHOLD = 0.02  # SIFT default 0.04; lower keeps the weak corners of plain rooms
 GRID = (8, 8)  # spread quota grid (columns, rows)
-Q_STEP = 0.32 / 15  # 4-bit quantisation step of RootSIFT components
-FORMAT_VERSION = 4  # 4: surface descriptor added (3 was a reverted keypoint format)
+#: 2-bit quantisation of RootSIFT components: bin edges and the value each code decodes to
+#: (about the quartiles of the components' distribution; a third of them are 0)
+Q_EDGES = np.array([0.03, 0.09, 0.17], np.float32)
+Q_LEVELS = np.array([0.0, 0.058, 0.125, 0.23], np.float32)
+#: 2: 512 keypoints at 4 bits; 3 (reverted): 800 at 2 bits; 4: MAX_KEYPOINTS at 2 bits, or
+#: 512 at 4 bits with the surface descriptor (two branches of one day); 5: both
+FORMAT_VERSION = 5
 CONTEXT = (32, 24)  # colour context grid (columns, rows), white-balanced
 _MAGIC = b"CGSF"
 
@@ -53,7 +62,7 @@ class SceneFeatures:
     """Keypoints of one picture. Derived from pixels: protect like pixels, never into Neo4j.
 
     ``xy`` are in the coordinates of the original picture (after EXIF orientation),
-    ``desc`` holds 4-bit quantised RootSIFT values (0..15) as uint8, ``colour`` the
+    ``desc`` holds 2-bit quantised RootSIFT codes (0..3) as uint8, ``colour`` the
     log-chroma (log R/G, log B/G, x32) of each keypoint's neighbourhood after a grey-world
     white balance, ``layout`` the mean white-balanced colour of a 32x24 grid of the frame
     (the context that tells one product on two different walls from one wall).
@@ -64,7 +73,7 @@ class SceneFeatures:
     xy: np.ndarray  # (N, 2) float32, original pixel coordinates
     size: np.ndarray  # (N,) float32, keypoint diameter in original pixels
     angle: np.ndarray  # (N,) float32, degrees
-    desc: np.ndarray  # (N, 128) uint8 in 0..15
+    desc: np.ndarray  # (N, 128) uint8 in 0..3
     colour: np.ndarray  # (N, 2) int8
     layout: np.ndarray  # (24, 32, 3) uint8, white-balanced mean colour per grid cell
     #: the picture's large surfaces (media.visual.surfaces), a separate evidence channel
@@ -75,7 +84,7 @@ class SceneFeatures:
 
     def descriptors(self) -> np.ndarray:
         """Decoded RootSIFT descriptors, float32, unit L2 norm."""
-        d = self.desc.astype(np.float32) * Q_STEP
+        d = Q_LEVELS[self.desc]
         n = np.linalg.norm(d, axis=1, keepdims=True)
         return d / np.maximum(n, 1e-6)
 
@@ -107,11 +116,12 @@ class SceneFeatures:
     def to_bytes(self) -> bytes:
         n = len(self)
         head = struct.pack("<4sHIII", _MAGIC, FORMAT_VERSION, self.width, self.height, n)
-        xy = np.clip(np.round(self.xy * 4), 0, 2**32 - 1).astype("<u4")
+        rel = self.xy / np.array([max(self.width, 1), max(self.height, 1)], np.float32)
+        xy = np.clip(np.round(rel * 65535), 0, 65535).astype("<u2")
         size = np.clip(np.round(np.log2(np.maximum(self.size, 1e-3)) * 16 + 64), 0, 255)
         ang = np.round(self.angle / 360.0 * 256) % 256
         d = self.desc.astype(np.uint8)
-        packed = (d[:, 0::2] << 4) | d[:, 1::2]
+        packed = (d[:, 0::4] << 6) | (d[:, 1::4] << 4) | (d[:, 2::4] << 2) | d[:, 3::4]
         return head + zlib.compress(
             b"".join(
                 [
@@ -146,13 +156,14 @@ class SceneFeatures:
                 o += a.nbytes
                 return a
 
-            xy = take(2 * n, "<u4").reshape(n, 2).astype(np.float32) / 4
+            xy = take(2 * n, "<u2").reshape(n, 2).astype(np.float32) / 65535
+            xy *= np.array([max(w, 1), max(h, 1)], np.float32)
             size = np.exp2((take(n, "u1").astype(np.float32) - 64) / 16)
             ang = take(n, "u1").astype(np.float32) * (360.0 / 256)
-            packed = take(64 * n, "u1").reshape(n, 64)
+            packed = take(32 * n, "u1").reshape(n, 32)
             desc = np.empty((n, 128), np.uint8)
-            desc[:, 0::2] = packed >> 4
-            desc[:, 1::2] = packed & 15
+            for j in range(4):
+                desc[:, j::4] = (packed >> (6 - 2 * j)) & 3
             colour = take(2 * n, "i1").reshape(n, 2).copy()
             layout = take(CONTEXT[0] * CONTEXT[1] * 3, "u1").reshape(CONTEXT[1], CONTEXT[0], 3)
             layout = layout.copy()
@@ -328,10 +339,10 @@ def extract(
     pts, desc = pts[keep], desc[keep]
     size = np.array([kps[i].size for i in keep], np.float32)
     ang = np.array([kps[i].angle for i in keep], np.float32)
-    # RootSIFT: L1 normalise, square root; then 4-bit quantisation.
+    # RootSIFT: L1 normalise, square root; then 2-bit quantisation.
     d = desc / np.maximum(desc.sum(axis=1, keepdims=True), 1e-6)
     d = np.sqrt(d)
-    q = np.clip(np.round(d / Q_STEP), 0, 15).astype(np.uint8)
+    q = np.searchsorted(Q_EDGES, d).astype(np.uint8)
     # Colour after grey-world white balance, smoothed, as log-chroma.
     small = cv2.resize(arr, (max(8, ww // 4), max(8, hw // 4)), interpolation=cv2.INTER_AREA)
     fl = small.astype(np.float32) + 1.0
@@ -345,7 +356,7 @@ def extract(
     lay = cv2.resize(fl, CONTEXT, interpolation=cv2.INTER_AREA)
     layout = np.clip(lay / lay.reshape(-1, 3).max() * 255, 0, 255).astype(np.uint8)
     scale = np.array([W / ww, H / hw], np.float32)
-    return SceneFeatures(
+    feats = SceneFeatures(
         width=int(W),
         height=int(H),
         xy=((pts + 0.5) * scale - 0.5).astype(np.float32),
@@ -356,3 +367,17 @@ def extract(
         layout=layout,
         surfaces=describe(arr),
     )
+    return _fit(feats)
+
+
+def _fit(feats: SceneFeatures) -> SceneFeatures:
+    """The features cut to the index budget (``MAX_BYTES`` with the index's word per
+    keypoint): keypoints are kept in the priority order of the spread selection, so the cut
+    drops the last-chosen ones."""
+    n = len(feats)
+    size = len(feats.to_bytes()) + 2 * n
+    while size > MAX_BYTES and n > MIN_KEYPOINTS:
+        n = max(MIN_KEYPOINTS, int(n * MAX_BYTES / size * 0.98))
+        feats = feats.subset(np.arange(len(feats)) < n)
+        size = len(feats.to_bytes()) + 2 * n
+    return feats

@@ -3,7 +3,8 @@
 Steps (see docs/visual.md for the reasons of each threshold):
 
 1. **Putative matches**: RootSIFT nearest neighbours both ways (mutual) with Lowe's ratio
-   test; optionally pairs whose white-balanced colour disagrees are dropped.
+   test against the nearest keypoint *elsewhere* (not another keypoint of the same
+   corner); optionally pairs whose white-balanced colour disagrees are dropped.
 2. **Geometry**: a fundamental matrix with MAGSAC (``cv2.USAC_MAGSAC``) keeps the matches a
    single rigid 3D scene can explain (a room is several planes, so a homography alone
    would throw away most of a true room match).
@@ -68,6 +69,11 @@ MIN_SEED = 6  # putative matches one homography must explain to seed a plane
 GUIDED_DIST = 0.5  # squared RootSIFT distance for a guided match (a ratio test is ~0.72 of NN)
 GUIDED_RADIUS = 0.006  # guided match search radius, fraction of the longest side (= H_THRESH)
 _COVER_GRID = 32
+#: ratio test against the nearest keypoint *elsewhere*: keypoints of ``b`` within this
+#: fraction of its longest side of the nearest one are the same corner (another
+#: orientation or scale) and are skipped as second neighbour; TWIN_K neighbours are looked at
+TWIN_RADIUS = 0.01
+TWIN_K = 4
 
 
 @dataclass
@@ -90,6 +96,8 @@ class Params:
     # floors sharing identical objects, which give the weak F support): off by default
     # until it keeps 0 false links there (docs/visual.md "Surfaces")
     surfaces: bool = False
+    # ratio test against the nearest keypoint elsewhere (see putative)
+    twin_ratio: bool = True
 
 
 DEFAULT = Params()
@@ -120,18 +128,37 @@ def _distances(a: SceneFeatures, b: SceneFeatures) -> np.ndarray:
 def putative(
     a: SceneFeatures, b: SceneFeatures, p: Params = DEFAULT, dist: np.ndarray | None = None
 ) -> np.ndarray:
-    """(M, 2) index pairs of mutual nearest neighbours passing the ratio test."""
+    """(M, 2) index pairs of mutual nearest neighbours passing the ratio test.
+
+    With ``p.twin_ratio`` the ratio's second neighbour is the nearest keypoint of ``b``
+    that lies *elsewhere* (beyond ``TWIN_RADIUS`` of the nearest one): SIFT gives one
+    corner several keypoints (a second orientation, a neighbouring scale), and a ratio
+    against that twin of the right answer rejects a correct, distinctive match.
+    """
     if len(a) < 2 or len(b) < 2:
         return np.empty((0, 2), np.int64)
     dist = np.sqrt(_distances(a, b) if dist is None else dist)
     ia = np.arange(len(a))
-    nn = np.argpartition(dist, 1, axis=1)[:, :2]
-    d0 = dist[ia, nn[:, 0]]
-    d1 = dist[ia, nn[:, 1]]
-    swap = d1 < d0
-    best = np.where(swap, nn[:, 1], nn[:, 0])
-    d_best = np.minimum(d0, d1)
-    d_second = np.maximum(d0, d1)
+    if p.twin_ratio and len(b) > TWIN_K:
+        nn = np.argpartition(dist, TWIN_K, axis=1)[:, : TWIN_K + 1]
+        dn = np.take_along_axis(dist, nn, axis=1)
+        o = np.argsort(dn, axis=1)
+        nn, dn = np.take_along_axis(nn, o, axis=1), np.take_along_axis(dn, o, axis=1)
+        best, d_best = nn[:, 0], dn[:, 0]
+        r = TWIN_RADIUS * float(max(b.width, b.height))
+        far = ((b.xy[nn] - b.xy[best][:, None, :]) ** 2).sum(axis=2) > r * r
+        far[:, 0] = False
+        # the nearest keypoint elsewhere among the TWIN_K+1 nearest (else the last of them)
+        first_far = np.where(far.any(axis=1), far.argmax(axis=1), TWIN_K)
+        d_second = dn[ia, first_far]
+    else:
+        nn = np.argpartition(dist, 1, axis=1)[:, :2]
+        d0 = dist[ia, nn[:, 0]]
+        d1 = dist[ia, nn[:, 1]]
+        swap = d1 < d0
+        best = np.where(swap, nn[:, 1], nn[:, 0])
+        d_best = np.minimum(d0, d1)
+        d_second = np.maximum(d0, d1)
     ok = d_best < p.ratio * d_second
     back = np.argmin(dist, axis=0)
     ok &= back[best] == ia

@@ -9,7 +9,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.common import console, err_console
-from graph import db, links
 from loaders.base import LoadReport
 
 
@@ -64,4 +63,6 @@ def after_load(report: LoadReport) -> None:
     """After a load that wrote something, keep near-duplicates and links current."""
     if report.dry_run or report.refused or not report.written:
         return
+    from graph import db, links  # the link engine's imports only when there is work
+
     links.after_write(db.get_driver(), report=report)

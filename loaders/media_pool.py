@@ -152,6 +152,33 @@ def _worker_main(
 
 # Worker processes run this module and stop here, before the imports below (the driver,
 # the loader contract): a worker needs only loaders.mediafile, and starts faster without.
+def count_files(root: str | os.PathLike[str], limit: int) -> int:
+    """Regular files below ``root`` (links not followed), counting stops at ``limit``: how
+    many workers a folder can keep busy, known before the walk of the load."""
+    n = 0
+    stack = [os.fspath(root)]
+    while stack and n < limit:
+        try:
+            with os.scandir(stack.pop()) as it:
+                for e in it:
+                    if e.is_dir(follow_symlinks=False):
+                        stack.append(e.path)
+                    elif e.is_file(follow_symlinks=False) and e.name != "media.csv":
+                        n += 1
+                        if n >= limit:
+                            break
+        except OSError:
+            continue
+    return n
+
+
+def workers_for(root: str | os.PathLike[str], workers: int | None) -> int:
+    """Workers for a load of ``root``: ``workers`` (default: one per core), never more than
+    files to analyse (a one-picture exhibit starts one worker)."""
+    n = max(1, workers or os.cpu_count() or 1)
+    return max(1, min(n, count_files(root, n)))
+
+
 @dataclass
 class _Worker:
     proc: subprocess.Popen

@@ -8,8 +8,8 @@ has gathered in one transaction (``UNWIND``, ``CREATE`` for media known new). Me
 bounded: a couple of files per worker, ``4 x batch`` rows queued, one batch written.
 
 The walk (:mod:`loaders.media_walk`)
-    ``os.scandir`` recursively, never following a symbolic link (see there). The type is detected
-    from content (:func:`loaders.mediafile.sniff`); a file that is no image or video is
+    ``os.scandir`` recursively, never following a symbolic link (see there). The type
+    is detected from content (:func:`media.mediafile.sniff`); a file that is no image or video is
     ignored, unless its name says it is one (``x.jpg`` holding text), which is an error.
     A ``media.csv`` (``file,series_id``) maps files below its folder (paths relative to
     it) to series; ``--series`` is the default. ``media.csv`` itself is not media.
@@ -22,7 +22,7 @@ The analysis (:mod:`loaders.media_pool`)
 
 The graph
     One ``Media`` per SHA-256 (``MERGE``), with the hashes, size, type, perceptual hashes
-    and EXIF of :mod:`loaders.mediafile`, and ``(:Case)-[:HOLDS]->(m)``,
+    and EXIF of :mod:`media.mediafile`, and ``(:Case)-[:HOLDS]->(m)``,
     ``(:Series)-[:CONTAINS]->(m)`` when a series is known, ``(m)-[:TAKEN_WITH]->(:Camera)``
     when EXIF has a serial, ``(m)-[:GEOTAGGED_AT {lat, lon}]->(:Location)-[:IN_COUNTRY]->
     (:Country)`` when it has GPS. A ``Media`` known only by MD5/SHA-1 (from a hash set)

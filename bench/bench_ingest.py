@@ -328,13 +328,37 @@ def bench_world_pools(world: Path, workers: int) -> dict:
     }
 
 
-def bench_load_media(folder: Path, workers: int) -> dict:
+def analysis_alone(files: list[Path], workers: int) -> dict:
+    """The analysis by itself over ``files`` (a pool started for the run, as a load does)."""
+    from loaders.media import AnalysisPool, FileEntry
+
+    tasks = [FileEntry(p.name, str(p), 0, 0, None) for p in files]
+    t0 = time.perf_counter()
+    first = None
+    ok = 0
+    for _task, status, _payload in AnalysisPool(workers).run(iter(tasks)):
+        if first is None:
+            first = time.perf_counter()
+        ok += status == "ok"
+    end = time.perf_counter()
+    n = len(files)
+    return {
+        "ok": ok,
+        "files_per_s_total": n / (end - t0),
+        "files_per_s_steady": (n - 1) / (end - first) if first and n > 1 else None,
+        "seconds": end - t0,
+    }
+
+
+def bench_load_media(folder: Path, workers: int, case: str = "BENCH-C0") -> dict:
+    """``load_media`` end to end (walk, analysis, gazetteer, Neo4j writes, no link update,
+    no visual pass) into an empty store for these files (the load's own ``Load`` node)."""
     from graph import db
     from loaders.media import MediaLoadOptions, load_media
 
     drv = db.get_driver()
     t = time.perf_counter()
-    report = load_media(drv, folder, MediaLoadOptions(case_id="BENCH-C0", workers=workers))
+    report = load_media(drv, folder, MediaLoadOptions(case_id=case, workers=workers))
     s = time.perf_counter() - t
     c = report.counters
     return {
@@ -345,6 +369,49 @@ def bench_load_media(folder: Path, workers: int) -> dict:
         "nodes_created": c.get("nodes_created", 0),
         "relationships_created": c.get("relationships_created", 0),
     }
+
+
+def bench_load_vs_analysis(files: list[Path], folder: Path, workers: int, rounds: int) -> dict:
+    """``load media`` end to end against the analysis alone, interleaved in the same run
+    (analysis, wipe + load, analysis, ...), so that a shared machine's load hits both."""
+    runs = []
+    for _ in range(rounds):
+        a = analysis_alone(files, workers)
+        wipe()
+        seed_world()
+        la = os.getloadavg()
+        e = bench_load_media(folder, workers)
+        runs.append({"analysis": a, "load": e, "load_average": la})
+    best_a = max(r["analysis"]["files_per_s_total"] for r in runs)
+    best_a_steady = max(r["analysis"]["files_per_s_steady"] or 0 for r in runs)
+    best_e = max(r["load"]["end_to_end_files_per_s"] for r in runs)
+    return {
+        "files": len(files),
+        "workers": workers,
+        "rounds": runs,
+        "analysis_files_per_s": best_a,
+        "analysis_steady_files_per_s": best_a_steady,
+        "load_files_per_s": best_e,
+        "load_vs_analysis": best_e / best_a,
+        "load_vs_analysis_steady": best_e / best_a_steady,
+        "load_average": os.getloadavg(),
+    }
+
+
+def cli_load_media(folder: Path, case: str, *, visual: bool) -> dict:
+    """``python -m cli load media DIR --case C [--no-visual]`` in a fresh interpreter: the
+    whole command as a user runs it (imports, pool start, load, link update, visual pass)."""
+    import subprocess
+
+    cmd = [sys.executable, "-m", "cli", "load", "media", str(folder), "--case", case]
+    if not visual:
+        cmd.append("--no-visual")
+    t = time.perf_counter()
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    s = time.perf_counter() - t
+    if p.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr[-2000:]}")
+    return {"visual": visual, "seconds": s, "load_average": os.getloadavg()}
 
 
 def bench_records(n: int, workdir: Path) -> dict:
@@ -468,6 +535,7 @@ def markdown(res: dict) -> str:
             f"| `load media` end to end (walk, analysis, gazetteer, Neo4j writes) | "
             f"{e['end_to_end_files_per_s']:.1f} files/s |"
         )
+    lines += load_markdown(res)
     if r:
         lines += [
             f"| media-records into Neo4j ({r['records']:,} rows, validation + writes) | "
@@ -476,6 +544,80 @@ def markdown(res: dict) -> str:
             f"({r['nodes_created']:,} nodes, {r['relationships_created']:,} rels) |",
         ]
     return "\n".join(lines) + "\n"
+
+
+def load_markdown(res: dict) -> list[str]:
+    lv = res.get("load_vs_analysis")
+    if not lv:
+        return []
+    out = [
+        f"| analysis alone, {lv['files']} files, {lv['workers']} workers, incl. pool start "
+        f"(best of {len(lv['rounds'])}) | {lv['analysis_files_per_s']:.1f} files/s "
+        f"(steady {lv['analysis_steady_files_per_s']:.1f}) |",
+        f"| `load_media` end to end, same files, same run (best of {len(lv['rounds'])}) | "
+        f"{lv['load_files_per_s']:.1f} files/s |",
+        f"| **load / analysis** (incl. start / steady) | **{lv['load_vs_analysis']:.0%}** / "
+        f"{lv['load_vs_analysis_steady']:.0%} |",
+        "| load average during the rounds | "
+        + "; ".join(f"{r['load_average'][0]:.1f}" for r in lv["rounds"])
+        + " |",
+    ]
+    for c in res.get("cli_load_media") or ():
+        out.append(
+            f"| `cluegraph load media` CLI, whole command "
+            f"({'with the visual pass' if c['visual'] else '--no-visual'}; load avg "
+            f"{c['load_average'][0]:.1f}) | {c['seconds']:.1f} s "
+            f"({lv['files'] / c['seconds']:.1f} files/s) |"
+        )
+    return out
+
+
+def main_load_only(args: argparse.Namespace, res: dict) -> None:
+    """``--load-only``: only the load-vs-analysis figure (and the CLI with/without visual)."""
+    with tempfile.TemporaryDirectory(prefix="cluegraph-bench-") as tmp:
+        folder = Path(tmp) / "media"
+        folder.mkdir()
+        files = [folder / f"img_{i:04d}.jpg" for i in range(args.files)]
+        with ProcessPoolExecutor(args.workers) as ex:
+            sizes = list(ex.map(make_image, [(p, i) for i, p in enumerate(files)], chunksize=4))
+        res["mean_file_kib"] = sum(sizes) / len(sizes) / 1024
+        from graph import db
+
+        drv = db.get_driver()
+        if args.reset_db:
+            wipe()
+        elif db.counts(drv)[0]:
+            sys.exit("the database is not empty: pass --reset-db to wipe it")
+        db.apply_schema(drv)
+        from loaders import geo
+
+        geo.resolve_point(0.0, 0.0)  # the gazetteer's first build, outside every timing
+        res["load_vs_analysis"] = bench_load_vs_analysis(files, folder, args.workers, args.rounds)
+        print(json.dumps(res["load_vs_analysis"], indent=1), file=sys.stderr)
+        if args.cli:
+            res["cli_load_media"] = []
+            for visual in (False, True):
+                wipe()
+                seed_world()
+                res["cli_load_media"].append(cli_load_media(folder, "BENCH-C0", visual=visual))
+                print(json.dumps(res["cli_load_media"][-1]), file=sys.stderr)
+        if not args.keep:
+            wipe()
+    md = "\n".join(
+        [
+            f"# Ingestion benchmark: `load media` against the analysis alone ({res['date']})",
+            "",
+            f"Machine: {common.describe(res['machine'])}. Command: `{res['command']}`; "
+            f"{res['mean_file_kib']:.0f} KiB synthetic JPEGs (1-3 MP), half with GPS, a third "
+            "with a body serial. Rounds interleave analysis and load (the machine is shared).",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            *load_markdown(res),
+        ]
+    )
+    print(md)
+    common.save("ingest_load", res, md + "\n")
 
 
 def main() -> None:
@@ -494,6 +636,13 @@ def main() -> None:
         action="store_true",
         help="Only the ExifTool step's cost (off / auto / always), saved as ingest_exiftool.",
     )
+    ap.add_argument(
+        "--load-only",
+        action="store_true",
+        help="Only `load media` against the analysis alone, same run (saved as ingest_load).",
+    )
+    ap.add_argument("--rounds", type=int, default=2, help="Rounds for --load-only.")
+    ap.add_argument("--cli", action="store_true", help="--load-only: also time the CLI command.")
     args = ap.parse_args()
 
     res: dict = {
@@ -501,6 +650,9 @@ def main() -> None:
         "command": "python bench/bench_ingest.py " + " ".join(sys.argv[1:]),
         "machine": machine(),
     }
+    if args.load_only:
+        main_load_only(args, res)
+        return
     with tempfile.TemporaryDirectory(prefix="cluegraph-bench-") as tmp:
         tmpd = Path(tmp)
         folder = tmpd / "media"

@@ -2,12 +2,71 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import typer
+from typer import _click as click
+from typer.core import TyperGroup
 
 from cli.common import console, fail
 from graph.errors import GraphError
+
+#: Command groups: name -> (module, help). Each module is imported only when its group
+#: runs (or when ``--help`` lists them): ``cluegraph load media`` does not pay for the
+#: leads, the app or the bundle code. Every module is a plain import of the project; a
+#: missing one fails the first time its command runs, and tests/test_cli.py runs them all.
+GROUPS: dict[str, tuple[str, str]] = {
+    "db": ("cli.db", "Run and manage the local Neo4j server."),
+    "load": ("cli.load", "Load cases, series, media, clues, victims, accounts, VICS."),
+    "links": ("cli.links", "Build and judge links between series."),
+    "leads": ("cli.leads", "Run named lead queries."),
+    "demo": ("cli.demo", "Generate and load the synthetic demo world."),
+    "export": ("cli.export", "Export hash sets and bundles."),
+    "import": ("cli.importer", "Import bundles."),
+    "users": ("cli.users", "Manage app users and roles."),
+    "audit": ("cli.audit", "Read and export the audit trail."),
+    "hashsets": ("cli.hashsets", "Hash sets' own near-duplicate thresholds."),
+    "analyse": ("cli.analyse", "Analyse loaded pictures (scenes, objects, text)."),
+    "clues": ("cli.clues", "Proposed clues (accept, reject) and standing object searches."),
+    "search": ("cli.search", "Search loaded pictures for an object."),
+}
+#: Single commands: name -> (module, function).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "query": ("cli.query", "query"),
+    "serve": ("cli.serve", "serve"),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The root group: its sub-commands are built from their module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *GROUPS, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            built = _build(cmd_name)
+            if built is None:
+                return None
+            self.commands[cmd_name] = built
+        return self.commands[cmd_name]
+
+
+def _build(name: str) -> click.Command | None:
+    if name in GROUPS:
+        module, helptext = GROUPS[name]
+        sub = importlib.import_module(module).app
+        sub.info.name, sub.info.help = name, helptext
+        return typer.main.get_group(sub)
+    if name in COMMANDS:
+        module, attr = COMMANDS[name]
+        fn = getattr(importlib.import_module(module), attr)
+        one = typer.Typer()
+        one.command(name, help=fn.__doc__)(fn)
+        return typer.main.get_command(one)
+    return None
+
 
 app = typer.Typer(
     name="cluegraph",
@@ -15,6 +74,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,
 )
 
 
@@ -27,48 +87,6 @@ def _root(
     from cli import common
 
     common.WIDE = wide
-
-
-def _mount() -> None:
-    from cli import (
-        analyse,
-        audit,
-        clues,
-        demo,
-        export,
-        hashsets,
-        importer,
-        leads,
-        links,
-        load,
-        search,
-        serve,
-        users,
-    )
-    from cli import db as db_cli
-    from cli import query as query_cli
-
-    app.add_typer(db_cli.app, name="db", help="Run and manage the local Neo4j server.")
-    app.command("query", help=query_cli.query.__doc__)(query_cli.query)
-    for m, name, helptext in (
-        (load, "load", "Load cases, series, media, clues, victims, accounts, VICS."),
-        (links, "links", "Build and judge links between series."),
-        (leads, "leads", "Run named lead queries."),
-        (demo, "demo", "Generate and load the synthetic demo world."),
-        (export, "export", "Export hash sets and bundles."),
-        (importer, "import", "Import bundles."),
-        (users, "users", "Manage app users and roles."),
-        (audit, "audit", "Read and export the audit trail."),
-        (hashsets, "hashsets", "Hash sets' own near-duplicate thresholds."),
-        (analyse, "analyse", "Analyse loaded pictures (scenes, objects, text)."),
-        (clues, "clues", "Proposed clues (accept, reject) and standing object searches."),
-        (search, "search", "Search loaded pictures for an object."),
-    ):
-        app.add_typer(m.app, name=name, help=helptext)
-    app.command("serve", help=serve.serve.__doc__)(serve.serve)
-
-
-_mount()
 
 
 def main() -> None:

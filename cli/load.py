@@ -2,36 +2,36 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cli import load_media, load_vics
 from cli.common import err_console
-from cli.load_report import after_load, exit_for, print_report
-from graph import db
-from graph.config import get_settings
-from graph.errors import GraphError
-from loaders.accounts import AccountsLoader
-from loaders.base import CsvLoader, LoadReport, csv_row_count, run_csv
-from loaders.cases import CasesLoader
-from loaders.clues import CluesLoader
-from loaders.records import MediaRecordsLoader
-from loaders.series import SeriesLoader
-from loaders.victims import VictimsLoader
+
+if TYPE_CHECKING:
+    from loaders.base import CsvLoader, LoadReport
 
 app = typer.Typer(no_args_is_help=True)
 
-#: CSV loaders: command name -> loader class.
-CSV_LOADERS: dict[str, type[CsvLoader]] = {
-    "cases": CasesLoader,
-    "series": SeriesLoader,
-    "clues": CluesLoader,
-    "victims": VictimsLoader,
-    "accounts": AccountsLoader,
-    "media-records": MediaRecordsLoader,
+#: CSV loaders: command name -> (module, loader class). The module is imported when its
+#: command runs: ``load media`` does not pay for the gazetteer or the records loader.
+CSV_LOADERS: dict[str, tuple[str, str]] = {
+    "cases": ("loaders.cases", "CasesLoader"),
+    "series": ("loaders.series", "SeriesLoader"),
+    "clues": ("loaders.clues", "CluesLoader"),
+    "victims": ("loaders.victims", "VictimsLoader"),
+    "accounts": ("loaders.accounts", "AccountsLoader"),
+    "media-records": ("loaders.records", "MediaRecordsLoader"),
 }
+
+
+def loader_class(name: str) -> type[CsvLoader]:
+    module, cls = CSV_LOADERS[name]
+    return getattr(importlib.import_module(module), cls)
 
 
 def progress_bar(total: int | None, label: str) -> Progress:
@@ -49,16 +49,17 @@ def progress_bar(total: int | None, label: str) -> Progress:
 def run_csv_command(
     loader: CsvLoader, file: Path, *, strict: bool, lenient: bool, dry_run: bool, batch: int | None
 ) -> LoadReport:
-    drv = None
+    from graph.config import get_settings
+    from loaders.base import csv_row_count, run_csv
+    from service import connect
+
     if not dry_run:
-        drv = db.get_driver()
-        db.apply_schema(drv)
+        drv = connect.ready()
     else:
         # A dry run only reads, to check references (unknown cases, series, media);
         # without a reachable server it still validates the file itself.
-        try:
-            drv = db.get_driver()
-        except GraphError:
+        drv = connect.driver_or_none()
+        if drv is None:
             err_console.print("[yellow]no graph reachable: references not checked[/]")
     total = csv_row_count(file) if file.is_file() else 0
     with progress_bar(total, f"{loader.kind}") as prog:
@@ -76,7 +77,7 @@ def run_csv_command(
     return report
 
 
-def _csv_command(name: str, loader_cls: type[CsvLoader]):
+def _csv_command(name: str):
 
     def command(
         file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
@@ -85,8 +86,10 @@ def _csv_command(name: str, loader_cls: type[CsvLoader]):
         dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report only."),
         batch: int = typer.Option(None, "--batch", help="Rows per write transaction."),
     ) -> None:
+        from cli.load_report import after_load, exit_for, print_report
+
         report = run_csv_command(
-            loader_cls(), file, strict=strict, lenient=lenient, dry_run=dry_run, batch=batch
+            loader_class(name)(), file, strict=strict, lenient=lenient, dry_run=dry_run, batch=batch
         )
         print_report(report)
         after_load(report)
@@ -96,8 +99,8 @@ def _csv_command(name: str, loader_cls: type[CsvLoader]):
     return command
 
 
-for _name, _loader in CSV_LOADERS.items():
-    app.command(_name)(_csv_command(_name, _loader))
+for _name in CSV_LOADERS:
+    app.command(_name)(_csv_command(_name))
 
 load_media.register(app)
 load_vics.register(app)

@@ -5,6 +5,7 @@ with one worker pool and one link update at the end (loaders/manifest.py)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import (
@@ -19,6 +20,10 @@ from rich.progress import (
 from rich.text import Text
 
 from cli.common import err_console
+
+if TYPE_CHECKING:
+    from loaders.base import LoadReport
+    from loaders.media_pool import AnalysisPool
 
 
 class FilesPerSecond(ProgressColumn):
@@ -55,10 +60,6 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Load every image and video below DIR (hashes and metadata, never pixels)."""
-        from cli.load_report import after_load, exit_for, print_report
-        from loaders.media import DEFAULT_BATCH, MediaLoadOptions, load_media
-        from service import connect
-
         if manifest is not None:
             if folder is not None or case or series:
                 raise typer.BadParameter("--manifest names the folders, cases and series")
@@ -66,48 +67,74 @@ def register(app: typer.Typer) -> None:
             return
         if folder is None or not case:
             raise typer.BadParameter("give DIR and --case, or --manifest FILE.csv")
-        drv = None
-        if not dry_run:
-            drv = connect.ready()
-        opts = MediaLoadOptions(
-            case_id=case,
-            series_id=series,
-            strict=strict,
-            dry_run=dry_run,
-            workers=workers,
-            batch_size=batch or DEFAULT_BATCH,
-            timeout=timeout,
-        )
-        with Progress(
-            TextColumn("[bold]media"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            FilesPerSecond(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            transient=True,
-        ) as prog:
-            task = prog.add_task("analyse", total=None)
+        # The analysis workers start first (their module needs the standard library
+        # alone), so that their imports overlap the driver's and the loader's below.
+        from loaders.media_pool import AnalysisPool, workers_for
 
-            def progress(done: int, total: int) -> None:
-                prog.update(task, completed=done, total=total)
+        pool = AnalysisPool(workers_for(folder, workers), timeout=timeout).spawn()
+        try:
+            report = _load_folder(pool, folder, case, series, strict, dry_run, batch)
+        finally:
+            pool.close()
+        from cli.load_report import after_load, exit_for
 
-            report = load_media(drv, folder, opts, progress=progress)
-        print_report(report)
-        ignored = report.counters.get("ignored_files", 0)
-        if ignored:
-            err_console.print(f"{ignored} file(s) left out: not images or videos", style="dim")
-            for line in report.ignored:
-                err_console.print(f"  {line}", style="dim", markup=False, highlight=False)
-            if ignored > len(report.ignored):
-                err_console.print(f"  ... and {ignored - len(report.ignored)} more", style="dim")
         after_load(report)
         if not (no_visual or dry_run or report.refused):
             from cli.analyse import run_visual
 
             run_visual(case=case, workers=workers)
         exit_for(report)
+
+
+def _load_folder(
+    pool: AnalysisPool,
+    folder: Path,
+    case: str,
+    series: str | None,
+    strict: bool,
+    dry_run: bool,
+    batch: int | None,
+) -> LoadReport:
+    """One folder with the CLI's progress bar; prints the report (the pool's workers)."""
+    from cli.load_report import print_report
+    from loaders.media import DEFAULT_BATCH, MediaLoadOptions, load_media
+    from service import connect
+
+    drv = None
+    if not dry_run:
+        drv = connect.ready()
+    opts = MediaLoadOptions(
+        case_id=case,
+        series_id=series,
+        strict=strict,
+        dry_run=dry_run,
+        batch_size=batch or DEFAULT_BATCH,
+    )
+    with Progress(
+        TextColumn("[bold]media"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        FilesPerSecond(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as prog:
+        task = prog.add_task("analyse", total=None)
+
+        def progress(done: int, total: int) -> None:
+            prog.update(task, completed=done, total=total)
+
+        report = load_media(drv, folder, opts, progress=progress, pool=pool)
+    print_report(report)
+    ignored = report.counters.get("ignored_files", 0)
+    if ignored:
+        err_console.print(f"{ignored} file(s) left out: not images or videos", style="dim")
+        for line in report.ignored:
+            err_console.print(f"  {line}", style="dim", markup=False, highlight=False)
+        if ignored > len(report.ignored):
+            err_console.print(f"  ... and {ignored - len(report.ignored)} more", style="dim")
+    return report
 
 
 def _load_manifest(

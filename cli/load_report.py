@@ -9,9 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.common import console, err_console
-from graph import links
 from loaders.base import LoadReport
-from service import connect
 
 
 def print_report(report: LoadReport, *, max_errors_shown: int = 20) -> None:
@@ -65,4 +63,7 @@ def after_load(report: LoadReport) -> None:
     """After a load that wrote something, keep near-duplicates and links current."""
     if report.dry_run or report.refused or not report.written:
         return
+    from graph import links  # the link engine's imports only when there is work
+    from service import connect
+
     links.after_write(connect.driver(), report=report)

@@ -46,9 +46,6 @@ ALLOWED_IMPORTS: dict[tuple[str, str], str] = {
     ("graph.leads", "loaders.media"): "triage's 'add to case' repeats the media load step "
     "by step; it must call the media loader from service/triage instead",
     ("graph.leads", "loaders.base"): "same: begin_load/finish_load of 'add to case'",
-    # the faces touching the driver:
-    ("cli.load", "graph.db"): "the load command gets its driver from graph.db; another "
-    "helper rewrites cli/load.py tonight (lazy imports), then it calls service.connect.ready",
 }
 
 #: Modules of app/ and cli/ that still hold a Cypher statement: module -> why.

@@ -2,7 +2,7 @@
 // transaction) with their HOLDS, CONTAINS, TAKEN_WITH and GEOTAGGED_AT: CREATE, no MERGE,
 // as nothing of a new node can exist yet. The cases, series, cameras and locations exist
 // (the cameras and locations were merged just before, media_merge_cameras/_places).
-// Gives the graph the MERGE path (loaders.media.WRITE_MEDIA and the following statements)
+// Gives the graph the MERGE path (media_write and the statements after it)
 // gives for the same rows.
 // $rows: list of {sha256, props, path, fileName, cases: [id], series: [id],
 //   cameras: [id], placeId, lat, lon}   $source, $loadId, $loadedAt: provenance

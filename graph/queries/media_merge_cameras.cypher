@@ -1,5 +1,5 @@
 // The cameras of a batch of new media, each once, before media_create_new links them:
-// MERGE with the same ON CREATE values as the MERGE path (loaders.media.WRITE_CAMERA).
+// MERGE with the same ON CREATE values as the MERGE path (media_write_camera).
 // $cameras: list of {id, make, model, serial}   $source, $loadId, $loadedAt: provenance
 // Returns: nothing (counters)
 UNWIND $cameras AS c

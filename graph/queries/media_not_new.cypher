@@ -1,6 +1,6 @@
 // Which of these media are not simply new: a Media with the SHA-256 exists already, or
 // one known only by the MD5 or SHA-1 (from a hash set) would take this SHA-256. The
-// others can be CREATEd (loaders.media.write_media_bulk); these go through the MERGE path.
+// others can be CREATEd (loaders.media_write.write_media_bulk); these take the MERGE path.
 // $rows: list of {sha256, md5, sha1} (md5/sha1 may be null)
 // Returns: sha256 (one row per media that is not new)
 UNWIND $rows AS r

@@ -1,0 +1,175 @@
+"""Many small exhibits: seconds per one-picture folder, one command per folder or one call.
+
+    python bench/bench_small_exhibits.py [--folders 6] [--reset-db] [--visual]
+
+Units receive exhibits one at a time: a case folder holding one picture. The figure is the
+wall time of a whole ``cluegraph load media DIR --case ID --no-visual`` run in a fresh
+interpreter (imports, walk, analysis, writes, the link update), on a warm server, one
+folder after the other; then the same folders again (new pictures) through one
+``--manifest`` call. It also times ``python -c "import cli.load"`` alone (the fixed cost
+of the interpreter and the imports) and, with ``--visual``, one folder with the visual
+pass (the default of ``load media``).
+
+Prints a Markdown table and writes ``bench/results/small_exhibits.json`` and ``.md``.
+The pictures are synthetic (gradients and shapes drawn with numpy/Pillow).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import common  # noqa: E402
+from bench.bench_ingest import make_image, seed_world, wipe  # noqa: E402
+
+
+def cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
+    """Wall seconds and CPU seconds of the command and the children it waited for (its
+    analysis workers; not the Neo4j server): CPU is the figure a shared machine spares."""
+    c, t = cpu(), time.perf_counter()
+    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    s = time.perf_counter() - t
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr[-2000:]}")
+    return s, cpu() - c
+
+
+def folders(base: Path, n: int, seed0: int) -> list[Path]:
+    out = []
+    for i in range(n):
+        d = base / f"exhibit_{seed0 + i:03d}"
+        d.mkdir(parents=True)
+        make_image((d / "IMG_0001.jpg", seed0 + i))
+        out.append(d)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--folders", type=int, default=6)
+    ap.add_argument("--reset-db", action="store_true", help="Wipe the configured database first.")
+    ap.add_argument("--visual", action="store_true", help="Also one folder with the visual pass.")
+    ap.add_argument(
+        "--base",
+        type=Path,
+        help="A clean export of an older commit (git archive): its one-folder commands run "
+        "interleaved with this tree's, same server, same run.",
+    )
+    args = ap.parse_args()
+    py = sys.executable
+    res: dict = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": "python bench/bench_small_exhibits.py " + " ".join(sys.argv[1:]),
+        "machine": common.machine(),
+        "code": common.code_version(),
+    }
+    from graph import db
+
+    drv = db.get_driver()
+    if args.reset_db:
+        wipe()
+    elif db.counts(drv)[0]:
+        sys.exit("the database is not empty: pass --reset-db to wipe it")
+    db.apply_schema(drv)
+    seed_world(n_cases=max(50, 2 * args.folders + 2))
+    n = args.folders
+    with tempfile.TemporaryDirectory(prefix="cluegraph-bench-small-") as tmp:
+        base = Path(tmp)
+        imports = [run([py, "-c", "import cli.load"])[0] for _ in range(3)]
+        one_by_one: list[tuple[float, float]] = []
+        base_runs: list[tuple[float, float]] = []
+        for i, d in enumerate(folders(base / "single", n, 0)):
+            cmd = [py, "-m", "cli", "load", "media", str(d), "--case", f"BENCH-C{i}",
+                   "--no-visual"]  # fmt: skip
+            if args.base:  # the same folder again under the older code: a second load of it
+                (d2,) = folders(base / "base", 1, 300 + i)
+                base_runs.append(run([*cmd[:5], str(d2), *cmd[6:]], cwd=args.base))
+            one_by_one.append(run(cmd))
+        la_single = os.getloadavg()
+        man = base / "manifest.csv"
+        lines = ["folder,case_id"] + [
+            f"{d},BENCH-C{n + i}" for i, d in enumerate(folders(base / "many", n, 100))
+        ]
+        man.write_text("\n".join(lines) + "\n")
+        manifest_s, manifest_cpu = run(
+            [py, "-m", "cli", "load", "media", "--manifest", str(man), "--no-visual"]
+        )
+        visual_s = None
+        if args.visual:
+            (d,) = folders(base / "visual", 1, 200)
+            visual_s = run([py, "-m", "cli", "load", "media", str(d), "--case", "BENCH-C0"])[0]
+    wipe()
+    res.update(
+        {
+            "folders": n,
+            "import_cli_load_s": imports,
+            "one_command_per_folder_wall_cpu_s": one_by_one,
+            "base": str(args.base) if args.base else None,
+            "base_one_command_per_folder_wall_cpu_s": base_runs,
+            "manifest_cpu_s": manifest_cpu,
+            "load_average_after_singles": la_single,
+            "manifest_s": manifest_s,
+            "manifest_s_per_folder": manifest_s / n,
+            "with_visual_s": visual_s,
+            "load_average": os.getloadavg(),
+        }
+    )
+    wall = [w for w, _c in one_by_one]
+    med, cmed = statistics.median(wall), statistics.median(c for _w, c in one_by_one)
+    base_line = []
+    if base_runs:
+        bw = statistics.median(w for w, _c in base_runs)
+        bc = statistics.median(c for _w, c in base_runs)
+        base_line = [
+            f"| same, older code ({args.base.name}: "
+            f"{(args.base / 'EXPORTED_FROM').read_text().strip()}), interleaved: median wall / "
+            f"CPU | {bw:.2f} s / {bc:.2f} s |"
+        ]
+    md = "\n".join(
+        [
+            f"# Many small exhibits ({res['date']})",
+            "",
+            f"Machine: {common.describe(res['machine'])}; {common.describe_code(res['code'])}. "
+            f"Command: `{res['command']}`. Warm server; one synthetic 1-3 MP JPEG a folder.",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            f"| `python -c 'import cli.load'` (median of 3) | {statistics.median(imports):.2f} s |",
+            f"| `load media DIR --case C --no-visual`, one command per folder ({n} folders): "
+            f"median wall (min-max) / median CPU (command + its workers) | {med:.2f} s "
+            f"({min(wall):.2f}-{max(wall):.2f}) / {cmed:.2f} s |",
+            *base_line,
+            f"| `load media --manifest` ({n} folders, one call, one link update): wall / CPU | "
+            f"{manifest_s:.2f} s / {manifest_cpu:.2f} s ({manifest_s / n:.2f} / "
+            f"{manifest_cpu / n:.2f} s a folder) |",
+            *(
+                [f"| one folder with the visual pass (the default) | {visual_s:.2f} s |"]
+                if visual_s is not None
+                else []
+            ),
+            f"| load average after the single runs / at the end | "
+            f"{la_single[0]:.1f} / {res['load_average'][0]:.1f} |",
+        ]
+    )
+    print(md)
+    common.save("small_exhibits", res, md + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cli import load_media, load_vics
+from cli import load_media, load_records, load_vics
 from cli.common import err_console
 from cli.load_report import after_load, exit_for, print_report
 from graph import db
@@ -97,7 +97,9 @@ def _csv_command(name: str, loader_cls: type[CsvLoader]):
 
 
 for _name, _loader in CSV_LOADERS.items():
-    app.command(_name)(_csv_command(_name, _loader))
+    if _name != "media-records":  # its own command, with --bulk (cli/load_records.py)
+        app.command(_name)(_csv_command(_name, _loader))
 
 load_media.register(app)
+load_records.register(app, run_csv_command, progress_bar)
 load_vics.register(app)

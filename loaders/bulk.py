@@ -314,16 +314,16 @@ def load_media_records_bulk(
         if report.refused or dry_run or not report.written:
             files.close()
             return report
-        t1 = time.perf_counter()
-        times.carried_nodes, times.carried_relationships = carry_graph(
-            driver, files, patch=loader.patch
-        )
-        times.carry_s = time.perf_counter() - t1
-        echo(
-            f"{files.nodes:,} nodes and {files.relationships:,} relationships in "
-            f"{len(files.arguments())} files; importing"
-        )
         try:
+            t1 = time.perf_counter()
+            times.carried_nodes, times.carried_relationships = carry_graph(
+                driver, files, patch=loader.patch
+            )
+            times.carry_s = time.perf_counter() - t1
+            echo(
+                f"{files.nodes:,} nodes and {files.relationships:,} relationships in "
+                f"{len(files.arguments())} files; importing"
+            )
             times.importer = import_full(files, settings, echo=echo)
         except GraphError as e:
             report.refused = True

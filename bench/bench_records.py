@@ -16,7 +16,15 @@ under ``CLUEGRAPH_HOME/demo-world/large-N``) is loaded through ``loaders.base.ru
 - **bulk**: :class:`loaders.records.MediaRecordsLoader` as the CLI runs it (validated once,
   rows kept between the passes, new media and their relationships ``CREATE``\\ d after one
   bulk check, ``--writers`` transactions of ``--batch`` rows in flight);
-- **reload**: the same file again on the bulk store (everything exists: the MERGE path).
+- **reload**: the same file again on the bulk store (everything exists: the MERGE path);
+- **import** (``--import``): ``load media-records --bulk`` (:mod:`loaders.bulk`): the same
+  validation, then the files of Neo4j's offline importer, the server stopped,
+  ``neo4j-admin database import full``, restarted with the schema (CPU of the importer
+  counted as this process's children). ``--no-normal`` leaves out the Bolt path (e.g. at
+  1M, where it takes over 20 minutes on this machine).
+
+With ``--links``, the link update a load ends with (``links.after_write``) is timed after
+each load on a fresh store (the same work for both paths).
 
 Each on its own fresh store, in the same run. Reported: total seconds, the write pass alone
 (pass 2), records/s, nodes+relationships created per second (of the whole load and of the
@@ -49,6 +57,7 @@ from graph.config import get_settings  # noqa: E402
 from graph.server import LocalServer  # noqa: E402
 from loaders import media as media_loader  # noqa: E402
 from loaders.base import CsvLoader, run_csv  # noqa: E402
+from loaders.bulk import BulkTimes, load_media_records_bulk  # noqa: E402
 from loaders.cases import CasesLoader  # noqa: E402
 from loaders.records import MediaRecordsLoader  # noqa: E402
 from loaders.series import SeriesLoader  # noqa: E402
@@ -128,6 +137,75 @@ def load1(path: Path, loader: MediaRecordsLoader, batch: int, srv: LocalServer) 
     }
 
 
+def children_cpu_s() -> float:
+    """User + system CPU seconds of this process's waited-for children (the importer)."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def load_import(path: Path, srv: LocalServer) -> dict[str, Any]:
+    """``load media-records --bulk`` on the prepared store, measured like :func:`load1`."""
+    import resource
+
+    cpu0 = (cpu_s(os.getpid()), 0.0, children_cpu_s())
+    load0 = os.getloadavg()[0]
+    times = BulkTimes()
+    t0 = time.perf_counter()
+    rep = load_media_records_bulk(path, times=times)
+    total = time.perf_counter() - t0
+    assert not rep.refused, rep.refusal
+    imp = times.importer
+    assert imp is not None
+    cpu_py = cpu_s(os.getpid()) - cpu0[0]
+    # The importer (a waited-for child) and the restarted server (its start and the schema
+    # build); the old server's share (the lookups during validation, the copy of the
+    # store's contents) is not counted: it has ended, and it was not waited for.
+    cpu_neo = (children_cpu_s() - cpu0[2]) + cpu_s(srv.pid())
+    c = rep.counters
+    made = c.get("nodes_created", 0) + c.get("relationships_created", 0)
+    drv = db.get_driver()
+    nodes, rels = db.counts(drv)
+    return {
+        "status": rep.status,
+        "written": rep.written,
+        "errors": len(rep.errors),
+        "total_s": round(total, 1),
+        # the "write pass" of the import path: files written, then stop, import, start, schema
+        "write_s": round(times.files_s + times.carry_s + imp.seconds, 1),
+        "validate_and_files_s": round(times.validate_and_files_s, 1),
+        "files_s": round(times.files_s, 1),
+        "import_s": round(imp.import_s, 1),
+        "stop_start_s": round(imp.stop_s + imp.start_s, 1),
+        "schema_s": round(imp.schema_s, 1),
+        "records_per_s": round(rep.written / total) if total else None,
+        "created": made,
+        "created_per_s": round(made / total) if total else None,
+        "write_created_per_s": round(made / imp.import_s) if imp.import_s else None,
+        "nodes": nodes,
+        "relationships": rels,
+        "cpu_python_s": round(cpu_py, 1),
+        "cpu_neo4j_s": round(cpu_neo, 1),
+        "created_per_cpu_s": round(made / (cpu_py + cpu_neo)) if cpu_py + cpu_neo else None,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "load_avg_before": round(load0, 2),
+        "load_avg_after": round(os.getloadavg()[0], 2),
+    }
+
+
+def link_update() -> dict[str, Any]:
+    from graph import links
+
+    drv = db.get_driver()
+    t0 = time.perf_counter()
+    rep = links.after_write(drv)
+    return {
+        "links_s": round(time.perf_counter() - t0, 1),
+        "links": rep.summary() if rep is not None else None,
+    }
+
+
 def prepare(srv: LocalServer, world: Path) -> None:
     fresh_server(srv, say=lambda m: print(f"    {m}", flush=True))
     drv = db.get_driver()
@@ -145,6 +223,9 @@ def main() -> None:
     ap.add_argument("--writers", type=int, default=None)
     ap.add_argument("--batch", type=int, default=None)
     ap.add_argument("--no-reload", action="store_true")
+    ap.add_argument("--import", dest="imp", action="store_true", help="also --bulk")
+    ap.add_argument("--no-normal", action="store_true", help="leave out the Bolt path")
+    ap.add_argument("--links", action="store_true", help="time the link update after each")
     ap.add_argument("--no-save", action="store_true")
     a = ap.parse_args()
     m = common.machine()
@@ -164,14 +245,22 @@ def main() -> None:
         runs: list[tuple[str, MediaRecordsLoader, bool]] = []
         if not a.no_baseline and n <= a.baseline_max:
             runs.append(("baseline", Baseline(), True))
-        runs.append(("bulk", MediaRecordsLoader(**kw), True))
-        if not a.no_reload:
-            runs.append(("reload", MediaRecordsLoader(**kw), False))
+        if not a.no_normal:
+            runs.append(("bulk", MediaRecordsLoader(**kw), True))
+            if not a.no_reload:
+                runs.append(("reload", MediaRecordsLoader(**kw), False))
+        if a.imp:
+            runs.append(("import", MediaRecordsLoader(), True))
         for name, loader, fresh in runs:
             print(f"== {n:,} media records: {name}", flush=True)
             if fresh:
                 prepare(srv, world)
-            r = load1(path, loader, BASELINE_BATCH, srv)
+            if name == "import":
+                r = load_import(path, srv)
+            else:
+                r = load1(path, loader, BASELINE_BATCH, srv)
+            if a.links and fresh:
+                r |= link_update()
             r |= {"media_records": n, "path": name}
             if isinstance(loader, MediaRecordsLoader) and not isinstance(loader, Baseline):
                 r |= {"writers": loader.writers, "batch": loader.min_batch}
@@ -213,12 +302,31 @@ def main() -> None:
         "(the counters of the load); the write pass is pass 2 alone (after validation). "
         "CPU s: user+system seconds of this process and of the Neo4j server during the load; "
         "on a shared machine (load average above 2 on 2 cores) wall time stretches, CPU "
-        "seconds much less.",
+        "seconds much less. import: `load media-records --bulk` (validated the same way, "
+        "then neo4j-admin database import full into the stopped server, restart, schema); "
+        "its write pass is the importer's files, the stop, the import, the start and the "
+        "schema; created/s (write pass) there is per second of the importer alone; its CPU "
+        "s Neo4j column is the importer's CPU and the restarted server's (start, schema).",
     ]
+    for r in rows:
+        if r["path"] == "import":
+            lines.append(
+                f"\nimport at {r['media_records']:,}: validation + importer files "
+                f"{r['validate_and_files_s']} s (of which the files {r['files_s']} s), "
+                f"importer {r['import_s']} s, server stop + start {r['stop_start_s']} s, "
+                f"schema (constraints and indexes built) {r['schema_s']} s; peak RSS of the "
+                f"loading process {r['peak_rss_mb']} MB."
+            )
+        if "links_s" in r:
+            lines.append(
+                f"\nlink update after the {r['path']} load at {r['media_records']:,}: "
+                f"{r['links_s']} s ({r['links']})."
+            )
     md = "\n".join(lines) + "\n"
     print(md)
     if not a.no_save:
         key = "+".join(f"{n:,}" for n in a.media) + (" (baseline)" if not a.no_baseline else "")
+        key += " (import)" if a.imp else ""
         common.save_run(
             "records", key, {"machine": m, "code": cv, "command": cmd, "rows": rows}, md
         )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cli import load_media, load_vics
+from cli import load_media, load_records, load_vics
 from cli.common import err_console
 
 if TYPE_CHECKING:
@@ -100,7 +100,9 @@ def _csv_command(name: str):
 
 
 for _name in CSV_LOADERS:
-    app.command(_name)(_csv_command(_name))
+    if _name != "media-records":  # its own command, with --bulk (cli/load_records.py)
+        app.command(_name)(_csv_command(_name))
 
 load_media.register(app)
+load_records.register(app, run_csv_command, progress_bar)
 load_vics.register(app)

@@ -357,9 +357,9 @@ def bench_records(n: int, workdir: Path) -> dict:
     series = [f"BENCH-S{i}" for i in range(200)]
     path = workdir / "media_records.csv"
     make_records(path, n, cases, series)
-    from loaders import geo
+    from graph import gazetteer
 
-    geo.resolve_point(0.0, 0.0)  # build the gazetteer outside the timing
+    gazetteer.resolve_point(0.0, 0.0)  # build the gazetteer outside the timing
     t = time.perf_counter()
     report = run_csv(drv, MediaRecordsLoader(), path, batch_size=2000)
     s = time.perf_counter() - t

@@ -31,7 +31,10 @@ def rebuild(
     drv = db.get_driver()
     db.apply_schema(drv)
     with err_console.status("rebuilding links") as status:
-        rep = links.rebuild(drv, neardups=neardups, progress=lambda m: status.update(m))
+        rep = links.after_write(
+            drv, everything=True, neardups=neardups, progress=lambda m: status.update(m)
+        )
+    assert rep is not None
     summary = rep.summary()
     if as_json:
         typer.echo(json.dumps(summary, indent=2))

@@ -286,6 +286,29 @@ def write(
         raise translate(e, params) from e
 
 
+def write_records(
+    driver: neo4j.Driver,
+    query: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    name: str,
+    user: str | None = None,
+    **kw: Any,
+) -> list[dict]:
+    """Run one write statement in a managed transaction; return the rows it returns."""
+    params = {**(params or {}), **kw}
+
+    @neo4j.unit_of_work(metadata=_meta(name, user))
+    def work(tx: neo4j.ManagedTransaction) -> list[dict]:
+        return [dict(r.items()) for r in tx.run(query, params)]
+
+    try:
+        with driver.session(database=database()) as ses:
+            return ses.execute_write(work)
+    except Exception as e:
+        raise translate(e, params) from e
+
+
 def records(
     driver: neo4j.Driver,
     query: str,

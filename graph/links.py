@@ -1040,21 +1040,55 @@ def after_write(
     driver: neo4j.Driver,
     *,
     report: Any = None,
+    reports: Sequence[Any] | None = None,
     series: Iterable[str] | None = None,
+    media: Iterable[str] | None = None,
+    full_links: bool = False,
+    own: frozenset[int] = frozenset(),
+    everything: bool = False,
+    neardups: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> LinkReport | None:
-    """The one "after a write, update the links": every writer calls it.
+    """The one "after a write, update the links": every writer calls it, saying what it
+    wrote (exactly one of):
 
-    After a load (``report``, a :class:`loaders.base.LoadReport`): the pairs and links the
-    load touched (:func:`after_load`). After an edit of some series (``series``, e.g. a
-    clue added in the app): their links (:func:`refresh`). With neither (a whole world
-    loaded at once): everything (:func:`rebuild`, with ``progress``).
+    - ``report``: one load (a :class:`loaders.base.LoadReport`): the pairs and links it
+      touched (:func:`after_load`; nothing for a dry run or a refused load);
+    - ``reports``: several loads at once (``load media --manifest``): one update for all
+      (:func:`update_for_loads`);
+    - ``series``: an edit of these series (a clue added in the app, the visual pass's new
+      evidence): their links (:func:`refresh`);
+    - ``media``: an edit of these media outside a load (a hash set's thresholds or
+      non-pertinence): their near-duplicates, then the links that changes, or every link
+      with ``full_links`` (:func:`refresh_media`; ``own``: the index versions the edit's
+      own statements produced);
+    - ``everything``: a whole world loaded, ``cluegraph links rebuild``: everything
+      (:func:`rebuild`, the near-duplicates too unless ``neardups`` is False).
     """
+    given = [
+        k
+        for k, v in (("report", report), ("reports", reports), ("series", series), ("media", media))
+        if v is not None
+    ] + (["everything"] if everything else [])
+    if len(given) != 1:
+        raise ValueError(
+            "after_write: say what was written (one of report, reports, series, media, "
+            f"everything), got {given or 'none'}"
+        )
     if report is not None:
         return after_load(driver, report)
+    if reports is not None:
+        done = [
+            r.load_id
+            for r in reports
+            if not (getattr(r, "dry_run", False) or getattr(r, "refused", False)) and r.written
+        ]
+        return update_for_loads(driver, done) if done else None
     if series is not None:
         return refresh(driver, series)
-    return rebuild(driver, progress=progress)
+    if media is not None:
+        return refresh_media(driver, media, full_links=full_links, own=own)
+    return rebuild(driver, neardups=neardups, progress=progress)
 
 
 # ----------------------------------------------------------------------------- judging

@@ -25,7 +25,7 @@ from graph import suggestions as visual_suggestions
 from graph.auth import Action, User
 from graph.db import Result
 from graph.errors import InvalidInput, NotFound
-from graph.leads import LEADS, Lead
+from graph.leads import LEADS, FileTriage, Lead
 from graph.schema import JUDGEMENTS, LINK_KINDS, SERIES_STATUSES
 
 #: Rows a page shows at most before it paginates or says "showing the first N".
@@ -550,8 +550,10 @@ def triage(
     *,
     user: User | None = None,
     extra: Mapping[str, Any] | None = None,
+    files_with: FileTriage | None = None,
 ) -> Result:
-    """Exact and near matches of ``hashes`` and ``files`` through the ``triage`` lead.
+    """Exact and near matches of ``hashes`` and ``files`` through the ``triage`` lead
+    (``files`` need ``files_with``: :data:`loaders.triage_files.FILE_TRIAGE`).
 
     Nothing is written, unless ``extra`` names a case to add the files to (the lead's
     ``add_to_case`` and ``series``): that is a load (the ``load`` right)."""
@@ -569,7 +571,7 @@ def triage(
         args["hashes"] = clean
     if not paths and not clean:
         raise InvalidInput("give at least one file or hash")
-    return lead.run(driver, **args)
+    return lead.run(driver, inject={"files_with": files_with}, **args)
 
 
 # ------------------------------------------------------------------ console

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import neo4j
 from pydantic import BaseModel, field_validator
 
+from graph import names
 from loaders import fields, refs
 from loaders.base import CsvLoader, InvalidRecord, shown
 
@@ -28,7 +29,7 @@ _PLATFORM = re.compile(r"^[\w.+\- ]{1,64}$", re.UNICODE)
 
 def platform(v: str) -> str:
     """A platform name, folded: ``Telegram`` -> ``telegram``."""
-    p = fields.fold(v or "")
+    p = names.fold(v or "")
     if not p:
         raise ValueError("a platform is required")
     if not _PLATFORM.match(p):

@@ -207,9 +207,9 @@ if __name__ == "__main__" and len(sys.argv) == 7 and sys.argv[1] == "--worker":
 
 import neo4j  # noqa: E402 - after the worker entry point
 
-from graph import db, queries  # noqa: E402 - after the worker entry point
+from graph import db, gazetteer, names, queries  # noqa: E402 - after the worker entry point  # noqa: E402 - after the worker entry point
 from graph.schema import Rel  # noqa: E402 - after the worker entry point
-from loaders import fields, geo  # noqa: E402 - after the worker entry point
+from loaders import fields  # noqa: E402 - after the worker entry point
 from loaders.base import (  # noqa: E402 - after the worker entry point
     FileRefused,
     InvalidRecord,
@@ -524,7 +524,7 @@ def camera_id(make: str | None, model: str | None, serial: str) -> str:
     >>> camera_id("Canon ", "Canon EOS  5D", "0123AB")
     'canon|canon eos 5d|0123ab'
     """
-    return "|".join(fields.fold(p or "") for p in (make, model, serial))
+    return "|".join(names.fold(p or "") for p in (make, model, serial))
 
 
 def temporal(value: str | None) -> datetime | None:
@@ -616,7 +616,7 @@ def media_row(
 
 
 class PlaceResolver:
-    """GPS point -> gazetteer place map (:func:`loaders.geo.place_params`), cached per
+    """GPS point -> gazetteer place map (:func:`loaders.gazetteer.place_params`), cached per
     point rounded to about a metre."""
 
     def __init__(self) -> None:
@@ -627,10 +627,10 @@ class PlaceResolver:
         if key in self._cache:
             return self._cache[key]
         try:
-            p = geo.resolve_point(lat, lon)
+            p = gazetteer.resolve_point(lat, lon)
         except ValueError:
             p = None
-        place = geo.place_params(p) if p is not None and p.country_code else None
+        place = gazetteer.place_params(p) if p is not None and p.country_code else None
         if len(self._cache) > 100_000:
             self._cache.clear()
         self._cache[key] = place
@@ -1423,7 +1423,7 @@ def load_media(
 
 def _warm_gazetteer() -> None:
     try:
-        geo.resolve_point(0.0, 0.0)
+        gazetteer.resolve_point(0.0, 0.0)
     except Exception:  # noqa: BLE001 - the writer reports real failures
         pass
 

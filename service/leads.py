@@ -18,6 +18,7 @@ from graph.db import Result
 from graph.errors import NotFound
 from graph.leads import LEADS, Lead
 from graph.rights import Action, User
+from loaders.triage_files import FILE_TRIAGE
 
 #: The audit trail's name for a lead run (the app's and the CLI's alike).
 AUDIT_ACTION = "lead.run"
@@ -59,6 +60,7 @@ def run(
             lead = LEADS.get(name)
             if lead is None:
                 raise NotFound(f"there is no lead named {name!r}")
-            res = lead.run(driver, **params)
+            inject = {"files_with": FILE_TRIAGE} if name == "triage" else None
+            res = lead.run(driver, inject=inject, **params)
         t.count = len(res.rows)
     return res

@@ -23,6 +23,7 @@ from graph import pages
 from graph.auth import Action
 from graph.config import get_settings
 from graph.errors import GraphError
+from loaders.triage_files import FILE_TRIAGE
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 #: Pictures of the uploads kept in memory for this session only (never on disk or in the
@@ -55,12 +56,22 @@ def _run(files, hashes: list[str], extra: dict | None = None, keep_in: Path | No
     if keep_in is not None:
         paths = _save(files, keep_in)
         return pages.triage(
-            S.driver(), hashes=hashes, files=paths, user=guard.current_user(), extra=extra
+            S.driver(),
+            hashes=hashes,
+            files=paths,
+            user=guard.current_user(),
+            extra=extra,
+            files_with=FILE_TRIAGE,
         )
     with tempfile.TemporaryDirectory(prefix="cluegraph-triage-") as tmp:
         paths = _save(files, Path(tmp))
         res = pages.triage(
-            S.driver(), hashes=hashes, files=paths, user=guard.current_user(), extra=extra
+            S.driver(),
+            hashes=hashes,
+            files=paths,
+            user=guard.current_user(),
+            extra=extra,
+            files_with=FILE_TRIAGE,
         )
         _keep_pictures(files, paths, res.rows)
         return res

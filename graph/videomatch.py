@@ -786,7 +786,7 @@ def describe(r: dict[str, Any], sa: str, sb: str) -> str:
 
 def evidence(driver, scope: list[str] | None, col: Any, w: Any) -> None:
     """Evidence items of the ``near_duplicate`` kind for pairs that involve a video
-    (a step of :data:`graph.links._EVIDENCE`)."""
+    (a step of :data:`graph.link_evidence.EVIDENCE`)."""
 
     rows = db.records(
         driver,

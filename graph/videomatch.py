@@ -64,7 +64,8 @@ from graph import db, indexversion, neardup, queries
 from graph.config import Settings, get_settings
 from graph.errors import GraphError
 from graph.evidence import NEAR_DUP_STRENGTH, Item, _file
-from graph.ndindex import HashIndex, StaleIndex, parse_hashes
+from graph.hashcodes import parse_hashes
+from graph.ndindex import HashIndex, StaleIndex
 
 log = logging.getLogger("cluegraph.videomatch")
 

@@ -22,13 +22,13 @@ from graph import links
 from graph.leads import FileTriage
 from loaders import media as media_loader
 from loaders.base import LoadReport, begin_load, finish_load, make_load_id, now_iso
-from media import mediafile
+from media import mediafile, sniffing
 
 
 def read(path: Path) -> tuple[mediafile.MediaInfo | None, str | None]:
     """``(info, None)`` for an image or video, ``(None, why)`` for anything else."""
     try:
-        if path.is_file() and path.stat().st_size and mediafile.sniff(path) is None:
+        if path.is_file() and path.stat().st_size and sniffing.sniff(path) is None:
             return None, "not an image or video; skipped"
         return mediafile.analyse(path), None
     except mediafile.MediaError as e:

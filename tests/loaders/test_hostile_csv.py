@@ -29,7 +29,8 @@ from loaders import fields
 from loaders.base import InvalidRecord, LoadReport, run_csv
 from loaders.cases import CasesLoader
 from loaders.vics import load_vics
-from media.mediafile import MediaError, read_exif
+from media.exif import read_exif
+from media.facts import MediaError
 
 HOSTILE = [
     "'",

@@ -63,18 +63,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont
 
-from media import mediafile as mf
+from media import exif as ex
 from media import pdq as pq
-from media.mediafile import (
-    ExifInfo,
-    MediaError,
-    analyse,
-    file_digests,
-    hamming_hex,
-    read_exif,
-    sniff,
-)
+from media.digests import file_digests, hamming_hex
+from media.exif import read_exif
+from media.facts import ExifInfo, MediaError
+from media.mediafile import analyse
 from media.pdq import CROP_BOXES, image_hashes, pdq_match_distance, pdq_reference
+from media.sniffing import sniff
 
 DATA = Path(__file__).parent / "data"
 BRIDGE = DATA / "threatexchange-sample-b.jpg"
@@ -938,7 +934,7 @@ class _Tag:
     ],
 )
 def test_exif_serial_falls_back_to_the_maker_note(key, values, expected):
-    assert mf._exif_from_tags({key: _Tag(values)}).serial == expected
+    assert ex._exif_from_tags({key: _Tag(values)}).serial == expected
 
 
 def test_exif_gps_south_and_west_are_negative(tmp_path):
@@ -1095,12 +1091,12 @@ def test_exif_body_serial_wins_over_the_maker_note(tmp_path):
 
 def test_exif_block_with_an_impossible_entry_count_is_not_given_to_exifread():
     block = b"II*\x00\x08\x00\x00\x00" + struct.pack("<H", 65535) + b"\x00" * 40
-    assert mf._ifds_plausible(block) is False
+    assert ex._ifds_plausible(block) is False
 
 
 def test_exif_block_written_by_piexif_is_plausible():
     block = piexif.dump({"0th": {piexif.ImageIFD.Make: b"Canon"}, "GPS": SOUTH_WEST})[6:]
-    assert mf._ifds_plausible(block) is True
+    assert ex._ifds_plausible(block) is True
 
 
 def test_exif_of_a_heic_file_is_read(tmp_path):
@@ -1174,7 +1170,7 @@ def test_file_without_exif_gives_no_warning(tmp_path):
 def test_read_exif_checked_gives_the_reason(tmp_path):
     payload, expected = BROKEN_EXIF["entry count past the end"]
     path = _jpeg_with_app1(tmp_path / "b.jpg", payload)
-    assert mf.read_exif_checked(path) == (ExifInfo(), expected.removeprefix("EXIF unreadable: "))
+    assert ex.read_exif_checked(path) == (ExifInfo(), expected.removeprefix("EXIF unreadable: "))
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[FIXTURE_CHECK])

@@ -28,7 +28,7 @@ from graph.errors import (
     QueryTimeout,
     ServiceUnavailable,
 )
-from graph.schema import schema_statements
+from graph.schema import Label, schema_statements
 
 _lock = threading.Lock()
 _drivers: dict[tuple, neo4j.Driver] = {}
@@ -575,6 +575,7 @@ def reset(
     (the test fixtures start from a truly empty database).
     """
     total = 0
+    keep = [Label.AUDIT_EVENT.value] if keep_audit else []
     try:
         with driver.session(database=database()) as ses:
             # Derived bookkeeping (the index version, stored clusters) first, not counted:
@@ -585,7 +586,7 @@ def reset(
                 ("nodes", queries.reset_nodes_batch()),
             ):
                 while True:
-                    rec = ses.run(stmt, batch=batch, keepAudit=keep_audit).single()
+                    rec = ses.run(stmt, batch=batch, keepLabels=keep).single()
                     c = rec["c"] if rec else 0
                     if what == "nodes":
                         total += c

@@ -424,9 +424,9 @@ def bench_records(n: int, workdir: Path) -> dict:
     series = [f"BENCH-S{i}" for i in range(200)]
     path = workdir / "media_records.csv"
     make_records(path, n, cases, series)
-    from loaders import geo
+    from graph import gazetteer
 
-    geo.resolve_point(0.0, 0.0)  # build the gazetteer outside the timing
+    gazetteer.resolve_point(0.0, 0.0)  # build the gazetteer outside the timing
     t = time.perf_counter()
     report = run_csv(drv, MediaRecordsLoader(), path, batch_size=2000)
     s = time.perf_counter() - t
@@ -589,9 +589,9 @@ def main_load_only(args: argparse.Namespace, res: dict) -> None:
         elif db.counts(drv)[0]:
             sys.exit("the database is not empty: pass --reset-db to wipe it")
         db.apply_schema(drv)
-        from loaders import geo
+        from graph import gazetteer
 
-        geo.resolve_point(0.0, 0.0)  # the gazetteer's first build, outside every timing
+        gazetteer.resolve_point(0.0, 0.0)  # the gazetteer's first build, outside every timing
         res["load_vs_analysis"] = bench_load_vs_analysis(files, folder, args.workers, args.rounds)
         print(json.dumps(res["load_vs_analysis"], indent=1), file=sys.stderr)
         if args.cli:

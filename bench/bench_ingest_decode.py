@@ -26,6 +26,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from media import digests, exif  # noqa: E402 - the path is set just above
 from media import mediafile as mf  # noqa: E402 - the path is set just above
 from media import pdq as pq  # noqa: E402
 
@@ -90,7 +91,7 @@ def main() -> None:
             reduced = decode(path, True)
             base = pq._pdq_base(reduced)
             stages: dict[str, Callable[[], object]] = {
-                "digests (md5+sha1+sha256)": lambda p=path: mf.file_digests(p),
+                "digests (md5+sha1+sha256)": lambda p=path: digests.file_digests(p),
                 "decode, full": lambda p=path: decode(p, False),
                 "decode, reduced (draft)": lambda p=path: decode(p, True),
                 "  512 shrink": lambda r=reduced: pq._pdq_base(r),
@@ -102,7 +103,7 @@ def main() -> None:
                     b, pq.CROP_BOXES
                 ),
                 "image_hashes (all of the above)": lambda r=reduced: pq.image_hashes(r),
-                "read_exif": lambda p=path: mf.read_exif(p),
+                "read_exif": lambda p=path: exif.read_exif(p),
                 "analyse, total": lambda p=path: mf.analyse(p),
             }
             for name, fn in stages.items():
@@ -114,9 +115,9 @@ def main() -> None:
                 exact = mf.analyse(p).hashes
                 fast = mf.analyse(p, reduced_decode=True).hashes
                 assert exact is not None and fast is not None
-                distances.append(mf.hamming_hex(exact.pdq, fast.pdq))
+                distances.append(digests.hamming_hex(exact.pdq, fast.pdq))
                 full_phash = str(imagehash.phash(decode(p, False)))
-                phash_moves.append(mf.hamming_hex(exact.phash, full_phash))
+                phash_moves.append(digests.hamming_hex(exact.phash, full_phash))
             drift[label] = distances
             phash_drift[label] = phash_moves
         for name, values in rows.items():

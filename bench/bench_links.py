@@ -442,7 +442,7 @@ def phash_study(n_rooms: int, views: int = 3) -> dict:
     from PIL import Image
 
     from loaders.demo import rooms, vocab
-    from media import mediafile as mf
+    from media import digests
     from media import pdq as pq
 
     def jpeg(img, q=88):
@@ -495,7 +495,7 @@ def phash_study(n_rooms: int, views: int = 3) -> dict:
         if ra == rb:
             continue
         n_pairs += 1
-        d = mf.hamming_hex(ha.phash, hb.phash)
+        d = digests.hamming_hex(ha.phash, hb.phash)
         if d <= 12 and ha.pdq_quality >= 50 and hb.pdq_quality >= 50:
             unrelated.append((d, best(ha, hb)))
     transforms = {
@@ -523,7 +523,7 @@ def phash_study(n_rooms: int, views: int = 3) -> dict:
                 continue
             hb = pq.image_hashes(Image.open(io.BytesIO(fn(data, i))))
             dist = best(h, hb) if hb.pdq_quality >= 50 else None
-            ph = mf.hamming_hex(h.phash, hb.phash)
+            ph = digests.hamming_hex(h.phash, hb.phash)
             found["n"] += 1
             found["pdq"] += dist is not None and dist <= radius
             for b in bounds:

@@ -187,10 +187,10 @@ def _load_manifest(
             raise typer.Exit(2) from None
     for r in reports:
         print_report(r)
-    done = [r.load_id for r in reports if not (r.dry_run or r.refused) and r.written]
+    done = [r for r in reports if not (r.dry_run or r.refused) and r.written]
     if drv is not None and done:
         with err_console.status(f"updating links after {len(done)} load(s)"):
-            link_engine.update_for_loads(drv, done)
+            link_engine.after_write(drv, reports=done)
     if drv is not None and done and not no_visual:
         from cli.analyse import run_visual
 

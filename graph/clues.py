@@ -1,10 +1,13 @@
-"""Adding one clue from the app's clue form, the way the clues loader writes it.
+"""Adding one clue from the app's clue form, with the clues loader's writer.
 
 ``Clue.id`` is ``type:normalised value`` (NFKC, case folded, diacritics removed,
 whitespace collapsed); the label is kept as the analyst wrote it. The clue is
 ``MERGE``d, so the same clue noted twice is one node, and ``(:Media|Series)-[:SHOWS
-{analyst, confidence, notedAt}]->(:Clue)`` records who noted it. Afterwards the link
-engine updates the links of the series concerned, when it is installed.
+{analyst, confidence, notedAt, locationHint}]->(:Clue)`` records who noted it. The write
+is ``clue_write.cypher``, the statement of the clues loader (``loaders/clues.py``): one
+writer, one set of rules. A place hint the gazetteer cannot resolve is kept as text on
+``SHOWS`` (the loader refuses it as a record error instead). Afterwards the links of the
+series concerned are updated (:func:`graph.links.after_write`).
 """
 
 from __future__ import annotations
@@ -15,54 +18,13 @@ from typing import Any
 
 import neo4j
 
-from graph import db, links, queries
+from graph import db, gazetteer, links, names, queries
 from graph.errors import InvalidInput, NotFound
 from graph.schema import CLUE_TYPES
 
 #: Provenance of what the app writes (rule 3 of the spec).
 SOURCE = "app:clue-form"
 LOAD_ID = "app-clue-form"
-
-_MERGE_CLUE = """
-MERGE (c:Clue {id: $clueId})
-  ON CREATE SET c.type = $type, c.value = $value, c.label = $label,
-                c.source = $source, c.loadId = $loadId, c.loadedAt = $loadedAt
-WITH c, t
-MERGE (t)-[r:SHOWS]->(c)
-SET r.analyst = $analyst, r.confidence = $confidence, r.notedAt = $notedAt,
-    r.locationHint = $locationHint,
-    r.source = $source, r.loadId = $loadId, r.loadedAt = $loadedAt
-RETURN c.id AS clueId, labels(t)[0] AS targetLabel,
-       CASE WHEN t:Series THEN [t.id] ELSE [(t)<-[:CONTAINS]-(s:Series) | s.id] END AS series
-"""
-
-#: One statement per way of naming the target; the property is picked here, never from input.
-_TARGETS = {
-    "series": "MATCH (t:Series {id: $target})",
-    "sha256": "MATCH (t:Media {sha256: $target})",
-    "sha1": "MATCH (t:Media {sha1: $target})",
-    "md5": "MATCH (t:Media {md5: $target})",
-}
-
-#: ``POINTS_TO`` a gazetteer place: the Location is MERGEd the way the loaders write it.
-_POINTS_TO_PLACE = """
-MATCH (c:Clue {id: $clueId})
-WITH c, $place AS place
-{merge_location}
-MERGE (c)-[r:POINTS_TO]->(loc)
-SET r.confidence = $confidence, r.source = $source, r.loadId = $loadId, r.loadedAt = $loadedAt
-RETURN loc.id AS id
-"""
-
-_POINTS_TO_COUNTRY = """
-MATCH (c:Clue {id: $clueId})
-MERGE (co:Country {code: $code})
-  ON CREATE SET co.name = $countryName, co.source = $source, co.loadId = $loadId,
-                co.loadedAt = $loadedAt
-MERGE (c)-[r:POINTS_TO]->(co)
-SET r.confidence = $confidence, r.source = $source, r.loadId = $loadId, r.loadedAt = $loadedAt
-RETURN co.code AS id
-"""
 
 
 @dataclass
@@ -94,9 +56,7 @@ def normalise(text: str) -> str:
     >>> normalise("  Café   DU  Monde ")
     'cafe du monde'
     """
-    from loaders.fields import fold
-
-    return fold(text)
+    return names.fold(text)
 
 
 def clue_id(clue_type: str, label: str) -> str:
@@ -123,35 +83,15 @@ def _target_key(target_kind: str, target: str) -> tuple[str, str]:
     return kinds[len(h)], h
 
 
-def _point_to(driver: neo4j.Driver, params: dict[str, Any], hint: str, user: str) -> str | None:
-    """Resolve ``hint`` offline (``loaders.geo``) and write ``POINTS_TO``; the target id."""
-    from loaders import geo
-
-    place = geo.resolve_hint(hint)
-    if place is None:
-        return None
-    if place.kind == "country":
-        db.write(
-            driver,
-            _POINTS_TO_COUNTRY,
-            {
-                **params,
-                "code": place.country_code,
-                "countryName": geo.place_params(place)["countryName"],
-            },
-            name="app.clue.points_to",
-            user=user,
-        )
-        return place.country_code
-    q = _POINTS_TO_PLACE.replace("{merge_location}", geo.MERGE_LOCATION)
-    db.write(
-        driver,
-        q,
-        {**params, "place": geo.place_params(place)},
-        name="app.clue.points_to",
-        user=user,
-    )
-    return place.id
+def _place(hint: str) -> tuple[dict[str, Any] | None, tuple[float, float] | None]:
+    """The gazetteer's place for ``hint`` (None when it resolves to nothing) and the exact
+    point of a ``lat,lon`` hint."""
+    try:
+        point = gazetteer.parse_coordinates(hint)
+    except ValueError:
+        return None, None
+    place = gazetteer.resolve_hint(hint)
+    return (None if place is None else gazetteer.place_params(place)), point
 
 
 def add_clue(
@@ -191,41 +131,38 @@ def add_clue(
             raise InvalidInput("confidence is between 0 and 1")
     key, tgt = _target_key(target_kind, target)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    params: dict[str, Any] = {
-        "target": tgt,
-        "clueId": f"{clue_type}:{value}",
+    hint = (location_hint or "").strip() or None
+    place, point = _place(hint) if hint else (None, None)
+    row: dict[str, Any] = {
+        "sha256": tgt if key == "sha256" else None,
+        "sha1": tgt if key == "sha1" else None,
+        "md5": tgt if key == "md5" else None,
+        "series_id": tgt if key == "series" else None,
+        "clue_id": f"{clue_type}:{value}",
         "type": clue_type,
         "value": value,
         "label": label,
         "analyst": analyst,
-        "confidence": None if confidence is None else float(confidence),
-        "notedAt": noted_at or now,
-        "locationHint": (location_hint or "").strip() or None,
-        "source": SOURCE,
-        "loadId": LOAD_ID,
-        "loadedAt": now,
+        "confidence": confidence,
+        "noted_at": noted_at or now,
+        "location_hint": hint,
+        "place": place,
+        "hintLat": point[0] if point else None,
+        "hintLon": point[1] if point else None,
     }
-    q = _TARGETS[key] + "\n" + _MERGE_CLUE
-
-    def work(tx: neo4j.ManagedTransaction) -> list[dict]:
-        return [dict(r.items()) for r in tx.run(q, params)]
-
-    try:
-        with driver.session(database=db.database()) as ses:
-            rows = ses.execute_write(work)
-    except Exception as e:
-        raise db.translate(e, params) from e
+    params = {"rows": [row], "source": SOURCE, "loadId": LOAD_ID, "loadedAt": now}
+    rows = db.write_records(driver, queries.clue_write(), params, name="app.clue.add", user=analyst)
     if not rows:
         what = "series" if key == "series" else f"media with {key}"
         raise NotFound(f"there is no {what} {tgt!r}")
     series = sorted({s for r in rows for s in (r["series"] or [])})
-    out = ClueAdded(clue_id=params["clueId"], target_kind=target_kind, series=series)
+    out = ClueAdded(clue_id=row["clue_id"], target_kind=target_kind, series=series)
 
-    if params["locationHint"]:
-        out.location_id = _point_to(driver, params, params["locationHint"], analyst)
-        if out.location_id is None:
+    if hint:
+        if place is None:
             out.notes.append("the place hint could not be resolved; it was kept as text")
         else:
+            out.location_id = place["countryCode"] if place["kind"] == "country" else place["id"]
             ctx = db.records(
                 driver,
                 queries.clue_place_context(),

@@ -28,7 +28,7 @@ from graph.errors import (
     QueryTimeout,
     ServiceUnavailable,
 )
-from graph.schema import schema_statements
+from graph.schema import Label, schema_statements
 
 _lock = threading.Lock()
 _drivers: dict[tuple, neo4j.Driver] = {}
@@ -286,6 +286,29 @@ def write(
         raise translate(e, params) from e
 
 
+def write_records(
+    driver: neo4j.Driver,
+    query: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    name: str,
+    user: str | None = None,
+    **kw: Any,
+) -> list[dict]:
+    """Run one write statement in a managed transaction; return the rows it returns."""
+    params = {**(params or {}), **kw}
+
+    @neo4j.unit_of_work(metadata=_meta(name, user))
+    def work(tx: neo4j.ManagedTransaction) -> list[dict]:
+        return [dict(r.items()) for r in tx.run(query, params)]
+
+    try:
+        with driver.session(database=database()) as ses:
+            return ses.execute_write(work)
+    except Exception as e:
+        raise translate(e, params) from e
+
+
 def records(
     driver: neo4j.Driver,
     query: str,
@@ -493,7 +516,7 @@ def apply_schema(driver: neo4j.Driver) -> int:
         with driver.session(database=database()) as ses:
             for st in stmts:
                 ses.run(st).consume()
-            ses.run("CALL db.awaitIndexes(300)").consume()
+            ses.run(queries.await_indexes()).consume()
             # The media indexes' version node (graph/indexversion.py), so that an index
             # saved on a fresh store already names its epoch.
             ses.run(queries.index_version_init()).consume()
@@ -517,38 +540,24 @@ def migrate(driver: neo4j.Driver) -> dict[str, int]:
 def constraints(driver: neo4j.Driver) -> list[dict]:
     return records(
         driver,
-        "SHOW CONSTRAINTS YIELD name, labelsOrTypes, properties, type "
-        "RETURN name, labelsOrTypes, properties, type ORDER BY name",
+        queries.show_constraints(),
         name="show_constraints",
     )
 
 
 def counts(driver: neo4j.Driver) -> tuple[int, int]:
     """Nodes and relationships of the model: bookkeeping nodes (``BOOKKEEPING_LABELS``,
-    no relationships) are left out. Every count comes from Neo4j's count store."""
-    from graph.schema import BOOKKEEPING_LABELS
-
-    minus = " ".join(
-        f"CALL () {{ MATCH (n:`{lbl}`) RETURN count(n) AS k{i} }}"
-        for i, lbl in enumerate(BOOKKEEPING_LABELS)
-    )
-    less = " - ".join(f"k{i}" for i in range(len(BOOKKEEPING_LABELS)))
-    rows = records(
-        driver,
-        "CALL () { MATCH (n) RETURN count(n) AS nodes } "
-        f"{minus} "
-        "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } "
-        f"RETURN nodes - {less} AS nodes, rels",
-        name="count_all",
-    )
+    no relationships) are left out. Every count comes from Neo4j's count store
+    (``count_model.cypher`` names each bookkeeping label: a label in a parameter would
+    scan every node on Neo4j 5.26)."""
+    rows = records(driver, queries.count_model(), name="count_all")
     return rows[0]["nodes"], rows[0]["rels"]
 
 
 def server_info(driver: neo4j.Driver) -> dict[str, Any]:
     rows = records(
         driver,
-        "CALL dbms.components() YIELD name, versions, edition "
-        "RETURN versions[0] AS version, edition",
+        queries.server_components(),
         name="server_info",
     )
     nodes, rels = counts(driver)
@@ -565,23 +574,19 @@ def reset(
     The audit trail is append-only and survives a reset unless ``keep_audit`` is False
     (the test fixtures start from a truly empty database).
     """
-    keep = "WHERE NOT n:AuditEvent" if keep_audit else ""
-    steps = (
-        ("rels", "MATCH ()-[r]->() WITH r LIMIT $batch DELETE r RETURN count(*) AS c"),
-        ("nodes", f"MATCH (n) {keep} WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS c"),
-    )
     total = 0
-    from graph.schema import BOOKKEEPING_LABELS
-
+    keep = [Label.AUDIT_EVENT.value] if keep_audit else []
     try:
         with driver.session(database=database()) as ses:
             # Derived bookkeeping (the index version, stored clusters) first, not counted:
             # the count is of the model's nodes. The next version bump starts a new epoch.
-            for lbl in BOOKKEEPING_LABELS:
-                ses.run(f"MATCH (n:`{lbl}`) DETACH DELETE n").consume()
-            for what, stmt in steps:
+            ses.run(queries.reset_bookkeeping()).consume()
+            for what, stmt in (
+                ("rels", queries.reset_relationships_batch()),
+                ("nodes", queries.reset_nodes_batch()),
+            ):
                 while True:
-                    rec = ses.run(stmt, batch=batch).single()
+                    rec = ses.run(stmt, batch=batch, keepLabels=keep).single()
                     c = rec["c"] if rec else 0
                     if what == "nodes":
                         total += c

@@ -159,8 +159,8 @@ def configure(
         tracked.params["flagChanged"] = change.flag_changed
     # The versions this edit's statements produced (graph/indexversion.py).
     own = indexversion.between(v0, indexversion.current(driver)[1])
-    change.links = links.refresh_media(
-        driver, media, full_links=before["nonPertinent"] != after["nonPertinent"], own=own
+    change.links = links.after_write(
+        driver, media=media, full_links=before["nonPertinent"] != after["nonPertinent"], own=own
     )
     return change
 

@@ -16,7 +16,6 @@ files into that case through the media loader (and updates the links).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
 import os
@@ -154,8 +153,13 @@ class Lead:
             out[p.name] = v
         return out
 
-    def run(self, driver: neo4j.Driver, **params: Any) -> db.Result:
-        return self.func(driver, **self.bind(params))
+    def run(
+        self, driver: neo4j.Driver, *, inject: Mapping[str, Any] | None = None, **params: Any
+    ) -> db.Result:
+        """Run with ``params`` checked by :meth:`bind`; ``inject`` hands collaborators from
+        the layers above to the function as keywords (triage's ``files_with``): they are
+        no parameters of the lead and never come from a form."""
+        return self.func(driver, **self.bind(params), **(inject or {}))
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -593,15 +597,26 @@ def _expand_files(files: list[str]) -> list[Path]:
     return out
 
 
-def _file_query(path: Path, min_quality: int) -> _Query:
-    from media import mediafile
+@dataclass(frozen=True)
+class FileTriage:
+    """What triage needs from the layers above ``graph/`` (which never imports ``media/``
+    or ``loaders/``): reading a dropped file, and loading files into a case. The caller
+    hands it in: :data:`loaders.triage_files.FILE_TRIAGE`.
 
-    try:
-        if path.is_file() and path.stat().st_size and mediafile.sniff(path) is None:
-            return _Query(str(path), note="not an image or video; skipped")
-        info = mediafile.analyse(path)
-    except mediafile.MediaError as e:
-        return _Query(str(path), note=str(e))
+    ``read(path)`` gives ``(info, None)`` (a :class:`media.mediafile.MediaInfo`) or
+    ``(None, note)`` for a file that is no image or video or cannot be read;
+    ``add_to_case(driver, infos, case_id, series_id)`` loads the files with the media
+    loader's writer and updates the links, and returns what it loaded.
+    """
+
+    read: Callable[[Path], tuple[Any, str | None]]
+    add_to_case: Callable[[neo4j.Driver, list[Any], str, str | None], dict[str, Any]]
+
+
+def _file_query(path: Path, min_quality: int, files_with: FileTriage) -> _Query:
+    info, note = files_with.read(path)
+    if info is None:
+        return _Query(str(path), note=note)
     q = _Query(str(path), exact=[info.sha256, info.sha1, info.md5], info=info)
     h = info.hashes
     if h is None and getattr(info, "video", None) is not None:  # frames: graph/videomatch.py
@@ -674,15 +689,26 @@ def triage(
     near: bool = True,
     add_to_case: str | None = None,
     series: str | None = None,
+    *,
+    files_with: FileTriage | None = None,
 ) -> db.Result:
+    """Exact and near matches of ``hashes`` and ``files``; ``files`` need ``files_with``
+    (how to read a file and load it into a case: the layers above hand it in)."""
     if not hashes and not files:
         raise InvalidInput("triage needs files or hashes")
     if add_to_case is None and series:
         raise InvalidInput("series is only used with add_to_case")
     if add_to_case and not files:
         raise InvalidInput("add_to_case loads files: give files, not only hashes")
+    if files and files_with is None:
+        raise InvalidInput(
+            "triage of files needs the file reader (loaders.triage_files.FILE_TRIAGE): "
+            "run it through the service layer or hand it in as files_with"
+        )
     t = neardup.Thresholds.of()
-    qs: list[_Query] = [_file_query(p, t.min_quality) for p in _expand_files(files or [])]
+    qs: list[_Query] = []
+    if files and files_with is not None:
+        qs = [_file_query(p, t.min_quality, files_with) for p in _expand_files(files)]
     qs += [_hash_query(h) for h in hashes or []]
 
     # Exact matches on any of SHA-256, SHA-1, MD5, with where they sit, and the media
@@ -787,20 +813,20 @@ def triage(
         "countries": sorted({c for r in out for c in r.get("countries") or []}),
     }
     if add_to_case:
-        summary["loaded"] = _add_to_case(driver, qs, add_to_case, series)
+        assert files_with is not None  # add_to_case needs files, and files need it
+        summary["loaded"] = _add_to_case(driver, qs, add_to_case, series, files_with)
     return _result(TRIAGE_COLUMNS, out, **summary)
 
 
 def _add_to_case(
-    driver: neo4j.Driver, qs: list[_Query], case_id: str, series_id: str | None
+    driver: neo4j.Driver,
+    qs: list[_Query],
+    case_id: str,
+    series_id: str | None,
+    files_with: FileTriage,
 ) -> dict[str, Any]:
-    """Load the analysed files into a case (and series) with the media loader's writer."""
-    from dataclasses import asdict
-
-    from graph import links
-    from loaders import media as lm
-    from loaders.base import LoadReport, begin_load, finish_load, make_load_id, now_iso
-
+    """Load the analysed files into a case (and series): the checks here, the load by the
+    media loader (``files_with.add_to_case``)."""
     infos = [q.info for q in qs if q.info is not None]
     if not infos:
         raise InvalidInput("add_to_case: none of the files could be analysed")
@@ -809,43 +835,7 @@ def _add_to_case(
         raise NotFound(f"no case {case_id!r}")
     if series_id:
         _series_exist(driver, series_id)
-    digest = hashlib.sha256("\n".join(sorted(i.sha256 for i in infos)).encode()).hexdigest()
-    report = LoadReport(kind="media", source="triage")
-    report.started_at = now_iso()
-    report.sha256 = digest
-    report.load_id = make_load_id("media", digest, case=case_id, series=series_id)
-    options = {"case": case_id, "series": series_id, "via": "triage"}
-    loaded_at = begin_load(driver, report, options)
-    params = {"loadId": report.load_id, "source": report.source, "loadedAt": loaded_at}
-    rows = []
-    for info in infos:
-        d = asdict(info)
-        d.pop("path", None)
-        rows.append(
-            lm.media_row(
-                info.sha256,
-                lm.media_props(d),
-                case_id=case_id,
-                series_id=series_id,
-                path=os.path.abspath(info.path),
-                file_name=info.file_name,
-            )
-        )
-    lm.PlaceResolver().fill(rows)
-    for k in range(0, len(rows), lm.DEFAULT_BATCH):
-        batch = rows[k : k + lm.DEFAULT_BATCH]
-        report.add_counters(lm.write_media(driver, batch, params))
-        report.read += len(batch)
-        report.written += len(batch)
-    report.finished_at = now_iso()
-    finish_load(driver, report)
-    links.after_write(driver, report=report)
-    return {
-        "load_id": report.load_id,
-        "files": report.written,
-        "case": case_id,
-        "series": series_id,
-    }
+    return files_with.add_to_case(driver, infos, case_id, series_id)
 
 
 # ----------------------------------------------------------------------------- registry

@@ -55,7 +55,8 @@ import numpy as np
 from graph import db, indexversion, queries
 from graph.config import Settings, get_settings
 from graph.errors import GraphError, InvalidInput
-from graph.ndindex import HashIndex, StaleIndex, parse_hashes
+from graph.hashcodes import parse_hashes
+from graph.ndindex import HashIndex, StaleIndex
 
 log = logging.getLogger("cluegraph.neardup")
 

@@ -64,7 +64,8 @@ from graph import db, indexversion, neardup, queries
 from graph.config import Settings, get_settings
 from graph.errors import GraphError
 from graph.evidence import NEAR_DUP_STRENGTH, Item, _file
-from graph.ndindex import HashIndex, StaleIndex, parse_hashes
+from graph.hashcodes import parse_hashes
+from graph.ndindex import HashIndex, StaleIndex
 
 log = logging.getLogger("cluegraph.videomatch")
 
@@ -786,7 +787,7 @@ def describe(r: dict[str, Any], sa: str, sb: str) -> str:
 
 def evidence(driver, scope: list[str] | None, col: Any, w: Any) -> None:
     """Evidence items of the ``near_duplicate`` kind for pairs that involve a video
-    (a step of :data:`graph.links._EVIDENCE`)."""
+    (a step of :data:`graph.link_evidence.EVIDENCE`)."""
 
     rows = db.records(
         driver,

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import neo4j
 from pydantic import BaseModel, field_validator
 
+from graph import names, queries
 from loaders import fields, refs
 from loaders.base import CsvLoader, InvalidRecord, shown
 
@@ -28,7 +29,7 @@ _PLATFORM = re.compile(r"^[\w.+\- ]{1,64}$", re.UNICODE)
 
 def platform(v: str) -> str:
     """A platform name, folded: ``Telegram`` -> ``telegram``."""
-    p = fields.fold(v or "")
+    p = names.fold(v or "")
     if not p:
         raise ValueError("a platform is required")
     if not _PLATFORM.match(p):
@@ -81,23 +82,7 @@ class AccountsLoader(CsvLoader):
     required = ("target", "platform", "handle")
     optional = ("seen_at",)
     model = AccountRecord
-    write_query = (
-        "UNWIND $rows AS row\n"
-        + refs.MATCH_MEDIA
-        + """
-MERGE (a:Account {id: row.account_id})
-  ON CREATE SET a.handle = row.handle
-SET a.platform = row.platform,
-    a.source = $source, a.loadId = $loadId, a.loadedAt = $loadedAt
-MERGE (m)-[s:SHARED_BY]->(a)
-WITH s, row, """
-        + refs.temporal("row.seen_at")
-        + """ AS seen
-SET s.seenAt = CASE WHEN s.seenAt IS NULL OR seen < s.seenAt THEN coalesce(seen, s.seenAt)
-                    ELSE s.seenAt END,
-    s.source = $source, s.loadId = $loadId, s.loadedAt = $loadedAt
-"""
-    )
+    write_query = queries.accounts_write()
 
     def __init__(self) -> None:
         self.known_media: set[str] | None = None

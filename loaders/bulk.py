@@ -224,7 +224,7 @@ class _Writer:
             self._rel(mid, loc_id, Rel.GEOTAGGED_AT, {"lat": st["lat"], "lon": st["lon"], **prov})
 
     def _place(self, loc_id: str, place: dict[str, Any]) -> None:
-        """``MERGE_LOCATION`` (loaders/geo.py) for one place."""
+        """The place MERGE of the media writes (graph/queries/media_place.cypher) for one place."""
         pid, cc = place["id"], place["countryCode"]
         if pid in self.new_locations:
             return

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, field_validator
 
-from graph import queries
+from graph import names, queries
 from loaders import fields
 from loaders.base import CsvLoader
 
@@ -26,7 +26,7 @@ class CaseRecord(BaseModel):
     @field_validator("country")
     @classmethod
     def _country(cls, v: str) -> str:
-        return fields.country_code(v)
+        return names.country_code(v)
 
     @field_validator("status")
     @classmethod
@@ -51,5 +51,5 @@ class CasesLoader(CsvLoader):
 
     def to_row(self, rec: BaseModel) -> dict[str, Any]:
         row = rec.model_dump()
-        row["countryName"] = fields.country_name(row["country"])
+        row["countryName"] = names.country_name(row["country"])
         return row

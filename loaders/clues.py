@@ -1,8 +1,11 @@
 """``clues.csv``: target, target_kind, type, label, location_hint, confidence, analyst,
 noted_at.
 
-Writes ``(:Media|Series)-[:SHOWS {analyst, confidence, notedAt}]->(:Clue)`` and, when a
-``location_hint`` is given, ``(:Clue)-[:POINTS_TO {confidence}]->(:Location|Country)``.
+Writes ``(:Media|Series)-[:SHOWS {analyst, confidence, notedAt, locationHint}]->(:Clue)``
+and, when a ``location_hint`` is given, ``(:Clue)-[:POINTS_TO {confidence}]->(:Location|
+Country)``, with ``graph/queries/clue_write.cypher``: the app's clue form
+(:func:`graph.clues.add_clue`) writes with the same statement, so both follow one set of
+rules.
 
 - ``target_kind`` is ``media`` (``target`` a SHA-256, SHA-1 or MD5, matched against all
   three) or ``series`` (``target`` a series id). The target must already be in the graph.
@@ -11,7 +14,7 @@ Writes ``(:Media|Series)-[:SHOWS {analyst, confidence, notedAt}]->(:Clue)`` and,
   ``CAFE  DU MONDE`` are one clue; ``label`` keeps the first spelling loaded.
 - ``confidence`` is a number from 0 to 1, a percentage (``80%``) or ``low``/``medium``/
   ``high`` (0.3/0.6/0.9); it goes on ``SHOWS`` and ``POINTS_TO``.
-- ``location_hint`` is resolved offline by :mod:`loaders.geo` (``City, CC``,
+- ``location_hint`` is resolved offline by :mod:`graph.gazetteer` (``City, CC``,
   ``City, Country``, ``City``, a country, ``lat,lon``); a hint that resolves to nothing
   is a record error. For ``lat,lon`` the exact point also goes on ``POINTS_TO``
   (``lat``, ``lon``).
@@ -26,8 +29,9 @@ from typing import Any, ClassVar
 import neo4j
 from pydantic import BaseModel, ValidationInfo, field_validator
 
+from graph import gazetteer, names, queries
 from graph.schema import CLUE_TYPES, Label
-from loaders import fields, geo, refs
+from loaders import fields, refs
 from loaders.base import CsvLoader, InvalidRecord, shown
 
 TARGET_KINDS = ("media", "series")
@@ -35,17 +39,17 @@ CONFIDENCE_WORDS = {"low": 0.3, "medium": 0.6, "med": 0.6, "high": 0.9}
 
 
 def clue_value(label: str) -> str:
-    """The normalised value of a clue label (:func:`loaders.fields.fold`, as the clue form
+    """The normalised value of a clue label (:func:`graph.names.fold`, as the clue form
     of the app uses it).
 
     >>> clue_value("  Café\u200b  DU Monde ")
     'cafe du monde'
     """
-    return fields.fold(label)
+    return names.fold(label)
 
 
 def clue_type(v: str) -> str:
-    t = fields.fold(v or "")
+    t = names.fold(v or "")
     if t not in CLUE_TYPES:
         raise ValueError(f"type must be one of {', '.join(CLUE_TYPES)}")
     return t
@@ -53,7 +57,7 @@ def clue_type(v: str) -> str:
 
 def confidence(v: str) -> float | None:
     """0..1 from ``0.8``, ``80%``, or ``low``/``medium``/``high``; None when blank."""
-    s = fields.fold(v or "")
+    s = names.fold(v or "")
     if not s:
         return None
     if s in CONFIDENCE_WORDS:
@@ -86,7 +90,7 @@ class ClueRecord(BaseModel):
     @field_validator("target_kind")
     @classmethod
     def _kind(cls, v: str) -> str:
-        k = fields.fold(v or "")
+        k = names.fold(v or "")
         if k not in TARGET_KINDS:
             raise ValueError("target_kind must be media or series")
         return k
@@ -123,53 +127,8 @@ class CluesLoader(CsvLoader):
     required = ("target", "target_kind", "type", "label")
     optional = ("location_hint", "confidence", "analyst", "noted_at")
     model = ClueRecord
-    write_query = (
-        """
-UNWIND $rows AS row
-CALL (row) {
-  MATCH (t:Media {sha256: row.sha256}) RETURN t
-  UNION
-  MATCH (t:Media {sha1: row.sha1}) RETURN t
-  UNION
-  MATCH (t:Media {md5: row.md5}) RETURN t
-  UNION
-  MATCH (t:Series {id: row.series_id}) RETURN t
-}
-MERGE (c:Clue {id: row.clue_id})
-  ON CREATE SET c.label = row.label
-SET c.type = row.type, c.value = row.value,
-    c.source = $source, c.loadId = $loadId, c.loadedAt = $loadedAt
-MERGE (t)-[s:SHOWS]->(c)
-SET s.analyst = coalesce(row.analyst, s.analyst),
-    s.confidence = coalesce(row.confidence, s.confidence),
-    s.notedAt = coalesce("""
-        + refs.temporal("row.noted_at")
-        + """, s.notedAt),
-    s.source = $source, s.loadId = $loadId, s.loadedAt = $loadedAt
-WITH DISTINCT c, row
-CALL (c, row) {
-  WITH c, row, row.place AS place
-  WHERE place IS NOT NULL AND place.kind <> 'country'
-"""
-        + geo.MERGE_LOCATION
-        + """
-  MERGE (c)-[p:POINTS_TO]->(loc)
-  SET p.confidence = coalesce(row.confidence, p.confidence),
-      p.lat = row.hintLat, p.lon = row.hintLon,
-      p.source = $source, p.loadId = $loadId, p.loadedAt = $loadedAt
-}
-CALL (c, row) {
-  WITH c, row, row.place AS place
-  WHERE place.kind = 'country'
-  MERGE (co:Country {code: place.countryCode})
-    ON CREATE SET co.name = place.countryName, co.source = $source, co.loadId = $loadId,
-                  co.loadedAt = $loadedAt
-  MERGE (c)-[p:POINTS_TO]->(co)
-  SET p.confidence = coalesce(row.confidence, p.confidence),
-      p.source = $source, p.loadId = $loadId, p.loadedAt = $loadedAt
-}
-"""
-    )
+    #: The one clue writer, shared with the app's clue form (:mod:`graph.clues`).
+    write_query = queries.clue_write()
 
     def __init__(self) -> None:
         self.known_media: set[str] | None = None
@@ -181,7 +140,7 @@ CALL (c, row) {
             return
 
         def kind_is(k: str):
-            return lambda raw: fields.fold(raw.get("target_kind") or "") == k
+            return lambda raw: names.fold(raw.get("target_kind") or "") == k
 
         media = refs.column_values(path, {"target": fields.hex_hash}, where=kind_is("media"))
         series = refs.column_values(path, {"target": fields.identifier}, where=kind_is("series"))
@@ -207,20 +166,20 @@ CALL (c, row) {
         row["value"] = clue_value(row["label"])
         row["clue_id"] = f"{row['type']}:{row['value']}"
         row["place"], row["hintLat"], row["hintLon"] = None, None, None
-        hint = row.pop("location_hint")
+        hint = row["location_hint"] = row["location_hint"] or None
         if hint:
             try:
-                point = geo.parse_coordinates(hint)
+                point = gazetteer.parse_coordinates(hint)
             except ValueError as e:
                 raise bad(f"{e} (got {shown(hint)})", "location_hint") from None
-            place = geo.resolve_hint(hint)
+            place = gazetteer.resolve_hint(hint)
             if place is None:
                 raise bad(
                     f"no place found for {shown(hint)}; write 'City, CC', 'City, Country', "
                     "a country, or 'lat,lon'",
                     "location_hint",
                 )
-            row["place"] = geo.place_params(place)
+            row["place"] = gazetteer.place_params(place)
             if point is not None:
                 row["hintLat"], row["hintLon"] = point
         return row

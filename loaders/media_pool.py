@@ -90,18 +90,18 @@ def analyse_file(
     non-media file (``type`` names what it is: "PDF document", "text" ...), or
     ``('error', (reason, message))``. ``reduced_decode``: see
     :func:`loaders.mediafile.analyse`."""
-    from media import mediafile
+    from media import mediafile, sniffing
 
     name = os.path.basename(path)
     claims_media = os.path.splitext(name)[1].lower() in MEDIA_EXTENSIONS
     try:
         try:
             size = os.stat(path).st_size
-            kind = mediafile.sniff(path) if size else None
+            kind = sniffing.sniff(path) if size else None
         except OSError as e:
             return "error", ("unreadable", f"cannot be read ({e.strerror})")
         if kind is None and not claims_media:
-            return "ignored", mediafile.describe(path) if size else "empty file"
+            return "ignored", sniffing.describe(path) if size else "empty file"
         info = mediafile.analyse(path, max_pixels=max_pixels, reduced_decode=reduced_decode)
     except mediafile.MediaError as e:
         msg = str(e)

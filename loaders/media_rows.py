@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from loaders import fields, geo
+from graph import gazetteer, names
 
 
 @lru_cache(maxsize=65_536)
@@ -22,7 +22,7 @@ def camera_id(make: str | None, model: str | None, serial: str) -> str:
     >>> camera_id("Canon ", "Canon EOS  5D", "0123AB")
     'canon|canon eos 5d|0123ab'
     """
-    return "|".join(fields.fold(p or "") for p in (make, model, serial))
+    return "|".join(names.fold(p or "") for p in (make, model, serial))
 
 
 def temporal(value: str | None) -> datetime | None:
@@ -114,7 +114,7 @@ def media_row(
 
 
 class PlaceResolver:
-    """GPS point -> gazetteer place map (:func:`loaders.geo.place_params`), cached per
+    """GPS point -> gazetteer place map (:func:`graph.gazetteer.place_params`), cached per
     point rounded to about a metre."""
 
     def __init__(self) -> None:
@@ -125,10 +125,10 @@ class PlaceResolver:
         if key in self._cache:
             return self._cache[key]
         try:
-            p = geo.resolve_point(lat, lon)
+            p = gazetteer.resolve_point(lat, lon)
         except ValueError:
             p = None
-        place = geo.place_params(p) if p is not None and p.country_code else None
+        place = gazetteer.place_params(p) if p is not None and p.country_code else None
         if len(self._cache) > 100_000:
             self._cache.clear()
         self._cache[key] = place

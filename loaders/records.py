@@ -353,15 +353,15 @@ def _text128(v: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def _cached_place(lat: float, lon: float) -> tuple | None:
-    from loaders import geo
+    from graph import gazetteer
 
     try:
-        p = geo.resolve_point(lat, lon)
+        p = gazetteer.resolve_point(lat, lon)
     except ValueError:
         return None
     if not p.country_code:
         return None
-    return tuple(sorted(geo.place_params(p).items()))
+    return tuple(sorted(gazetteer.place_params(p).items()))
 
 
 def place_for(lat: float, lon: float) -> dict[str, Any] | None:

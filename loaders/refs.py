@@ -13,15 +13,14 @@ same node (two statuses for one series).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import neo4j
 
-from graph import db
-from graph.schema import KEYS, Label, label
+from graph import db, queries
+from graph.schema import Label
 from loaders import fields
 from loaders.base import InvalidRecord, open_csv, shown
 
@@ -64,10 +63,17 @@ def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
         yield batch
 
 
+#: The lookup of each label a loader checks references against (one statement each, so
+#: each uses its label's key index; a label in a parameter scans every node on 5.26).
+_KNOWN: dict[Label, str] = {
+    Label.SERIES: queries.known_series_ids(),
+    Label.CASE: queries.known_case_ids(),
+}
+
+
 def existing_keys(driver: neo4j.Driver, lbl: Label, values: Iterable[str]) -> set[str]:
-    """Which of ``values`` are the key of a ``lbl`` node."""
-    key = KEYS[lbl]
-    query = f"UNWIND $values AS v MATCH (n:{label(lbl)} {{{key}: v}}) RETURN DISTINCT v"
+    """Which of ``values`` are the key of a ``lbl`` node (``lbl`` a Series or a Case)."""
+    query = _KNOWN[lbl]
     found: set[str] = set()
     for batch in _chunks(values):
         rows = db.records(driver, query, values=batch, name=f"load.lookup.{lbl.value}")
@@ -77,8 +83,9 @@ def existing_keys(driver: neo4j.Driver, lbl: Label, values: Iterable[str]) -> se
 
 #: One query per hash kind, so each uses its index.
 _MEDIA_BY = {
-    kind: f"UNWIND $values AS v MATCH (m:Media {{{kind}: v}}) RETURN DISTINCT v"
-    for kind in ("sha256", "sha1", "md5")
+    "sha256": queries.known_media_by_sha256(),
+    "sha1": queries.known_media_by_sha1(),
+    "md5": queries.known_media_by_md5(),
 }
 
 
@@ -100,30 +107,6 @@ def media_hash_params(h: str) -> dict[str, str | None]:
     queries match ``Media`` on each (a null never matches)."""
     kind = fields.hash_kind(h)
     return {k: (h if k == kind else None) for k in ("sha256", "sha1", "md5")}
-
-
-def temporal(expr: str) -> str:
-    """Cypher turning a validated ISO string into a Neo4j ``date`` (``YYYY-MM-DD``) or
-    ``datetime`` (anything longer; without an offset, UTC); null stays null. ``expr`` is a
-    fixed expression from code (``row.seen_at``), never input."""
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", expr):
-        raise ValueError(f"not a property expression: {expr!r}")
-    return (
-        f"CASE WHEN {expr} IS NULL THEN null WHEN size({expr}) = 10 THEN date({expr}) "
-        f"ELSE datetime({expr}) END"
-    )
-
-
-#: Cypher: the Media a row's hash names (row.sha256 / row.sha1 / row.md5), as ``m``.
-MATCH_MEDIA = """
-CALL (row) {
-  MATCH (m:Media {sha256: row.sha256}) RETURN m
-  UNION
-  MATCH (m:Media {sha1: row.sha1}) RETURN m
-  UNION
-  MATCH (m:Media {md5: row.md5}) RETURN m
-}
-"""
 
 
 def check_consistent(

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import neo4j
 from pydantic import BaseModel, field_validator
 
-from graph import queries
+from graph import names, queries
 from graph.schema import SERIES_STATUSES, Label
 from loaders import fields, refs
 from loaders.base import CsvLoader, InvalidRecord, shown
@@ -22,7 +22,7 @@ from loaders.base import CsvLoader, InvalidRecord, shown
 
 def series_status(v: str | None) -> str | None:
     """``unidentified``/``victim_identified``/``closed`` (spaces and dashes accepted)."""
-    v = fields.fold(v or "").replace("-", "_").replace(" ", "_")
+    v = names.fold(v or "").replace("-", "_").replace(" ", "_")
     if not v:
         return None
     if v not in SERIES_STATUSES:

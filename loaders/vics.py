@@ -64,7 +64,7 @@ from typing import IO, Any
 import ijson  # type: ignore[import-untyped]
 import neo4j
 
-from graph import db, hashsets
+from graph import db, hashsets, names
 from graph.errors import InvalidInput, NotFound
 from loaders import fields
 from loaders.base import (
@@ -103,7 +103,7 @@ def slug(name: str) -> str:
     >>> slug("  Known Benign / Stock  v2 "), slug("Liste française")
     ('known-benign-stock-v2', 'liste-francaise')
     """
-    s = re.sub(r"[^a-z0-9]+", "-", fields.fold(name or "")).strip("-")
+    s = re.sub(r"[^a-z0-9]+", "-", names.fold(name or "")).strip("-")
     if not s:
         raise ValueError("a hash set name needs at least one letter or digit")
     return s[:120]

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import neo4j
 from pydantic import BaseModel, field_validator
 
-from graph import queries
+from graph import names, queries
 from graph.schema import Label
 from loaders import fields, refs
 from loaders.base import CsvLoader, InvalidRecord, shown
@@ -53,7 +53,7 @@ def age_band(v: str) -> str | None:
 
 
 def sex(v: str) -> str | None:
-    k = fields.fold(v or "")
+    k = names.fold(v or "")
     if not k:
         return None
     if k not in _SEX:

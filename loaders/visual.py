@@ -420,7 +420,9 @@ def run_pass(
             lr.finished_at = now_iso()
             finish_load(driver, lr)
             if touched:
-                rep.links = links.refresh(driver, links.series_of_media(driver, touched)).summary()
+                touched_series = links.series_of_media(driver, touched)
+                updated = links.after_write(driver, series=touched_series)
+                rep.links = updated.summary() if updated is not None else None
         tr.count = rep.analysed
         tr.params["notes"] = len(rep.notes)
     rep.seconds = time.perf_counter() - t0

@@ -30,8 +30,8 @@ import neo4j
 from graph import db, queries
 from graph.clues import clue_id, normalise
 from graph.config import Settings
+from graph.names import country_name
 from loaders.base import now_iso
-from loaders.fields import country_name
 from loaders.visual_state import (
     CLUE_PREFIX,
     VERSION,

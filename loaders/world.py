@@ -115,7 +115,7 @@ def load_world(
         from graph import links as link_engine
 
         say("rebuilding links between series")
-        done = link_engine.after_write(driver, progress=say)
+        done = link_engine.after_write(driver, everything=True, progress=say)
         assert done is not None  # with no report and no series it is a full rebuild
         out.links = done.summary()
     return out

@@ -18,6 +18,7 @@ from graph.db import Result
 from graph.errors import InvalidInput, NotFound
 from graph.leads import LEADS, Lead
 from graph.rights import Action, User
+from loaders.triage_files import FILE_TRIAGE
 from service.access import allow
 
 #: The audit trail's name for a lead run (the app's and the CLI's alike).
@@ -62,7 +63,8 @@ def run(
             lead = LEADS.get(name)
             if lead is None:
                 raise NotFound(f"there is no lead named {name!r}")
-            res = lead.run(driver, **params)
+            inject = {"files_with": FILE_TRIAGE} if name == "triage" else None
+            res = lead.run(driver, inject=inject, **params)
         t.count = len(res.rows)
     return res
 
@@ -128,4 +130,4 @@ def run_lead(driver: neo4j.Driver, name: str, params: Mapping[str, Any]) -> Resu
                 raise InvalidInput(f"{p.name} is required")
             continue
         args[p.name] = v
-    return lead.run(driver, **args)
+    return lead.run(driver, inject={"files_with": FILE_TRIAGE}, **args)

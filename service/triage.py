@@ -20,6 +20,7 @@ from graph.db import Result
 from graph.errors import InvalidInput
 from graph.leads import LEADS
 from graph.rights import Action, User
+from loaders.triage_files import FILE_TRIAGE
 from service.access import allow
 
 
@@ -57,10 +58,10 @@ def match(
     if extra:
         what = {"files": names, **{k: v for k, v in extra.items() if k in known}}
         with audit.track(driver, user, "triage.add_to_case", what) as t:
-            res = LEADS["triage"].run(driver, **args)
+            res = LEADS["triage"].run(driver, inject={"files_with": FILE_TRIAGE}, **args)
             t.count = ((res.summary or {}).get("loaded") or {}).get("files")
         return res
     with audit.track(driver, user, "triage", {"files": names, "hashes": clean[:50]}) as t:
-        res = LEADS["triage"].run(driver, **args)
+        res = LEADS["triage"].run(driver, inject={"files_with": FILE_TRIAGE}, **args)
         t.count = len(res.rows)
     return res

@@ -35,18 +35,7 @@ FORBIDDEN: dict[str, frozenset[str]] = {
 LEAVES: frozenset[str] = frozenset({"graph.config"})
 
 #: Imports against the direction that are still there: (module, imported) -> why.
-ALLOWED_IMPORTS: dict[tuple[str, str], str] = {
-    # graph/ reaching back into loaders/ (issue 14: "graph/ never imports loaders/"):
-    ("graph.clues", "loaders.fields"): "clue normalising uses the loaders' fold(); "
-    "the text folding belongs below both (media/ or a shared text module)",
-    ("graph.clues", "loaders.geo"): "a clue pointing to a place resolves it with the "
-    "gazetteer; the gazetteer moves below graph/ or the call moves to service/clues",
-    ("graph.leads", "media.mediafile"): "triage analyses dropped files (the analysis "
-    "is in media/ now); triage moves to service/triage",
-    ("graph.leads", "loaders.media"): "triage's 'add to case' repeats the media load step "
-    "by step; it must call the media loader from service/triage instead",
-    ("graph.leads", "loaders.base"): "same: begin_load/finish_load of 'add to case'",
-}
+ALLOWED_IMPORTS: dict[tuple[str, str], str] = {}
 
 #: Modules of app/ and cli/ that still hold a Cypher statement: module -> why.
 ALLOWED_CYPHER: dict[str, str] = {}

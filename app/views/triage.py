@@ -68,12 +68,12 @@ def _keep_pictures(files, paths: list[Path], rows: list[dict]) -> None:
     """While the uploads still exist: a strip of each clip's frames, the frames at the
     moments that matched, and a small copy of each image, all in memory for this
     session (shown blurred and grey until revealed)."""
-    from media import mediafile
+    from media import sniffing
 
     kept: dict[str, dict] = {}
     for f, p in zip(files or [], paths, strict=False):
         try:
-            kind = (mediafile.sniff(p) or ("", ""))[0]
+            kind = (sniffing.sniff(p) or ("", ""))[0]
         except OSError:
             continue
         sha = hashlib.sha256(f.getbuffer()).hexdigest()  # already in memory

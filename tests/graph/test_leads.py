@@ -15,6 +15,7 @@ from graph import db, leads, links
 from graph.config import get_settings
 from graph.errors import InvalidInput, NotFound
 from graph.leads import LEADS
+from loaders.triage_files import FILE_TRIAGE
 from tests.graph.test_links import A_PDQ, World, flip
 
 pytestmark = pytest.mark.neo4j
@@ -26,7 +27,9 @@ def world(driver) -> World:
 
 
 def run(driver, name, **params):
-    res = LEADS[name].run(driver, **params)
+    """Run a lead as the service layer does: triage gets the file reader handed in."""
+    inject = {"files_with": FILE_TRIAGE} if name == "triage" else None
+    res = LEADS[name].run(driver, inject=inject, **params)
     json.dumps(res.rows)  # rows are plain JSON values
     return res
 
@@ -249,6 +252,13 @@ def test_triage_finds_a_known_file_by_sha256(triage_world, driver):
 def test_triage_finds_a_known_file_by_md5(triage_world, driver):
     row = run(driver, "triage", hashes=[triage_world["md5"]]).rows[0]
     assert (row["match"], row["method"]) == ("exact", "md5")
+
+
+def test_triage_of_files_without_the_file_reader_fails_loudly(triage_world, driver):
+    """graph/ cannot read files itself (it never imports media/): a caller that forgets to
+    hand the reader in is told so, instead of the files being skipped."""
+    with pytest.raises(InvalidInput, match="file reader"):
+        LEADS["triage"].run(driver, files=[str(triage_world["copy"])])
 
 
 def test_triage_finds_a_resized_copy_as_near(triage_world, driver):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from graph import db, links
+from graph import db, link_scoring, links
 from graph.config import get_settings
 
 pytestmark = pytest.mark.neo4j
@@ -343,7 +343,7 @@ def stored_neardups(driver) -> dict[tuple[str, str], dict]:
 
 
 def link(driver, a: str, b: str) -> dict | None:
-    return stored_links(driver).get(links.pair(a, b))
+    return stored_links(driver).get(link_scoring.pair(a, b))
 
 
 @pytest.fixture
@@ -754,7 +754,13 @@ def test_clue_shown_by_a_file_counts_for_its_series(world, driver):
 
 
 def test_rarer_clue_weighs_more():
-    assert links.rarity(2) > links.rarity(5) > links.rarity(15) > links.rarity(25) == 0.0
+    assert (
+        link_scoring.rarity(2)
+        > link_scoring.rarity(5)
+        > link_scoring.rarity(15)
+        > link_scoring.rarity(25)
+        == 0.0
+    )
 
 
 # ----------------------------------------------------------------------------- same_location

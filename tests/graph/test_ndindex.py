@@ -11,8 +11,9 @@ import functools
 import numpy as np
 import pytest
 
-from graph import ndindex
-from graph.ndindex import HashIndex, InvalidHash, StaleIndex, parse_hashes
+from graph import mih, ndindex
+from graph.hashcodes import InvalidHash, parse_hashes
+from graph.ndindex import HashIndex, StaleIndex
 
 SETTINGS = [(256, 31), (64, 8)]  # PDQ and pHash with the radii of SPEC "Links between series"
 METHODS = ["mih", "flat", "auto"]
@@ -193,7 +194,7 @@ def test_results_are_sorted_by_distance_then_id(cluster):
 
 def test_mih_splits_oversized_buckets_without_losing_candidates(cluster, monkeypatch):
     bits, radius, index, codes, owners, queries = cluster
-    monkeypatch.setattr(ndindex, "_BLOCK_CANDIDATES", 7)
+    monkeypatch.setattr(ndindex, "BLOCK_CANDIDATES", 7)
     expected = reference_search(codes, owners, queries[:5], radius)
     assert as_dicts(index.search(hexes(queries[:5]), radius, method="mih")) == expected
 
@@ -255,7 +256,7 @@ def test_join_gives_the_same_pairs_on_one_thread_and_on_several(cluster):
 
 def test_join_spreads_rows_over_blocks_without_losing_pairs(cluster, monkeypatch):
     bits, radius, index, codes, owners, queries = cluster
-    monkeypatch.setattr(ndindex, "_JOIN_BLOCK", 37)
+    monkeypatch.setattr(ndindex, "JOIN_BLOCK", 37)
     got = {tuple(sorted((a, b))): d for a, b, d in index.pairs(radius, method="mih")}
     assert got == reference_pairs(codes, owners, radius)
 
@@ -514,11 +515,11 @@ def test_hex_digits_map_to_bytes_in_order():
 
 
 def test_cost_model_prefers_mih_for_a_million_pdq_codes():
-    assert ndindex._plan(256, 1_000_000, 31, None, 256).method == "mih"
+    assert mih.make_plan(256, 1_000_000, 31, None, 256).method == "mih"
 
 
 def test_cost_model_prefers_flat_for_a_few_codes():
-    assert ndindex._plan(256, 500, 31, None, 1).method == "flat"
+    assert mih.make_plan(256, 500, 31, None, 1).method == "flat"
 
 
 def test_plan_thresholds_satisfy_the_pigeonhole_bound():

@@ -23,13 +23,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph import db
+from graph import db, names
 from graph.schema import BOOKKEEPING_LABELS, KEYS, Label, Rel
 from loaders import fields
 from loaders.base import InvalidRecord, LoadReport, run_csv
 from loaders.cases import CasesLoader
 from loaders.vics import load_vics
-from media.mediafile import MediaError, read_exif
+from media.exif import read_exif
+from media.facts import MediaError
 
 HOSTILE = [
     "'",
@@ -141,7 +142,7 @@ def _write_csv(path: Path, row: dict[str, str]) -> None:
 def _forms(v: str) -> set[str]:
     """The value as a loader may keep it: as is, or in a documented normal form."""
     nfkc = unicodedata.normalize("NFKC", v).strip()
-    out = {v, v.strip(), nfkc, fields.text(v, 10**6), fields.fold(v), nfkc.lstrip("@").strip()}
+    out = {v, v.strip(), nfkc, fields.text(v, 10**6), names.fold(v), nfkc.lstrip("@").strip()}
     out |= {x.casefold() for x in set(out)}
     return {x for x in out if x}
 

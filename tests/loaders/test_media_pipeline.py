@@ -75,7 +75,7 @@ def test_the_cli_lists_every_group_and_loads_only_the_one_it_runs():
         "from cli import app\n"
         "r = CliRunner().invoke(app, ['load', '--help'])\n"
         "assert r.exit_code == 0, r.output\n"
-        "heavy = [m for m in ('cli.leads', 'graph.leads', 'graph.links', 'loaders.geo',"
+        "heavy = [m for m in ('cli.leads', 'graph.leads', 'graph.links', 'graph.gazetteer',"
         " 'loaders.records', 'numba', 'faiss') if m in sys.modules]\n"
         "print(heavy)\n"
         "r = CliRunner().invoke(app, ['--help'])\n"

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from graph import db
-from media import exiftool_serials, mediafile
+from media import exiftool_serials, mediafile, sniffing
 from tests.loaders.test_media_loader import load, world
 
 EXIFTOOL = shutil.which("exiftool")
@@ -250,7 +250,7 @@ def test_every_extra_still_format_is_recognised_by_content_and_hashed(
     tmp_path, fmt, mode, name, mime
 ):
     p = _save(fmt, mode, tmp_path / name)
-    assert mediafile.sniff(p) == ("image", mime)
+    assert sniffing.sniff(p) == ("image", mime)
     info = mediafile.analyse(p)
     with Image.open(p) as img:
         width = img.size[0]  # ICNS and ICO open at their largest size

@@ -27,7 +27,9 @@ from loaders.demo import rooms, vocab
 from loaders.media import MediaLoadOptions, load_media
 from media import mediafile
 from media import video as lv
-from media.mediafile import MediaError, analyse, hamming_hex
+from media.digests import hamming_hex
+from media.facts import MediaError
+from media.mediafile import analyse
 from media.pdq import pdq_reference
 from tests.loaders.test_media_loader import graph_checksum
 

@@ -48,7 +48,6 @@ import hashlib
 import io
 import itertools
 import json
-import os
 import shutil
 import struct
 import subprocess
@@ -63,18 +62,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont
 
-from media import mediafile as mf
+from media import exif as ex
 from media import pdq as pq
-from media.mediafile import (
-    ExifInfo,
-    MediaError,
-    analyse,
-    file_digests,
-    hamming_hex,
-    read_exif,
-    sniff,
-)
+from media.digests import file_digests, hamming_hex
+from media.exif import read_exif
+from media.facts import ExifInfo, MediaError
+from media.mediafile import analyse
 from media.pdq import CROP_BOXES, image_hashes, pdq_match_distance, pdq_reference
+from media.sniffing import sniff
 
 DATA = Path(__file__).parent / "data"
 BRIDGE = DATA / "threatexchange-sample-b.jpg"
@@ -286,27 +281,38 @@ def test_pdq_reference_hashes_a_small_picture_as_it_is():
     assert pdq_reference(img) == (pq._bits_to_hex(bits), quality)
 
 
-@pytest.mark.skipif(
-    not os.environ.get("CLUEGRAPH_PDQ_REFERENCE_HASHER"),
-    reason="set CLUEGRAPH_PDQ_REFERENCE_HASHER to Meta's pdq-photo-hasher (see data/README.md)",
-)
-def test_pdq_reference_equals_the_reference_binary_on_synthetic_images(tmp_path):
-    binary = os.environ["CLUEGRAPH_PDQ_REFERENCE_HASHER"]
-    sizes = [(20, 30), (511, 512), (513, 512), (640, 480), (1000, 300), (1333, 999), (4000, 3000)]
-    paths, expected = [], {}
-    for i, size in enumerate(sizes):
-        for mode in ("RGB", "L"):
-            path = tmp_path / f"{i}-{mode}.png"
-            img = room(i, size).convert(mode)
-            img.save(path)
-            expected[str(path)] = pdq_reference(img)
-            paths.append(str(path))
-    out = subprocess.run([binary, *paths], capture_output=True, text=True, check=True).stdout
-    got = {}
-    for line in out.strip().splitlines():
-        hash_hex, quality, path = line.split(",", 2)
-        got[path] = (hash_hex, int(quality))
-    assert got == expected
+#: Meta's reference ``pdq-photo-hasher`` on synthetic pictures (how it was built and run:
+#: the file's "about"): the file path of the reference, CImg's decode and its 512x512
+#: nearest-neighbour shrink included, which ``pdqhash.compute`` alone does not cover.
+REFERENCE_BINARY = json.loads((DATA / "pdq_reference_binary.json").read_text())["vectors"]
+REFERENCE_SIZES = [
+    (20, 30),
+    (511, 512),
+    (513, 512),
+    (640, 480),
+    (1000, 300),
+    (1333, 999),
+    (4000, 3000),
+]
+
+
+def test_the_reference_vectors_cover_every_size_and_mode():
+    assert sorted(REFERENCE_BINARY) == sorted(
+        f"{i}-{mode}-{w}x{h}" for i, (w, h) in enumerate(REFERENCE_SIZES) for mode in ("RGB", "L")
+    )
+
+
+@pytest.mark.parametrize("key", sorted(REFERENCE_BINARY))
+def test_pdq_reference_equals_the_reference_binary_on_synthetic_images(key, tmp_path):
+    """The picture goes through a PNG file, as it went to the reference hasher."""
+    seed, mode, size = key.split("-")
+    w, h = (int(v) for v in size.split("x"))
+    path = tmp_path / f"{key}.png"
+    room(int(seed), (w, h)).convert(mode).save(path)
+    with Image.open(path) as img:
+        got = pdq_reference(img)
+    want = REFERENCE_BINARY[key]
+    assert got == (want["pdq"], want["quality"])
 
 
 def test_numpy_pdq_of_the_whole_picture_is_within_2_bits_of_the_reference():
@@ -938,7 +944,7 @@ class _Tag:
     ],
 )
 def test_exif_serial_falls_back_to_the_maker_note(key, values, expected):
-    assert mf._exif_from_tags({key: _Tag(values)}).serial == expected
+    assert ex._exif_from_tags({key: _Tag(values)}).serial == expected
 
 
 def test_exif_gps_south_and_west_are_negative(tmp_path):
@@ -1095,12 +1101,12 @@ def test_exif_body_serial_wins_over_the_maker_note(tmp_path):
 
 def test_exif_block_with_an_impossible_entry_count_is_not_given_to_exifread():
     block = b"II*\x00\x08\x00\x00\x00" + struct.pack("<H", 65535) + b"\x00" * 40
-    assert mf._ifds_plausible(block) is False
+    assert ex._ifds_plausible(block) is False
 
 
 def test_exif_block_written_by_piexif_is_plausible():
     block = piexif.dump({"0th": {piexif.ImageIFD.Make: b"Canon"}, "GPS": SOUTH_WEST})[6:]
-    assert mf._ifds_plausible(block) is True
+    assert ex._ifds_plausible(block) is True
 
 
 def test_exif_of_a_heic_file_is_read(tmp_path):
@@ -1174,7 +1180,7 @@ def test_file_without_exif_gives_no_warning(tmp_path):
 def test_read_exif_checked_gives_the_reason(tmp_path):
     payload, expected = BROKEN_EXIF["entry count past the end"]
     path = _jpeg_with_app1(tmp_path / "b.jpg", payload)
-    assert mf.read_exif_checked(path) == (ExifInfo(), expected.removeprefix("EXIF unreadable: "))
+    assert ex.read_exif_checked(path) == (ExifInfo(), expected.removeprefix("EXIF unreadable: "))
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[FIXTURE_CHECK])

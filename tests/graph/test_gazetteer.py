@@ -6,29 +6,29 @@ import math
 
 import pytest
 
-from loaders import geo
+from graph import gazetteer
 
 
-def km(a: geo.Place, lat: float, lon: float) -> float:
+def km(a: gazetteer.Place, lat: float, lon: float) -> float:
     assert a.lat is not None and a.lon is not None
     p1, p2 = math.radians(a.lat), math.radians(lat)
     dp, dl = p2 - p1, math.radians(lon - a.lon)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * geo.EARTH_KM * math.asin(math.sqrt(h))
+    return 2 * gazetteer.EARTH_KM * math.asin(math.sqrt(h))
 
 
 def test_city_and_country_code_resolve_to_that_city():
-    p = geo.resolve_hint("Lyon, FR")
+    p = gazetteer.resolve_hint("Lyon, FR")
     assert (p.name, p.country_code, p.kind, p.id) == ("Lyon", "FR", "place", "geonames:2996944")
 
 
 def test_city_and_country_name_resolve_to_that_country():
-    p = geo.resolve_hint("Recife, Brazil")
+    p = gazetteer.resolve_hint("Recife, Brazil")
     assert (p.name, p.country_code) == ("Recife", "BR")
 
 
 def test_coordinates_resolve_to_the_nearest_place_near_geneva():
-    p = geo.resolve_hint("46.2,6.1")
+    p = gazetteer.resolve_hint("46.2,6.1")
     assert (p.country_code, km(p, 46.2022, 6.1457) < 10, p.distance_km < 5) == ("CH", True, True)
 
 
@@ -36,33 +36,33 @@ def test_coordinates_resolve_to_the_nearest_place_near_geneva():
     "text", ["46.2, 6.1", "46.2;6.1", " 46.2 ; 6.1 ", "46.2 6.1", "46.2N 6.1E"]
 )
 def test_coordinate_spellings_give_the_same_place(text):
-    assert geo.resolve_hint(text) == geo.resolve_hint("46.2,6.1")
+    assert gazetteer.resolve_hint(text) == gazetteer.resolve_hint("46.2,6.1")
 
 
 def test_hemisphere_letters_give_signed_degrees():
-    assert geo.parse_coordinates("33.9S, 151.2E") == (-33.9, 151.2)
+    assert gazetteer.parse_coordinates("33.9S, 151.2E") == (-33.9, 151.2)
 
 
 def test_a_point_at_sea_still_resolves_to_the_nearest_place():
-    p = geo.resolve_point(45.0, -30.0)  # mid-Atlantic
+    p = gazetteer.resolve_point(45.0, -30.0)  # mid-Atlantic
     assert (p.kind, p.distance_km > 300, bool(p.name)) == ("place", True, True)
 
 
 def test_points_on_either_side_of_the_antimeridian_resolve_alike():
-    assert geo.resolve_point(-16.5, 179.999).id == geo.resolve_point(-16.5, -179.999).id
+    assert gazetteer.resolve_point(-16.5, 179.999).id == gazetteer.resolve_point(-16.5, -179.999).id
 
 
 def test_a_geotag_and_a_hint_for_the_same_town_share_one_location_id():
-    hint = geo.resolve_hint("Lyon, FR")
-    assert geo.resolve_point(hint.lat + 0.001, hint.lon - 0.001).id == hint.id
+    hint = gazetteer.resolve_hint("Lyon, FR")
+    assert gazetteer.resolve_point(hint.lat + 0.001, hint.lon - 0.001).id == hint.id
 
 
 def test_a_point_in_a_numbered_section_resolves_to_the_town():
-    assert geo.resolve_point(48.84, 2.30).id == geo.resolve_hint("Paris, FR").id
+    assert gazetteer.resolve_point(48.84, 2.30).id == gazetteer.resolve_hint("Paris, FR").id
 
 
 def test_gps_place_is_a_gazetteer_place_with_its_distance():
-    p = geo.resolve_point(45.7501, 4.8490)
+    p = gazetteer.resolve_point(45.7501, 4.8490)
     assert (p.kind, p.name, p.distance_km < 1) == ("place", "Lyon", True)
 
 
@@ -71,11 +71,11 @@ def test_gps_place_is_a_gazetteer_place_with_its_distance():
     ["Qwxz Plorb", "", "   ", "Lyon, Narnia", ",", "Lyon,,FR", "'}) DETACH DELETE n //", "x" * 400],
 )
 def test_nonsense_resolves_to_none(text):
-    assert geo.resolve_hint(text) is None
+    assert gazetteer.resolve_hint(text) is None
 
 
 def test_coordinates_out_of_range_resolve_to_none():
-    assert geo.resolve_hint("95.0, 6.1") is None
+    assert gazetteer.resolve_hint("95.0, 6.1") is None
 
 
 @pytest.mark.parametrize(
@@ -83,43 +83,43 @@ def test_coordinates_out_of_range_resolve_to_none():
 )
 def test_invalid_points_are_refused(lat, lon):
     with pytest.raises(ValueError):
-        geo.resolve_point(lat, lon)
+        gazetteer.resolve_point(lat, lon)
 
 
 @pytest.mark.parametrize(("text", "code"), [("France", "FR"), ("DE", "DE"), ("brazil", "BR")])
 def test_a_country_alone_is_a_country_place(text, code):
-    p = geo.resolve_hint(text)
+    p = gazetteer.resolve_hint(text)
     assert (p.kind, p.id, p.country_code, p.lat) == ("country", code, code, None)
 
 
 def test_a_city_alone_is_the_most_populous_of_that_name():
-    assert geo.resolve_hint("Paris").country_code == "FR"
+    assert gazetteer.resolve_hint("Paris").country_code == "FR"
 
 
 def test_a_region_narrows_the_city():
-    p = geo.resolve_hint("Paris, Texas")
+    p = gazetteer.resolve_hint("Paris, Texas")
     assert (p.country_code, p.admin1) == ("US", "Texas")
 
 
 def test_region_and_country_together():
-    assert geo.resolve_hint("Portland, Oregon, US").admin1 == "Oregon"
+    assert gazetteer.resolve_hint("Portland, Oregon, US").admin1 == "Oregon"
 
 
 @pytest.mark.parametrize("text", ["München", "munich", "MÜNCHEN, Germany", "Muenchen, DE"])
 def test_exonyms_and_spellings_find_the_same_city(text):
-    assert geo.resolve_hint(text).id == geo.resolve_hint("Munich, DE").id
+    assert gazetteer.resolve_hint(text).id == gazetteer.resolve_hint("Munich, DE").id
 
 
 def test_letters_without_decomposition_are_matched():
-    assert geo.resolve_hint("Lodz, PL").id == geo.resolve_hint("Łódź, Poland").id
+    assert gazetteer.resolve_hint("Lodz, PL").id == gazetteer.resolve_hint("Łódź, Poland").id
 
 
 def test_places_missing_from_reverse_geocoders_copy_are_found():
-    assert geo.resolve_hint("Hervey Bay, AU").country_code == "AU"
+    assert gazetteer.resolve_hint("Hervey Bay, AU").country_code == "AU"
 
 
 def test_place_params_carry_what_merge_location_reads():
-    params = geo.place_params(geo.resolve_hint("Lyon, FR"))
+    params = gazetteer.place_params(gazetteer.resolve_hint("Lyon, FR"))
     assert set(params) == {
         "id",
         "name",
@@ -133,4 +133,4 @@ def test_place_params_carry_what_merge_location_reads():
 
 
 def test_name_key_folds_case_accents_and_punctuation():
-    assert geo.name_key("  Saint-ÉTIENNE ") == "saint etienne"
+    assert gazetteer.name_key("  Saint-ÉTIENNE ") == "saint etienne"

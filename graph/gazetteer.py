@@ -37,8 +37,10 @@ when that matters. ``kind`` ``'gps'`` is reserved for a ``Location`` that is a b
 point; nothing here creates one. A country alone is a ``Place`` of kind ``'country'``
 whose id is its ISO code: it maps to a ``Country`` node, not a ``Location``.
 
-Cypher. :data:`MERGE_LOCATION` is a fragment other loaders reuse to write a place
-(``Location`` and ``IN_COUNTRY`` to its ``Country``) from :func:`place_params`.
+Writing. :func:`place_params` is the map the place-writing statements read (a
+``Location`` and its ``IN_COUNTRY`` to a ``Country``): ``clue_write.cypher``,
+``clue_points_to_place.cypher`` and the media loader's geotag writes.
+Reference data only: no Neo4j here, so the loaders and the app's clue form share it.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from loaders import fields
+from graph import names
 
 EARTH_KM = 6371.0088
 #: Places at least this populous are also found by their alternate names.
@@ -97,10 +99,10 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": 
 
 
 def _fold(text: str) -> str:
-    """:func:`loaders.fields.fold`, with a fast path for ASCII (same result)."""
+    """:func:`graph.names.fold`, with a fast path for ASCII (same result)."""
     if text.isascii():
         return " ".join(text.lower().split())
-    return fields.fold(text)
+    return names.fold(text)
 
 
 def name_key(text: str) -> str:
@@ -347,7 +349,7 @@ def country_place(code: str) -> Place:
     """The ``Place`` of a whole country (kind ``'country'``, id the ISO code)."""
     return Place(
         id=code,
-        name=fields.country_name(code),
+        name=names.country_name(code),
         admin1="",
         country_code=code,
         lat=None,
@@ -358,7 +360,7 @@ def country_place(code: str) -> Place:
 
 def _country(text: str) -> str | None:
     try:
-        return fields.country_code(text)
+        return names.country_code(text)
     except ValueError:
         return None
 
@@ -426,32 +428,14 @@ def resolve_hint(text: str) -> Place | None:
 
 # ------------------------------------------------------------------ writing places
 def place_params(place: Place) -> dict[str, Any]:
-    """The map :data:`MERGE_LOCATION` reads (bind it as ``place``)."""
+    """The map the place-writing statements read (bound as ``place``)."""
     return {
         "id": place.id,
         "name": place.name,
         "admin1": place.admin1,
         "countryCode": place.country_code,
-        "countryName": fields.country_name(place.country_code),
+        "countryName": names.country_name(place.country_code),
         "lat": place.lat,
         "lon": place.lon,
         "kind": place.kind,
     }
-
-
-#: Cypher fragment: with a map ``place`` (from :func:`place_params`, kind not 'country')
-#: in scope, MERGE its ``Location`` as ``loc`` and ``(loc)-[:IN_COUNTRY]->(:Country)``.
-#: Gazetteer data is reference data: its provenance is the load that first wrote it.
-#: Needs ``$source``, ``$loadId``, ``$loadedAt``; binds ``loc``, ``locCountry``, ``locIn``.
-#: Usage: ``WITH m, row, row.place AS place`` + MERGE_LOCATION + ``MERGE (m)-[:…]->(loc)``.
-MERGE_LOCATION = """
-MERGE (loc:Location {id: place.id})
-  ON CREATE SET loc.source = $source, loc.loadId = $loadId, loc.loadedAt = $loadedAt
-SET loc.name = place.name, loc.admin1 = place.admin1, loc.countryCode = place.countryCode,
-    loc.lat = place.lat, loc.lon = place.lon, loc.kind = place.kind
-MERGE (locCountry:Country {code: place.countryCode})
-  ON CREATE SET locCountry.name = place.countryName, locCountry.source = $source,
-                locCountry.loadId = $loadId, locCountry.loadedAt = $loadedAt
-MERGE (loc)-[locIn:IN_COUNTRY]->(locCountry)
-  ON CREATE SET locIn.source = $source, locIn.loadId = $loadId, locIn.loadedAt = $loadedAt
-"""

@@ -130,4 +130,5 @@ def run_lead(driver: neo4j.Driver, name: str, params: Mapping[str, Any]) -> Resu
                 raise InvalidInput(f"{p.name} is required")
             continue
         args[p.name] = v
-    return lead.run(driver, inject={"files_with": FILE_TRIAGE}, **args)
+    inject = {"files_with": FILE_TRIAGE} if name == "triage" else None
+    return lead.run(driver, inject=inject, **args)

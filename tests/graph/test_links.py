@@ -1082,18 +1082,28 @@ def test_rebuild_reports_what_it_did(world, driver):
 # ----------------------------------------------------------------------------- CLI
 
 
-def test_cli_judge_then_show_lists_the_judgement(world, driver):
+def test_cli_judge_then_show_lists_the_judgement(world, driver, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
     from cli import app
+    from graph import auth, config
 
+    users = tmp_path / "users.toml"  # `--by ana` names a ClueGraph user (service.caller)
+    auth.add_user("ana", "analyst", None, path=users)
+    monkeypatch.setenv("CLUEGRAPH_USERS_FILE", str(users))
+    config.reset_settings()
     world.series("S-FR", "FR")
     world.series("S-DE", "DE")
     world.media("holiday", ("S-FR", "S-DE"))
     runner = CliRunner()
     assert runner.invoke(app, ["links", "rebuild", "--json"]).exit_code == 0
-    runner.invoke(app, ["links", "judge", "S-FR", "S-DE", "--as", "confirmed", "--by", "ana"])
+    judged = runner.invoke(
+        app, ["links", "judge", "S-FR", "S-DE", "--as", "confirmed", "--by", "ana"]
+    )
+    assert judged.exit_code == 0, judged.output
     out = runner.invoke(app, ["links", "show", "S-FR", "--format", "json"])
+    monkeypatch.undo()
+    config.reset_settings()  # the next tests read the environment as it was
     row = json.loads(out.stdout)[0]
     assert (row["other"], row["judgement"], row["judgedBy"]) == ("S-DE", "confirmed", "ana")
 

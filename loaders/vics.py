@@ -64,7 +64,7 @@ from typing import IO, Any
 import ijson  # type: ignore[import-untyped]
 import neo4j
 
-from graph import db, hashsets, names
+from graph import db, hashsets, names, queries
 from graph.errors import InvalidInput, NotFound
 from loaders import fields
 from loaders.base import (
@@ -425,7 +425,7 @@ _CHECKS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
 
 
 def validate_item(item: VicsItem, file: str, non_pertinent: frozenset[int]) -> dict[str, Any]:
-    """One VICS Media item -> a row of :data:`VICS_WRITE`, or InvalidRecord naming the
+    """One VICS Media item -> a row of ``vics_write.cypher``, or InvalidRecord naming the
     item (its index and JSON location) and the field."""
 
     def bad(field: str, msg: str) -> InvalidRecord:
@@ -464,50 +464,6 @@ def validate_item(item: VicsItem, file: str, non_pertinent: frozenset[int]) -> d
 
 
 # ============================================================================ writing
-#: Options not given (null) keep the set's current radii; a load can mark a whole set
-#: non-pertinent but not clear that (``cluegraph hashsets set NAME --pertinent`` does).
-_BEGIN_HASHSET = """
-MERGE (hs:HashSet {id: $hashSetId})
-SET hs.name = $hashSetName, hs.format = $format,
-    hs.source = $source, hs.loadId = $loadId, hs.loadedAt = $loadedAt,
-    hs.pdqRadius = coalesce($pdqRadius, hs.pdqRadius),
-    hs.phashRadius = coalesce($phashRadius, hs.phashRadius),
-    hs.nonPertinent = CASE WHEN $setNonPertinent THEN true ELSE hs.nonPertinent END
-"""
-
-#: Rows from :func:`validate_item`; a batch never holds two rows sharing a hash.
-VICS_WRITE = """
-MATCH (hs:HashSet {id: $hashSetId})
-UNWIND $rows AS row
-OPTIONAL MATCH (s:Media {sha256: row.sha256})
-WITH hs, row, s
-OPTIONAL MATCH (a:Media {md5: row.md5})
-WITH hs, row, s, a ORDER BY a.sha256 IS NULL
-WITH hs, row, s, head(collect(a)) AS a
-OPTIONAL MATCH (b:Media {sha1: row.sha1})
-WITH hs, row, s, a, b ORDER BY b.sha256 IS NULL
-WITH hs, row, s, a, head(collect(b)) AS b
-WITH hs, row, coalesce(s, a, b) AS found
-CALL (row, found) {
-  WITH row, found WHERE found IS NULL
-  CREATE (n:Media)
-  SET n.source = $source, n.loadId = $loadId, n.loadedAt = $loadedAt
-  RETURN n AS m
-  UNION
-  WITH row, found WHERE found IS NOT NULL
-  RETURN found AS m
-}
-SET m.sha256 = coalesce(m.sha256, row.sha256), m.md5 = coalesce(m.md5, row.md5),
-    m.sha1 = coalesce(m.sha1, row.sha1), m.bytes = coalesce(m.bytes, row.bytes),
-    m.photoDna = coalesce(row.photoDna, m.photoDna)
-FOREACH (_ IN CASE WHEN row.nonPertinent OR coalesce(hs.nonPertinent, false) THEN [1] ELSE []
-             END | SET m.nonPertinent = true)
-MERGE (hs)-[l:LISTS]->(m)
-SET l.category = row.category, l.series = row.series, l.nonPertinent = row.nonPertinent,
-    l.victimIdentified = row.victimIdentified, l.offenderIdentified = row.offenderIdentified,
-    l.isDistributed = row.isDistributed, l.tags = row.tags,
-    l.source = $source, l.loadId = $loadId, l.loadedAt = $loadedAt
-"""
 
 
 def _keys(row: dict[str, Any]) -> list[str]:
@@ -618,14 +574,14 @@ def load_vics(
         "phashRadius": phash_radius,
         "setNonPertinent": bool(set_non_pertinent),
     }
-    db.write(driver, _BEGIN_HASHSET, params, name="load.vics.hashset")
+    db.write(driver, queries.vics_begin_hashset(), params, name="load.vics.hashset")
     batch: list[dict[str, Any]] = []
     keys: set[str] = set()
 
     def flush() -> None:
         nonlocal batch
         if batch:
-            c = db.write(driver, VICS_WRITE, {**params, "rows": batch}, name="load.vics")
+            c = db.write(driver, queries.vics_write(), {**params, "rows": batch}, name="load.vics")
             report.add_counters(c)
             report.written += len(batch)
             batch = []
@@ -664,76 +620,6 @@ def load_vics(
 
 
 # ============================================================================ export
-_EXPORT_COLUMNS = """
-  m.md5 AS md5, m.sha1 AS sha1, m.bytes AS bytes, m.photoDna AS photoDna
-"""
-
-EXPORT_HASHSET = (
-    """
-MATCH (hs:HashSet {id: $id})-[l:LISTS]->(m:Media)
-WHERE m.md5 IS NOT NULL OR m.sha1 IS NOT NULL
-RETURN"""
-    + _EXPORT_COLUMNS
-    + """, l.category AS category, l.series AS series,
-  coalesce(l.victimIdentified, false) AS victimIdentified,
-  coalesce(l.offenderIdentified, false) AS offenderIdentified,
-  l.isDistributed AS isDistributed, coalesce(l.tags, []) AS tags
-ORDER BY coalesce(m.md5, ''), coalesce(m.sha1, ''), elementId(m)
-"""
-)
-
-#: Media of a case or of a series. Category: the one the hash sets listing it agree on
-#: (none when they disagree or none lists it); Series: the series holding it (for a case,
-#: a series the case investigates first); VictimIdentified: a series holding it is
-#: ``victim_identified`` or a victim it or its series shows is identified.
-_EXPORT_MEDIA_TAIL = (
-    """
-WHERE m.md5 IS NOT NULL OR m.sha1 IS NOT NULL
-CALL (m) {
-  OPTIONAL MATCH (:HashSet)-[l:LISTS]->(m)
-  WITH collect(DISTINCT l.category) AS cats,
-       any(x IN collect(l.offenderIdentified) WHERE x) AS offender,
-       reduce(t = [], x IN collect(coalesce(l.tags, [])) | t + x) AS tags
-  RETURN CASE WHEN size(cats) = 1 THEN cats[0] ELSE null END AS category, offender, tags
-}
-CALL (m, scope) {
-  OPTIONAL MATCH (s:Series)-[:CONTAINS]->(m)
-  WITH s, scope ORDER BY CASE WHEN scope IS NOT NULL AND s.id = scope THEN 0 ELSE 1 END, s.id
-  RETURN head(collect(coalesce(nullif(s.name, ''), s.id))) AS series,
-         any(x IN collect(s.status) WHERE x = 'victim_identified') AS seriesIdentified
-}
-CALL (m) {
-  RETURN EXISTS { (m)-[:DEPICTS]->(:Victim {identified: true}) }
-      OR EXISTS { (:Victim {identified: true})<-[:FEATURES]-(:Series)-[:CONTAINS]->(m) }
-      AS victimShown
-}
-RETURN"""
-    + _EXPORT_COLUMNS
-    + """, category, series, (seriesIdentified OR victimShown) AS victimIdentified,
-  coalesce(offender, false) AS offenderIdentified, null AS isDistributed,
-  [t IN tags WHERE t IS NOT NULL] AS tags
-ORDER BY coalesce(m.md5, ''), coalesce(m.sha1, ''), elementId(m)
-"""
-)
-
-EXPORT_CASE = (
-    """
-MATCH (c:Case {id: $id})-[:HOLDS]->(m:Media)
-OPTIONAL MATCH (c)-[:INVESTIGATES]->(inv:Series)-[:CONTAINS]->(m)
-WITH m, min(inv.id) AS scope
-"""
-    + _EXPORT_MEDIA_TAIL
-)
-
-EXPORT_SERIES = (
-    """
-MATCH (:Series {id: $id})-[:CONTAINS]->(m:Media)
-WITH m, $id AS scope
-"""
-    + _EXPORT_MEDIA_TAIL
-)
-
-
 def vics_media(rec: dict[str, Any], media_id: int) -> dict[str, Any]:
     """One exported VICS 2.0 Media object."""
     item: dict[str, Any] = {
@@ -770,18 +656,15 @@ def export_vics(
     if len(chosen) != 1:
         raise InvalidInput("give exactly one of --hashset, --case, --series")
     if hashset:
-        query, key, label = EXPORT_HASHSET, slug(hashset), "HashSet"
+        query, key, what = queries.vics_export_hashset(), slug(hashset), "hash set"
+        exists = queries.hashset_exists()
     elif case:
-        query, key, label = EXPORT_CASE, case, "Case"
+        query, key, what = queries.vics_export_case(), case, "case"
+        exists = queries.case_exists()
     else:
-        query, key, label = EXPORT_SERIES, series or "", "Series"
-    if not db.records(
-        driver,
-        f"MATCH (n:`{label}` {{id: $id}}) RETURN n.id AS id",
-        id=key,
-        name=f"export.vics.exists.{label.lower()}",
-    ):
-        what = {"HashSet": "hash set", "Case": "case", "Series": "series"}[label]
+        query, key, what = queries.vics_export_series(), series or "", "series"
+        exists = queries.series_exists()
+    if not db.records(driver, exists, id=key, name=f"export.vics.exists.{what.replace(' ', '')}"):
         raise NotFound(f"no {what} {key!r} in the graph")
     out = Path(out)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")

@@ -29,7 +29,6 @@ _STATEMENT = re.compile(
 
 #: module -> why it still holds Cypher.
 ALLOWED: dict[str, str] = {
-    "loaders.vics": "not moved yet: five statements of the VICS loader (issue 14)",
     "graph.bundle": "a bundle names its labels and relationship types in the data, and "
     "each statement must name them to use the key indexes: Neo4j 5.26 plans a dynamic "
     "label (MATCH/MERGE (n:$($label))) as a scan of every node (EXPLAIN shows "

@@ -410,17 +410,13 @@ def _vics2(records: list[MediaRec]) -> dict:
 
 
 def _hash_distances(a: bytes, b: bytes) -> dict[str, int]:
-    """PDQ (best of the 8 dihedral variants) and pHash distances, when the libraries are there."""
-    try:
-        import io
+    """PDQ (best of the 8 dihedral variants) and pHash distances."""
+    import io
 
-        import imagehash
-        import numpy as np
-        import pdqhash
-        from PIL import Image
-    except ImportError:  # optional: the figures are a courtesy in truth.json
-        return {}
-    from PIL import ImageChops
+    import imagehash
+    import numpy as np
+    import pdqhash
+    from PIL import Image, ImageChops
 
     ia = Image.open(io.BytesIO(a)).convert("RGB")
     ib = Image.open(io.BytesIO(b)).convert("RGB")

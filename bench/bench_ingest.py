@@ -8,7 +8,7 @@
    decode, what the default analysis does) and ``open`` + ``draft`` + ``load`` (the
    reduced-scale JPEG decode of ``reduced_decode``). The two ceilings, each measured
    before and after the analyses and averaged (the machine may be shared).
-3. The media loader's analysis over the same files (:class:`loaders.media.AnalysisPool`,
+3. The media loader's analysis over the same files (:class:`loaders.media_pool.AnalysisPool`,
    one worker per core: digests, PDQ with its variants/trimmed/crops, pHash, EXIF), once
    by default (full decode, reference-exact PDQ) and once with ``reduced_decode``.
    Each is reported against its own ceiling, with and without the workers' start-up;
@@ -174,7 +174,8 @@ def make_records(path: Path, n: int, cases: list[str], series: list[str], seed: 
 
 # ----------------------------------------------------------------------------- runs
 def bench_media(folder: Path, files: list[Path], workers: int) -> dict:
-    from loaders.media import AnalysisPool, FileEntry
+    from loaders.media_pool import AnalysisPool
+    from loaders.media_walk import FileEntry
 
     paths = [str(p) for p in files]
 
@@ -240,7 +241,8 @@ def bench_exiftool(files: list[Path], workers: int, rounds: int = 2) -> dict:
     less that of starting and warming up the workers (a pool run on no file)."""
     import resource
 
-    from loaders.media import AnalysisPool, FileEntry
+    from loaders.media_pool import AnalysisPool
+    from loaders.media_walk import FileEntry
 
     def cpu() -> float:
         r = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -298,7 +300,8 @@ def exiftool_markdown(x: dict) -> list[str]:
 def bench_world_pools(world: Path, workers: int) -> dict:
     """Analysis of every case folder of ``world`` (dry run: nothing written), with a pool
     per folder and with one shared pool, back to back."""
-    from loaders.media import AnalysisPool, MediaLoadOptions, load_media
+    from loaders.media import MediaLoadOptions, load_media
+    from loaders.media_pool import AnalysisPool
 
     cases = sorted(p for p in (world / "media").iterdir() if p.is_dir())
 
@@ -330,7 +333,8 @@ def bench_world_pools(world: Path, workers: int) -> dict:
 
 def analysis_alone(files: list[Path], workers: int) -> dict:
     """The analysis by itself over ``files`` (a pool started for the run, as a load does)."""
-    from loaders.media import AnalysisPool, FileEntry
+    from loaders.media_pool import AnalysisPool
+    from loaders.media_walk import FileEntry
 
     tasks = [FileEntry(p.name, str(p), 0, 0, None) for p in files]
     t0 = time.perf_counter()

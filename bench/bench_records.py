@@ -55,7 +55,7 @@ from bench.bench_scale import fresh_server  # noqa: E402
 from graph import db  # noqa: E402
 from graph.config import get_settings  # noqa: E402
 from graph.server import LocalServer  # noqa: E402
-from loaders import media as media_loader  # noqa: E402
+from loaders import media_write  # noqa: E402
 from loaders.base import CsvLoader, run_csv  # noqa: E402
 from loaders.bulk import BulkTimes, load_media_records_bulk  # noqa: E402
 from loaders.cases import CasesLoader  # noqa: E402
@@ -74,7 +74,7 @@ class Baseline(MediaRecordsLoader):
         return self._checked(raw, file, line)
 
     def write(self, driver, rows, params):  # type: ignore[no-untyped-def]
-        return media_loader.write_media(driver, rows, dict(params))
+        return media_write.write_media(driver, rows, dict(params))
 
     write_batches = CsvLoader.write_batches  # one batch after the other
 

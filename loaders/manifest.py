@@ -82,7 +82,8 @@ def load_folders(
     """Load each ``(folder, MediaLoadOptions)`` with one pool of analysis workers: each
     started worker costs its imports and a warm-up analysis, paid once here instead of
     once per folder. No link update (the caller runs one for all)."""
-    from loaders.media import AnalysisPool, load_media
+    from loaders.media import load_media
+    from loaders.media_pool import AnalysisPool
 
     reports: list[LoadReport] = []
     with AnalysisPool(workers) as pool:
@@ -105,7 +106,8 @@ def load_manifest(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[LoadReport]:
     """Load every folder of ``manifest`` (see the module's text); one report per folder."""
-    from loaders.media import DEFAULT_BATCH, DEFAULT_TIMEOUT, MediaLoadOptions
+    from loaders.media import DEFAULT_BATCH, MediaLoadOptions
+    from loaders.media_pool import DEFAULT_TIMEOUT
 
     exhibits = read_manifest(manifest)
     jobs = [

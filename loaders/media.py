@@ -66,50 +66,18 @@ from loaders.base import (
 from loaders.media_pool import (
     DEFAULT_TIMEOUT,
     DEFAULT_WORKER_MEMORY_MB,
-    MEDIA_EXTENSIONS,
     AnalysisPool,
-    analyse_file,
 )
-from loaders.media_rows import PlaceResolver, camera_id, media_props, media_row, temporal
+from loaders.media_rows import PlaceResolver, media_props, media_row
 from loaders.media_walk import (
-    MEDIA_CSV,
     CsvEntry,
     FileEntry,
     WalkError,
     folder_digest,
-    read_media_csv,
     walk,
 )
-from loaders.media_write import MediaWriter, split_rows, write_media, write_media_bulk
+from loaders.media_write import MediaWriter, write_media_bulk
 from media import exiftool_serials
-
-#: The names other modules and tests take from here (the load's parts live in media_*).
-__all__ = [
-    "DEFAULT_BATCH",
-    "DEFAULT_TIMEOUT",
-    "DEFAULT_WORKER_MEMORY_MB",
-    "MEDIA_CSV",
-    "MEDIA_EXTENSIONS",
-    "WRITE_MEDIA",
-    "AnalysisPool",
-    "CsvEntry",
-    "FileEntry",
-    "MediaLoadOptions",
-    "PlaceResolver",
-    "WalkError",
-    "analyse_file",
-    "camera_id",
-    "folder_digest",
-    "load_media",
-    "media_props",
-    "media_row",
-    "read_media_csv",
-    "split_rows",
-    "temporal",
-    "walk",
-    "write_media",
-    "write_media_bulk",
-]
 
 log = logging.getLogger("cluegraph.loaders.media")
 

@@ -5,7 +5,7 @@ pdq_quality, phash, width, height, bytes, mime, file_name, case_id, series_id,
 captured_at, make, model, serial, lat, lon`` (``sha256`` and ``case_id`` required). The
 cases and series must already be in the graph; they are looked up in batches before
 validation. Each record is written exactly as the media-folder loader writes a file
-(:func:`loaders.media.write_media`): the same ``Media`` properties, ``HOLDS``,
+(:func:`loaders.media_write.write_media`): the same ``Media`` properties, ``HOLDS``,
 ``CONTAINS``, ``TAKEN_WITH`` a ``Camera`` when there is a serial, ``GEOTAGGED_AT`` a
 gazetteer ``Location`` when there is GPS. Built for 100k-1M rows: validation is plain
 Python (no model per row) and places are cached per point.
@@ -28,7 +28,9 @@ import neo4j
 from graph.schema import Label
 from loaders import fields, refs
 from loaders.base import CsvLoader, InvalidFields, InvalidRecord, shown
-from loaders.media import WRITE_MEDIA, media_row, temporal, write_media_bulk
+from loaders.media import WRITE_MEDIA
+from loaders.media_rows import media_row, temporal
+from loaders.media_write import write_media_bulk
 
 #: Write transactions in flight at once, and the fewest rows in one (see docs/scaling.md
 #: "Bulk loads": measured at 100k and 1M records by bench/bench_records.py).

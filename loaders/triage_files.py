@@ -3,7 +3,7 @@
 ``graph/`` never imports ``media/`` or ``loaders/``, so the ``triage`` lead
 (:func:`graph.leads.triage`) is handed :data:`FILE_TRIAGE` by its caller (the service
 layer, the app's Triage page). Reading a file is :func:`media.mediafile.analyse`;
-"add to case" is the media loader's writer (:func:`loaders.media.write_media`) inside a
+"add to case" is the media loader's writer (:func:`loaders.media_write.write_media`) inside a
 load of its own (``begin_load``/``finish_load``), then :func:`graph.links.after_write`,
 the one "after a write, update the links".
 """
@@ -20,8 +20,9 @@ import neo4j
 
 from graph import links
 from graph.leads import FileTriage
-from loaders import media as media_loader
+from loaders import media_rows, media_write
 from loaders.base import LoadReport, begin_load, finish_load, make_load_id, now_iso
+from loaders.media import DEFAULT_BATCH
 from media import mediafile, sniffing
 
 
@@ -55,19 +56,19 @@ def add_to_case(
         d = asdict(info)
         d.pop("path", None)
         rows.append(
-            media_loader.media_row(
+            media_rows.media_row(
                 info.sha256,
-                media_loader.media_props(d),
+                media_rows.media_props(d),
                 case_id=case_id,
                 series_id=series_id,
                 path=os.path.abspath(info.path),
                 file_name=info.file_name,
             )
         )
-    media_loader.PlaceResolver().fill(rows)
-    for k in range(0, len(rows), media_loader.DEFAULT_BATCH):
-        batch = rows[k : k + media_loader.DEFAULT_BATCH]
-        report.add_counters(media_loader.write_media(driver, batch, params))
+    media_rows.PlaceResolver().fill(rows)
+    for k in range(0, len(rows), DEFAULT_BATCH):
+        batch = rows[k : k + DEFAULT_BATCH]
+        report.add_counters(media_write.write_media(driver, batch, params))
         report.read += len(batch)
         report.written += len(batch)
     report.finished_at = now_iso()

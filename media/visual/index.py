@@ -2,7 +2,10 @@
 
 Layout of the index directory (mode 0700, every file mode 0600):
 
-- ``manifest.json``: format version and the id of the current vocabulary;
+- ``manifest.json``: format version, the features' format (``FORMAT_VERSION`` of
+  :mod:`.features`) and the id of the current vocabulary. An index whose features are of
+  another format (written by an older ClueGraph) cannot be read: opening it clears it, and
+  the visual pass, whose state follows the same format, analyses every picture again;
 - ``vocab-<id>.npy``: the visual vocabulary, k-means centroids of RootSIFT descriptors
   trained with faiss on the indexed collection itself (no model is shipped or fetched);
 - ``shard-XX.bin`` (256 shards by key hash): per picture its key, its visual words and its
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import struct
 from collections.abc import Iterable
@@ -33,7 +37,9 @@ import faiss
 import numpy as np
 import scipy.sparse as sp
 
-from .features import SceneFeatures, VisualError
+from .features import FORMAT_VERSION, SceneFeatures, VisualError
+
+log = logging.getLogger("cluegraph.visual.index")
 
 VOCAB_MIN = 48  # pictures before a vocabulary is trained
 VOCAB_RETRAIN_UNTIL = 20_000  # beyond this size the vocabulary stays fixed
@@ -100,14 +106,27 @@ class VisualIndex:
         for tmp in d.glob("*.tmp"):  # left by a process killed while saving
             tmp.unlink()
         man = d / "manifest.json"
-        if man.exists():
-            m = json.loads(man.read_text())
-            if m.get("version") != _VERSION:
-                raise VisualError(f"visual index {d}: unknown format version {m.get('version')}")
-            idx.trained_on = int(m.get("trained_on", 0))
-            if m.get("vocab"):
-                idx.vocab_id = bytes.fromhex(m["vocab"])
-                idx.vocab = np.load(d / f"vocab-{m['vocab']}.npy")
+        m = json.loads(man.read_text()) if man.exists() else None
+        if m is not None and m.get("version") != _VERSION:
+            raise VisualError(f"visual index {d}: unknown format version {m.get('version')}")
+        if m is None or m.get("features") != FORMAT_VERSION:
+            old = [*d.glob("shard-*.bin"), *d.glob("vocab-*.npy"), man]
+            if any(p.exists() for p in old):
+                log.warning(
+                    "visual index %s holds features of format %s (this version writes %s): "
+                    "cleared; the visual pass analyses the pictures again",
+                    d,
+                    None if m is None else m.get("features"),
+                    FORMAT_VERSION,
+                )
+                for p in old:
+                    p.unlink(missing_ok=True)
+                _fsync_dir(d)
+            return idx
+        idx.trained_on = int(m.get("trained_on", 0))
+        if m.get("vocab"):
+            idx.vocab_id = bytes.fromhex(m["vocab"])
+            idx.vocab = np.load(d / f"vocab-{m['vocab']}.npy")
         stale: list[str] = []
         for s in range(N_SHARDS):
             p = d / f"shard-{s:02x}.bin"
@@ -155,7 +174,12 @@ class VisualIndex:
         for s in sorted(self._dirty):
             self._write_shard(s)
         self._dirty.clear()
-        man = {"version": _VERSION, "vocab": vid_hex, "trained_on": self.trained_on}
+        man = {
+            "version": _VERSION,
+            "features": FORMAT_VERSION,
+            "vocab": vid_hex,
+            "trained_on": self.trained_on,
+        }
         _write_atomic(self.dir / "manifest.json", json.dumps(man).encode())
         _fsync_dir(self.dir)
         for p in self.dir.glob("vocab-*.npy"):

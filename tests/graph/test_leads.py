@@ -209,22 +209,21 @@ def picture(seed: int, size=(320, 240)) -> Image.Image:
 
 def load_file(driver, path, case_id: str, series_id: str | None) -> dict:
     """Write one analysed file as the media loader does (its row and batch writer)."""
-    from loaders import media as lm
+    from loaders import media_rows, media_write
     from media import mediafile
 
     info = mediafile.analyse(path)
     d = asdict(info)
     d.pop("path")
-    row = lm.media_row(
+    row = media_rows.media_row(
         info.sha256,
-        lm.media_props(d),
+        media_rows.media_props(d),
         case_id=case_id,
         series_id=series_id,
         path=str(path),
         file_name=path.name,
     )
-    write = getattr(lm, "write_media", None) or lm.write_batch
-    write(driver, [row], {"loadId": "L-test", "source": "t", "loadedAt": "2024"})
+    media_write.write_media(driver, [row], {"loadId": "L-test", "source": "t", "loadedAt": "2024"})
     return {"sha256": info.sha256, "md5": info.md5}
 
 

@@ -552,17 +552,17 @@ def test_stock_picture_bytes_are_stable() -> None:
 def test_load_world_starts_one_pool_of_workers_for_all_case_folders(
     world_dir: Path, driver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from loaders import media
+    from loaders import media_pool
     from loaders.world import load_world
 
     spawned: list[int] = []
-    spawn = media.AnalysisPool._spawn
+    spawn = media_pool.AnalysisPool._spawn
 
-    def counted(pool: media.AnalysisPool):  # the real spawn, counted
+    def counted(pool: media_pool.AnalysisPool):  # the real spawn, counted
         spawned.append(1)
         return spawn(pool)
 
-    monkeypatch.setattr(media.AnalysisPool, "_spawn", counted)
+    monkeypatch.setattr(media_pool.AnalysisPool, "_spawn", counted)
     out = load_world(driver, world_dir, workers=1, links=False, visual=False)
     folders = [p for p in (world_dir / "media").iterdir() if p.is_dir()]
     files = [f for p in folders for f in p.rglob("*") if f.is_file() and f.name != "media.csv"]

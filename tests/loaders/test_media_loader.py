@@ -24,14 +24,10 @@ import pytest
 from PIL import Image
 
 from graph import db
-from loaders.media import (
-    AnalysisPool,
-    FileEntry,
-    MediaLoadOptions,
-    camera_id,
-    folder_digest,
-    load_media,
-)
+from loaders.media import MediaLoadOptions, load_media
+from loaders.media_pool import AnalysisPool
+from loaders.media_rows import camera_id
+from loaders.media_walk import FileEntry, folder_digest
 
 pytestmark = pytest.mark.neo4j
 

@@ -12,7 +12,8 @@ import pytest
 
 from graph import db
 from loaders.base import open_csv, run_csv
-from loaders.media import camera_id, write_media
+from loaders.media_rows import camera_id
+from loaders.media_write import write_media
 from loaders.records import MediaRecordsLoader
 from tests.loaders.test_media_loader import count, graph_checksum, jpeg, load, world
 

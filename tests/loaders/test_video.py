@@ -666,7 +666,7 @@ def test_reloading_a_folder_with_videos_changes_nothing(driver, mixed):
 
 
 def test_media_props_store_frames_as_three_parallel_lists():
-    from loaders.media import media_props
+    from loaders.media_rows import media_props
 
     info = {"kind": "video", "video": {"frames": [(0.0, "a" * 64, 90), (1.0, "b" * 64, 40)]}}
     props = media_props(info)

@@ -140,6 +140,26 @@ def test_index_round_trip_modes_and_removal(tmp_path: Path) -> None:
     assert third.disk_bytes() > 0
 
 
+def test_an_index_of_an_older_features_format_is_cleared_not_misread(tmp_path: Path) -> None:
+    """An index written by an older ClueGraph (another features format) would fail on
+    every verification ("stored scene features are damaged"): opening it clears it, so
+    the visual pass (whose state follows the same format) analyses the pictures again."""
+    import json
+
+    d = tmp_path / "vis"
+    idx = VisualIndex.open(d)
+    for i in range(3):
+        idx.add(f"k{i}", extract(_texture(30 + i, 640, 480)))
+    idx.save()
+    man = json.loads((d / "manifest.json").read_text())
+    (d / "manifest.json").write_text(json.dumps({**man, "features": man["features"] - 1}))
+    old = VisualIndex.open(d)
+    assert len(old) == 0 and not list(d.glob("shard-*.bin"))
+    old.add("k9", extract(_texture(40, 640, 480)))
+    old.save()
+    assert VisualIndex.open(d).keys() == ["k9"]
+
+
 def test_save_is_atomic_when_killed_mid_write(tmp_path: Path, monkeypatch) -> None:
     d = tmp_path / "vis"
     idx = VisualIndex.open(d)

@@ -619,7 +619,7 @@ def _file_query(path: Path, min_quality: int, files_with: FileTriage) -> _Query:
         return _Query(str(path), note=note)
     q = _Query(str(path), exact=[info.sha256, info.sha1, info.md5], info=info)
     h = info.hashes
-    if h is None and getattr(info, "video", None) is not None:  # frames: graph/videomatch.py
+    if h is None and info.video is not None:  # frames: graph/videomatch.py
         frames = videomatch.frames_of(info.video)
         q.video = videomatch.VideoCodes.of_frames(str(path), frames, min_quality)
         if not len(q.video):

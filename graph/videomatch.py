@@ -726,15 +726,9 @@ def search(
     return out_i, out_v
 
 
-def frames_of(info: Any) -> list[tuple[float, str, int]]:
-    """``(t, pdq, quality)`` triples from a ``VideoInfo`` (a list of tuples or of objects)."""
-    out = []
-    for f in getattr(info, "frames", None) or []:
-        if isinstance(f, tuple | list):
-            out.append((float(f[0]), str(f[1]), int(f[2])))
-        else:
-            out.append((float(f.t), str(f.pdq), int(f.quality)))
-    return out
+def frames_of(video: Any) -> list[tuple[float, str, int]]:
+    """``(t, pdq, quality)`` of the sampled frames of a ``media.video.VideoInfo``."""
+    return [(float(t), str(pdq), int(q)) for t, pdq, q in video.frames]
 
 
 # ----------------------------------------------------------------------------- evidence

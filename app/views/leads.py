@@ -101,9 +101,9 @@ def field(p, key: str):
     """One form widget for a lead parameter, by its declared type."""
     label = param_label(p)
     help_ = param_help(p)
-    default = getattr(p, "default", None)
-    ptype = getattr(p, "type", "str")
-    choices = list(getattr(p, "choices", None) or [])
+    default = p.default
+    ptype = p.type
+    choices = list(p.choices or [])
     if choices and ptype == "list[str]":
         return st.multiselect(
             label,

@@ -462,11 +462,18 @@ def _reveal_button(sha256: str, label: str = "Reveal", where: str = "") -> None:
             "Blur again",
             key=f"hide-{sha256}{where}",
             type="tertiary",
+            icon=":material/visibility_off:",
             on_click=revealed_set.discard,
             args=(sha256,),
         )
     else:
-        st.button(label, key=f"reveal-{sha256}{where}", type="tertiary", on_click=reveal)
+        st.button(
+            label,
+            key=f"reveal-{sha256}{where}",
+            type="tertiary",
+            icon=":material/visibility:",
+            on_click=reveal,
+        )
 
 
 # ------------------------------------------------------------------ video frames

@@ -159,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     drv = db.get_driver()
     target: str | int = "medium" if args.world == "medium" else media
     info = load_if_empty(drv, target, args.seed, reset=args.reset_db)
+    drv = db.get_driver()  # a new one when the load restarted the server (--bulk)
     if "refused" in info:
         print(info["refused"], file=sys.stderr)
         return 2

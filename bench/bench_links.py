@@ -569,6 +569,34 @@ def ensure_server():
     return drv
 
 
+def unchanged_rebuild(driver, n: int) -> dict:
+    """A rebuild with nothing changed since the last one, phase by phase: the
+    near-duplicates from the saved index (media read from Neo4j: only those touched since,
+    none here), the video pairs, then evidence, link writes and stored clusters."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    rep = links.rebuild(driver)
+    total = time.perf_counter() - t0
+    nd = rep.neardup
+    assert nd is not None
+    sec = rep.seconds
+    return {
+        "media": n,
+        "rebuild_s": round(total, 1),
+        "cpu_s": round(time.process_time() - c0, 1),
+        "near_dup_s": round(nd.seconds.get("total", 0.0), 1),
+        "nd_read_s": round(nd.seconds.get("read", 0.0), 1),
+        "nd_write_s": round(nd.seconds.get("write", 0.0), 1),
+        "media_read_from_neo4j": nd.media_read,
+        "video_s": round(sec.get("near_duplicates", 0.0) - nd.seconds.get("total", 0.0), 1),
+        "evidence_s": round(sec.get("evidence", 0.0), 1),
+        "write_links_s": round(sec.get("write_links", 0.0), 1),
+        "clusters_s": round(sec.get("clusters", 0.0), 1),
+        "links_written": rep.written,
+        "near_dup_written": nd.written,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
 def run_size(driver, n: int, scan_queries: int) -> dict:
     print(f"== {n:,} media", file=sys.stderr)
     db.reset(driver)
@@ -604,10 +632,9 @@ def run_size(driver, n: int, scan_queries: int) -> dict:
     }
     idx = neardup.ensure_index(driver)
     out["indexed_codes"] = idx.n_codes
-    t0 = time.perf_counter()
-    again = links.rebuild(driver)
-    out["rebuild_unchanged_s"] = round(time.perf_counter() - t0, 1)
-    out["rebuild_unchanged_written"] = again.written
+    out["unchanged"] = unchanged_rebuild(driver, n)
+    out["rebuild_unchanged_s"] = out["unchanged"]["rebuild_s"]
+    out["rebuild_unchanged_written"] = out["unchanged"]["links_written"]
     if scan_queries:
         out["scan"] = scan_comparison(driver, w, scan_queries)
     out["update"] = update_after_load(driver, w)
@@ -677,7 +704,37 @@ def markdown(report: dict) -> str:
             ["media", "new_media", "seconds", "full", "series_in_scope", "links_written"],
         ),
     ]
-    if not report["sizes"]:
+    unchanged = [r["unchanged"] for r in report["sizes"] if r.get("unchanged")]
+    if report.get("unchanged"):
+        unchanged = [report["unchanged"]]
+    if unchanged:
+        lines += [
+            "",
+            "Rebuild with nothing changed since the last one (`links.rebuild`, phase by phase; "
+            "`media_read_from_neo4j`: media whose hashes were read back from Neo4j instead of "
+            "the saved index):"
+            + (f" {report['unchanged_note']}" if report.get("unchanged_note") else ""),
+            "",
+            table(
+                unchanged,
+                [
+                    "media",
+                    "rebuild_s",
+                    "cpu_s",
+                    "near_dup_s",
+                    "nd_read_s",
+                    "nd_write_s",
+                    "media_read_from_neo4j",
+                    "video_s",
+                    "evidence_s",
+                    "write_links_s",
+                    "clusters_s",
+                    "links_written",
+                    "load_average",
+                ],
+            ),
+        ]
+    if not report["sizes"] and not unchanged:
         lines = lines[:6]
     scans = [r["scan"] for r in report["sizes"] if r.get("scan")]
     if scans:
@@ -740,22 +797,47 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scan-queries", type=int, default=10, help="0 skips the Cypher scan")
     ap.add_argument("--scan-max-media", type=int, default=100_000)
     ap.add_argument("--phash-study", type=int, default=0, metavar="ROOMS")
+    ap.add_argument(
+        "--existing",
+        action="store_true",
+        help="only the rebuild with nothing changed, on the world the store holds (kept)",
+    )
     ap.add_argument("--no-save", action="store_true")
     args = ap.parse_args(argv)
-    report: dict[str, Any] = {
-        "command": "python bench/bench_links.py " + " ".join(argv or sys.argv[1:]),
-        "machine": machine(),
-        "sizes": [],
-    }
-    if args.sizes:
+    cmd = "python bench/bench_links.py " + " ".join(argv or sys.argv[1:])
+    report: dict[str, Any] = {"command": cmd, "machine": machine(), "sizes": []}
+    if args.existing:
+        driver = ensure_server()
+        n = db.records(driver, "MATCH (m:Media) RETURN count(m) AS n", name="bench.n")[0]["n"]
+        if not n:
+            print("--existing: the store holds no media", file=sys.stderr)
+            return 2
+        links.rebuild(driver)  # brings the saved index and pairs up to the store's state
+        report["unchanged"] = {**unchanged_rebuild(driver, n), "command": cmd}
+        report["unchanged_note"] = (
+            f"`{cmd}`: on the store of the last full run, a first rebuild to bring the "
+            f"saved index up to date, then this one; load average at start "
+            f"{report['machine']['load_average_at_start']}."
+        )
+        if (RESULTS / "links.json").exists():  # keep the saved sizes and study
+            saved = json.loads((RESULTS / "links.json").read_text())
+            report.update(
+                sizes=saved["sizes"],
+                command=saved["command"],
+                machine=saved["machine"],
+                phash_study=saved.get("phash_study"),
+            )
+        args.sizes = []
+        args.phash_study = 0
+    elif args.sizes:
         driver = ensure_server()
         for n in args.sizes:
             q = args.scan_queries if n <= args.scan_max_media else 0
             report["sizes"].append(run_size(driver, n, q))
-    elif (RESULTS / "links.json").exists():  # only the pHash study: keep the saved sizes
+    elif not args.existing and (RESULTS / "links.json").exists():  # only the pHash study
         saved = json.loads((RESULTS / "links.json").read_text())
         report.update(sizes=saved["sizes"], command=saved["command"], machine=saved["machine"])
-    if not args.phash_study and (RESULTS / "links.json").exists():  # keep the saved study
+    if not args.existing and not args.phash_study and (RESULTS / "links.json").exists():
         saved = json.loads((RESULTS / "links.json").read_text())
         if saved.get("phash_study"):
             report["phash_study"] = saved["phash_study"]

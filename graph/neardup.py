@@ -781,6 +781,9 @@ def _write_diff(
 class NearDupReport:
     full: bool
     media_indexed: int = 0
+    #: media whose codes were read from Neo4j (all of them when the index was read from
+    #: the graph; from the saved index, only those touched since and their candidates)
+    media_read: int = 0
     candidates: int = 0
     matches: int = 0
     written: int = 0
@@ -814,10 +817,11 @@ def rebuild(
     saved = None if from_scratch else _rebuild_from_saved(driver, t, state, rep, say)
     idx: NearDupIndex | None = None
     new: dict[tuple[str, str], Match]
+    unchanged = False
     if saved is None:
         say("reading hashes")
         idx, probes = build_index(driver, t)
-        rep.media_indexed = len(idx)
+        rep.media_indexed = rep.media_read = len(idx)
         rep.seconds["read"] = time.perf_counter() - t0
         t1, c1 = time.perf_counter(), time.process_time()
         say(f"searching {idx.n_codes:,} hashes of {len(idx):,} images")
@@ -832,18 +836,29 @@ def rebuild(
         new = decide(cand, codes, t)
         rep.seconds["decide"] = time.perf_counter() - t2
     else:
-        new, idx = saved
+        new, idx, unchanged = saved
     rep.matches = len(new)
     t3 = time.perf_counter()
     say(f"writing {len(new):,} near-duplicate pairs")
     old = _existing_edges(driver, None)
     rep.written, rep.deleted, rep.changed_media = _write_diff(driver, new, old)
     rep.seconds["write"] = time.perf_counter() - t3
-    _save(idx, state, new, t)
+    # Unchanged: the saved index and pairs are already those of this state (saved again
+    # only to add the digests of an index written before them, graph/ndindex.py).
+    if not unchanged or not _digests_saved(index_dir()):
+        _save(idx, state, new, t)
     rep.seconds["total"] = time.perf_counter() - t0
     for m in new.values():
         rep.by_method[m.method] = rep.by_method.get(m.method, 0) + 1
     return rep
+
+
+def _digests_saved(directory: Path) -> bool:
+    """Whether every part of the saved index carries the digest its load checks."""
+    try:
+        return all("digest" in HashIndex.read_meta(f) for f in directory.glob("*.npz"))
+    except (OSError, ValueError, GraphError):
+        return False
 
 
 def _rebuild_from_saved(
@@ -852,9 +867,10 @@ def _rebuild_from_saved(
     state: dict[str, Any],
     rep: NearDupReport,
     say: Callable[[str], None],
-) -> tuple[dict[tuple[str, str], Match], NearDupIndex] | None:
+) -> tuple[dict[tuple[str, str], Match], NearDupIndex, bool] | None:
     """The pairs from the saved index and pairs, brought forward over the loads since
-    (``None`` when they cannot be: no saved pairs, other thresholds, another write)."""
+    (``None`` when they cannot be: no saved pairs, other thresholds, another write), and
+    whether they are the saved ones unchanged (no load since, the same version)."""
     t0 = time.perf_counter()
     loaded = NearDupIndex.load(index_dir())
     if loaded is None:
@@ -894,12 +910,14 @@ def _rebuild_from_saved(
     t2 = time.perf_counter()
     others = {x for pair in cand for x in pair} - set(codes)
     new = decide(cand, {**codes, **codes_of(driver, others, t)}, t)
+    rep.media_read = len(touched) + len(others)
     gone = set(touched)
     for k, m in pairs.items():
         if k[0] not in gone and k[1] not in gone:
             new[k] = m
     rep.seconds["decide"] = time.perf_counter() - t2
-    return new, idx
+    unchanged = not touched and saved.get("version") == state.get("version")
+    return new, idx, unchanged
 
 
 def update(

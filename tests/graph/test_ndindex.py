@@ -411,6 +411,63 @@ def test_fingerprint_starts_with_bits_and_counts():
     assert fingerprint.startswith("64:1:2:")
 
 
+def _rewrite(path, **arrays):
+    """Write ``path`` again with some arrays replaced (the metadata kept as saved)."""
+    with np.load(path, allow_pickle=False) as data:
+        body = {k: data[k] for k in data.files}
+    body.update(arrays)
+    with open(path, "wb") as f:
+        np.savez(f, **body)
+
+
+def test_a_saved_index_whose_codes_were_changed_is_refused_as_damaged(tmp_path):
+    index = HashIndex(64)
+    index.add(["a", "b"], ["0000000000000000", "00000000000000ff"])
+    index.save(tmp_path / "x.idx")
+    with np.load(tmp_path / "x.idx", allow_pickle=False) as data:
+        codes = data["codes"].copy()
+    codes[1, 7] ^= 1  # one bit of b's code
+    _rewrite(tmp_path / "x.idx", codes=codes)
+    with pytest.raises(InvalidHash, match="damaged"):
+        HashIndex.load(tmp_path / "x.idx")
+
+
+def test_a_saved_index_whose_ids_were_swapped_is_refused_as_damaged(tmp_path):
+    index = HashIndex(64)
+    index.add(["a", "b"], ["0000000000000000", "00000000000000ff"])
+    index.save(tmp_path / "x.idx")
+    _rewrite(tmp_path / "x.idx", id_bytes=np.frombuffer(b"ba", dtype=np.uint8))
+    with pytest.raises(InvalidHash, match="damaged"):
+        HashIndex.load(tmp_path / "x.idx")
+
+
+def test_an_index_saved_before_the_digest_is_checked_by_its_fingerprint(tmp_path):
+    """Files written before the digest existed load (fingerprint computed again), and a
+    damaged one is still refused."""
+    import json
+
+    index = HashIndex(64)
+    index.add(["a", "b"], ["0000000000000000", "00000000000000ff"])
+    fp = index.save(tmp_path / "x.idx")
+    meta = HashIndex.read_meta(tmp_path / "x.idx")
+    del meta["digest"]
+    old = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    _rewrite(tmp_path / "x.idx", meta=old)
+    loaded = HashIndex.load(tmp_path / "x.idx")
+    assert loaded.fingerprint == fp
+    assert loaded.search(["0000000000000001"], 1) == [[("a", 1)]]
+    _rewrite(tmp_path / "x.idx", id_bytes=np.frombuffer(b"ba", dtype=np.uint8))
+    with pytest.raises(InvalidHash, match="fingerprint"):
+        HashIndex.load(tmp_path / "x.idx")
+
+
+def test_a_loaded_index_has_the_fingerprint_it_would_compute(cluster, tmp_path):
+    bits, radius, index, codes, owners, queries = cluster
+    index.save(tmp_path / "pdq.idx")
+    loaded = HashIndex.load(tmp_path / "pdq.idx")
+    assert loaded.fingerprint == loaded._compute_fingerprint() == index.fingerprint
+
+
 def test_loading_a_file_that_is_not_an_index_is_refused(tmp_path):
     path = tmp_path / "other.npz"
     np.savez(path, meta=np.frombuffer(b'{"format": "other"}', dtype=np.uint8))

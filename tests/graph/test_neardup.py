@@ -355,3 +355,76 @@ def test_search_finds_near_matches_of_query_codes(world, driver):
     q = MediaCodes.of_query("query", pdq=flip(P[0], 7, RNG))
     (matches,) = neardup.search(driver, [q])
     assert [(m.b, m.pdq_distance) for m in matches] == [(sha("a"), 7)]
+
+
+def _index_files_mtimes() -> dict[str, int]:
+    d = neardup.index_dir()
+    return {p.name: p.stat().st_mtime_ns for p in [*d.glob("*.npz"), d / "pairs.json"]}
+
+
+@pytest.mark.neo4j
+def test_a_rebuild_with_nothing_changed_reads_no_codes_and_rewrites_nothing(
+    world, driver, monkeypatch
+):
+    rng = random.Random(5)
+    two_series(world)
+    world.media("a", "S-FR", pdq=P[0], crops=[P[1]])
+    world.media("b", "S-DE", pdq=flip(P[0], 9, rng))
+    world.finish_load()
+    first = neardup.rebuild(driver)
+    pairs = stored_neardups(driver)
+    assert first.media_read == 2 and pairs
+    before = _index_files_mtimes()
+    monkeypatch.setattr(neardup, "build_index", lambda *a, **k: pytest.fail("read everything"))
+    again = neardup.rebuild(driver)
+    assert (again.full, again.media_read, again.written, again.deleted) == (True, 0, 0, 0)
+    assert again.matches == first.matches
+    assert stored_neardups(driver) == pairs
+    assert _index_files_mtimes() == before  # the saved index and pairs were not written again
+
+
+@pytest.mark.neo4j
+def test_a_rebuild_after_a_load_reads_only_what_the_load_touched(world, driver, monkeypatch):
+    rng = random.Random(6)
+    two_series(world)
+    world.series("S-NL", "NL")
+    for i in range(6):
+        world.media(f"m{i}", "S-FR", pdq=P[i])
+    world.finish_load()
+    neardup.rebuild(driver)
+    world.load = "L2"
+    world.media("n", "S-NL", pdq=flip(P[0], 5, rng))  # near m0
+    world.finish_load("2024-01-02T00:00:00Z")
+    monkeypatch.setattr(neardup, "build_index", lambda *a, **k: pytest.fail("read everything"))
+    rep = neardup.rebuild(driver)
+    assert rep.media_read == 2  # the new medium and its one candidate, not the 7 media
+    after = stored_neardups(driver)
+    monkeypatch.undo()
+    neardup.rebuild(driver, from_scratch=True)
+    assert stored_neardups(driver) == after
+
+
+@pytest.mark.neo4j
+def test_a_rebuild_with_nothing_changed_adds_the_digests_to_an_older_saved_index(world, driver):
+    import json
+
+    import numpy as np
+
+    from graph.ndindex import HashIndex
+
+    two_series(world)
+    world.media("a", "S-FR", pdq=P[0])
+    world.finish_load()
+    neardup.rebuild(driver)
+    for f in neardup.index_dir().glob("*.npz"):  # as saved before the digests existed
+        meta = HashIndex.read_meta(f)
+        del meta["digest"]
+        with np.load(f, allow_pickle=False) as data:
+            body = {k: data[k] for k in data.files}
+        body["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        with open(f, "wb") as fh:
+            np.savez(fh, **body)
+    rep = neardup.rebuild(driver)
+    assert rep.media_read == 0
+    metas = [HashIndex.read_meta(f) for f in neardup.index_dir().glob("*.npz")]
+    assert metas and all("digest" in m for m in metas)

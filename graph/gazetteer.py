@@ -282,6 +282,7 @@ def _read_cache(path: Path) -> dict[str, Any] | None:
 def _write_cache(path: Path, t: _Table) -> None:
     """Save the built columns atomically; a failure only costs the next build."""
     strings = json.dumps({k: getattr(t, k) for k in _STRING_COLUMNS}, ensure_ascii=False)
+    tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
@@ -289,11 +290,18 @@ def _write_cache(path: Path, t: _Table) -> None:
             np.savez(
                 fh,
                 strings=np.frombuffer(strings.encode("utf-8"), dtype=np.uint8),
-                **{k: np.asarray(getattr(t, k)) for k in _ARRAY_COLUMNS},
+                population=np.asarray(t.population),
+                lat=np.asarray(t.lat),
+                lon=np.asarray(t.lon),
+                town_of=np.asarray(t.town_of),
             )
         os.replace(tmp, path)
+        for old in path.parent.glob("places-*.npz"):  # those of older versions
+            if old != path:
+                old.unlink(missing_ok=True)
     except OSError:
-        return
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

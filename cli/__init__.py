@@ -10,6 +10,7 @@ from typer import _click as click
 from typer.core import TyperGroup
 
 from cli.common import console, fail
+from graph import driver_lib
 from graph.errors import GraphError
 
 #: Command groups: name -> (module, help). Each module is imported only when its group
@@ -54,6 +55,9 @@ class LazyGroup(TyperGroup):
 
 
 def _build(name: str) -> click.Command | None:
+    # Before a command's module imports the driver: without pandas/pyarrow, which no
+    # command passes to it (graph/driver_lib.py; a third of a short command's CPU).
+    driver_lib.import_lean()
     if name in GROUPS:
         module, helptext = GROUPS[name]
         sub = importlib.import_module(module).app

@@ -23,7 +23,7 @@ from cli.common import err_console
 
 if TYPE_CHECKING:
     from loaders.base import LoadReport
-    from loaders.media_pool import AnalysisPool
+    from loaders.media_pool import AnalysisPool, InlineAnalysis
 
 
 class FilesPerSecond(ProgressColumn):
@@ -44,7 +44,12 @@ def register(app: typer.Typer) -> None:
         ),
         strict: bool = typer.Option(False, "--strict", help="Load nothing if any file fails."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Analyse and report only."),
-        workers: int = typer.Option(None, "--workers", help="Analysis processes (default: CPUs)."),
+        workers: int = typer.Option(
+            None,
+            "--workers",
+            help="Analysis processes (default: CPUs; a folder of at most 4 files is "
+            "analysed in the command's own process unless this is given).",
+        ),
         batch: int = typer.Option(None, "--batch", help="Files per write transaction."),
         timeout: float = typer.Option(300.0, "--timeout", help="Seconds allowed per file."),
         manifest: Path = typer.Option(
@@ -67,11 +72,12 @@ def register(app: typer.Typer) -> None:
             return
         if folder is None or not case:
             raise typer.BadParameter("give DIR and --case, or --manifest FILE.csv")
-        # The analysis workers start first (their module needs the standard library
-        # alone), so that their imports overlap the driver's and the loader's below.
-        from loaders.media_pool import AnalysisPool, workers_for
+        # A folder of a few files is analysed in this process; otherwise the analysis
+        # workers start first (their module needs the standard library alone), so that
+        # their imports overlap the driver's and the loader's below.
+        from loaders.media_pool import analysis_for
 
-        pool = AnalysisPool(workers_for(folder, workers), timeout=timeout).spawn()
+        pool = analysis_for([folder], workers, timeout=timeout)
         try:
             report = _load_folder(pool, folder, case, series, strict, dry_run, batch)
         finally:
@@ -87,7 +93,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _load_folder(
-    pool: AnalysisPool,
+    pool: AnalysisPool | InlineAnalysis,
     folder: Path,
     case: str,
     series: str | None,

@@ -25,7 +25,7 @@ from typing import Any
 
 import neo4j
 
-from graph import analysis, db, queries
+from graph import db, queries
 from graph.config import get_settings
 
 SEED = 42
@@ -35,6 +35,10 @@ LEVELS = ("communities", "components")
 
 def compute(driver: neo4j.Driver, min_score: float | None = None) -> dict[str, Any]:
     """The clusters of both levels with the default parameters (parameters of a write)."""
+    # networkx and Louvain only when there are clusters to compute (an update that
+    # touched no series, such as a picture loaded into a case alone, never gets here).
+    from graph import analysis
+
     ms = get_settings().link_min_score if min_score is None else float(min_score)
     g = analysis.fetch_series_graph(driver, ms)
     out: list[dict[str, Any]] = []

@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     )
 
     home: Path = Field(default_factory=_default_home, description="State dir: data, logs, secrets")
-    cache_dir: Path = Field(default_factory=_default_cache, description="Neo4j jars cache")
+    cache_dir: Path = Field(
+        default_factory=_default_cache, description="Neo4j jars and gazetteer table cache"
+    )
     neo4j_version: str = Field("5.26.30", description="Neo4j Community release from Maven Central")
     bolt_port: int = Field(7687, description="Bolt port of the local server (loopback only)")
     http_port: int = Field(0, description="HTTP port of the local server on loopback; 0 = off")

@@ -8,6 +8,7 @@ re-raised as :mod:`graph.errors` with a hint, and never carry credentials.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -523,7 +524,29 @@ def apply_schema(driver: neo4j.Driver) -> int:
     except Exception as e:
         raise translate(e) from e
     migrate(driver)
+    write(driver, queries.schema_digest_set(), name="schema.digest_set", digest=schema_digest())
     return len(stmts)
+
+
+def schema_digest() -> str:
+    """What :func:`apply_schema` applies: the schema statements, the schema version and
+    the migrations (a change to any gives another digest)."""
+    from graph.schema import SCHEMA_VERSION
+
+    parts = [f"schema {SCHEMA_VERSION}", *schema_statements(), queries.migrate_victim_age_band()]
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def ensure_schema(driver: neo4j.Driver) -> int:
+    """:func:`apply_schema` unless this store already has this schema: one read when it
+    has (the digest :func:`apply_schema` leaves on the store's bookkeeping node), instead
+    of every statement, the index wait and the migrations at the start of each command.
+    A store emptied by ``db reset`` or a wipe loses the digest and gets the schema again;
+    ``cluegraph db init`` always applies it. Returns the statements run (0 when none)."""
+    rows = records(driver, queries.schema_digest(), name="schema.digest")
+    if rows and rows[0]["digest"] == schema_digest():
+        return 0
+    return apply_schema(driver)
 
 
 def migrate(driver: neo4j.Driver) -> dict[str, int]:

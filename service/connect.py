@@ -33,9 +33,10 @@ def driver_or_none() -> Any:
 
 def ready() -> Any:
     """The driver, after making sure the constraints and indexes exist (idempotent), as a
-    load needs them."""
+    load needs them: one read when this store already has the current schema
+    (:func:`graph.db.ensure_schema`)."""
     drv = db.get_driver()
-    db.apply_schema(drv)
+    db.ensure_schema(drv)
     return drv
 
 

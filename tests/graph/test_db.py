@@ -85,3 +85,19 @@ def test_syntax_error_is_a_clear_invalid_input(driver):
 def test_server_info_reports_version_and_counts(driver):
     info = db.server_info(driver)
     assert info["version"].startswith("5.") and info["nodes"] == 0
+
+
+def test_the_schema_is_applied_once_per_store_and_again_when_it_changes(driver, monkeypatch):
+    """``ensure_schema`` (what every loading command runs first) reads one digest when the
+    store has the current schema; a store without it, or a changed schema, gets it."""
+    assert db.ensure_schema(driver) == 0  # the fixture applied it
+    db.write(driver, "DROP CONSTRAINT media_sha256 IF EXISTS", name="test.drop")
+    assert db.ensure_schema(driver) == 0  # trusted: db init re-applies it
+    assert db.apply_schema(driver) > 0
+    names = {r["name"] for r in db.constraints(driver)}
+    assert "media_sha256" in names
+    monkeypatch.setattr(db, "schema_digest", lambda: "another schema")
+    assert db.ensure_schema(driver) > 0
+    assert db.ensure_schema(driver) == 0
+    db.write(driver, "MATCH (v:IndexVersion) DETACH DELETE v", name="test.wipe")
+    assert db.ensure_schema(driver) > 0  # an emptied store gets the schema again

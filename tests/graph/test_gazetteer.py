@@ -134,3 +134,32 @@ def test_place_params_carry_what_merge_location_reads():
 
 def test_name_key_folds_case_accents_and_punctuation():
     assert gazetteer.name_key("  Saint-ÉTIENNE ") == "saint etienne"
+
+
+def test_the_cached_columns_equal_the_built_ones_and_resolve_alike(tmp_path, monkeypatch):
+    """The table read from its cache file (what every command after the first uses) holds
+    the same places, regions and town sections as one built from the packages' data."""
+    path = tmp_path / "places.npz"
+    monkeypatch.setattr(gazetteer, "_cache_path", lambda: path)
+    built = gazetteer._Table()  # builds and writes the cache
+    assert path.is_file()
+    cached = gazetteer._Table()
+    assert cached._alt_names is None  # read from the cache, not built
+    for col in ("ids", "names", "cc", "admin1"):
+        assert getattr(cached, col) == getattr(built, col), col
+    for col in ("population", "lat", "lon", "town_of"):
+        assert (getattr(cached, col) == getattr(built, col)).all(), col
+    points = [(45.76, 4.84), (46.2, 6.15), (-8.05, -34.9), (45.7640, 4.8357), (0.0, 0.0)]
+    for lat, lon in points:
+        q = gazetteer._unit(gazetteer.np.array([lat]), gazetteer.np.array([lon]))[0]
+        assert cached.tree.query(q, k=1)[1] == built.tree.query(q, k=1)[1]
+    assert cached.index == built.index  # alternate names read on the first lookup
+
+
+def test_a_damaged_cache_file_is_built_again(tmp_path, monkeypatch):
+    path = tmp_path / "places.npz"
+    path.write_bytes(b"not an npz file")
+    monkeypatch.setattr(gazetteer, "_cache_path", lambda: path)
+    t = gazetteer._Table()
+    assert t._alt_names is not None and len(t) > 100_000
+    assert gazetteer._read_cache(path) is not None  # replaced by a good one

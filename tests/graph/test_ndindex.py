@@ -11,7 +11,7 @@ import functools
 import numpy as np
 import pytest
 
-from graph import mih, ndindex
+from graph import hash_join, mih, ndindex
 from graph.hashcodes import InvalidHash, parse_hashes
 from graph.ndindex import HashIndex, StaleIndex
 
@@ -256,7 +256,7 @@ def test_join_gives_the_same_pairs_on_one_thread_and_on_several(cluster):
 
 def test_join_spreads_rows_over_blocks_without_losing_pairs(cluster, monkeypatch):
     bits, radius, index, codes, owners, queries = cluster
-    monkeypatch.setattr(ndindex, "JOIN_BLOCK", 37)
+    monkeypatch.setattr(hash_join, "JOIN_BLOCK", 37)  # read by HashIndex._join at each call
     got = {tuple(sorted((a, b))): d for a, b, d in index.pairs(radius, method="mih")}
     assert got == reference_pairs(codes, owners, radius)
 

@@ -221,7 +221,12 @@ def main() -> None:
         "default engine + surfaces (Params(surfaces=True), not the default)": replace(
             match.Params(), surfaces=True
         ),
-        "default engine (F first, ratio test, context rule), without surfaces": match.Params(),
+        "default engine, previous context rule (fraction of cells around the main plane)": (
+            replace(match.Params(), context_chance=False)
+        ),
+        "default engine (F first, ratio test, context beyond chance), without surfaces": (
+            match.Params()
+        ),
     }
     results: dict = {}
     kinds_by: dict[str, list[str | None]] = {}

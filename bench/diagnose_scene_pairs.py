@@ -9,7 +9,8 @@ of ``media.visual.match``: verified points, coverage, regions, planes, context.
 
 With ``--rooms FIRST:COUNT`` it diagnoses the bench's generated rooms instead (tune on 500+,
 never on the bench's rooms 0+): per same-room pair, why it is missed: no putative matches,
-no plane seeded, too few verified points or too little coverage, or the context veto.
+no geometry, too few verified points, too little coverage, or surroundings that do not
+agree beyond chance (the default decision's rules).
 
     .venv/bin/python bench/diagnose_scene_pairs.py --rooms 500:8
 """
@@ -63,20 +64,22 @@ def rooms(spec: str) -> None:
         m = match.decide(ev, a, b, ka, kb)
         if m is not None and m.kind == "same_scene":
             reason = "linked"
-        elif put < match.MIN_SEED:
+        elif put < match.MIN_PUTATIVE:
             reason = "too few putative matches"
         elif ev is None:
-            reason = "no plane seeded"
-        elif ev["inliers"] < match.GUIDED_MIN_INLIERS:
+            reason = "no geometry (fundamental matrix / plane)"
+        elif ev["inliers"] < match.MIN_SCENE_INLIERS:
             reason = "too few verified points"
-        elif ev["coverage"] < match.GUIDED_MIN_COVERAGE:
+        elif ev["coverage"] < match.MIN_COVERAGE:
             reason = "too little coverage"
         else:
-            reason = "context veto"
+            reason = "context not beyond chance"
         why[reason] = why.get(reason, 0) + 1
         detail = (
             f"inliers={ev['inliers']} planes={[len(p) for p in ev['planes']]} "
-            f"cover={ev['coverage']:.3f} context={ev['context']:.2f}/{ev['context_cells']}"
+            f"cover={ev['coverage']:.3f} context z={ev['context_z']:.1f} "
+            f"({ev['context_agree']}/{ev['context_tested']} cells, chance "
+            f"{ev['context_chance']:.2f}) cast={ev['shift'].round(2).tolist()}"
             if ev
             else ""
         )

@@ -259,6 +259,8 @@ def main() -> None:
         kinds_by[name] = kinds
         print(name, results[name], flush=True)
     by_angle = _by_angle(pairs, labels, truth, kinds_by, args.views)
+    for row in by_angle:
+        print("by angle:", row, flush=True)
     t = time.perf_counter()
     b_inl = [_baseline_inliers(base[a], base[b]) for a, b in pairs]
     base_compare_s = (time.perf_counter() - t) / len(pairs)

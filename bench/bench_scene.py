@@ -226,12 +226,10 @@ def main() -> None:
         "default engine + surfaces (Params(surfaces=True), not the default)": replace(
             match.Params(), surfaces=True
         ),
-        "default engine, previous context rule (fraction of cells around the main plane)": (
-            replace(match.Params(), context_chance=False)
+        "default engine, context beyond chance (Params(context_chance=True), not the default)": (
+            replace(match.Params(), context_chance=True)
         ),
-        "default engine (F first, ratio test, context beyond chance), without surfaces": (
-            match.Params()
-        ),
+        "default engine (F first, ratio test, context rule), without surfaces": match.Params(),
     }
     if args.quick:
         variants = {n: p for n, p in variants.items() if not p.guided}

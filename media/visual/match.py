@@ -18,7 +18,10 @@ Steps (see docs/visual.md for the reasons of each threshold):
    plane into the other (:func:`context_test`). One product hung in two rooms agrees on
    the product and not around it.
 5. **Decision**: ``same_scene`` needs ``MIN_SCENE_INLIERS`` verified points whose regions
-   span ``MIN_COVERAGE`` of the frame, and surroundings *seen* to agree beyond chance: on
+   span ``MIN_COVERAGE`` of the frame, and surroundings *seen* to agree: by default at
+   least ``MIN_CONTEXT`` of ``MIN_CONTEXT_ONE`` or more cells around the main plane; with
+   ``Params(context_chance=True)`` (not the default yet: it linked different series of
+   the demo world) agreement beyond chance: on
    the best plane at least ``MIN_CONTEXT_AGREE`` colour cells agree, ``CONTEXT_Z``
    standard deviations above the rate at which those cells agree with random places of
    the other picture. Cells that disagree are not counted against (people in front, in
@@ -111,9 +114,11 @@ class Params:
     # ratio test against the nearest keypoint elsewhere (see putative)
     twin_ratio: bool = True
     # the context rule of the default decision: agreement beyond chance on the best plane,
-    # colour cast removed (True, 2026-12-06), or the previous fraction of agreeing cells
-    # around the main plane (False: kept for the ablation bench)
-    context_chance: bool = True
+    # colour cast removed (True), or the fraction of agreeing cells around the main plane
+    # (False). Beyond chance lifts recall on the tuning rooms (0.161 -> 0.286, no false
+    # link there) but linked 5 pairs of different series of the demo world
+    # (tests/loaders/test_demo_world.py, 2026-12-06): off until that is understood
+    context_chance: bool = False
 
 
 DEFAULT = Params()

@@ -121,13 +121,16 @@ def main(argv: list[str]) -> None:
                 if ev is None:
                     continue
                 kind = m.kind if m else "-"
+                mc = match.decide(ev, a, b, fa.name, fb.name, match.Params(context_chance=True))
                 print(
                     f"  {fa.parent.name}/{fa.name} x {fb.parent.name}/{fb.name}: {kind:13s} "
                     f"inliers={ev['inliers']} main={ev['main']} cover={ev['coverage']:.3f} "
                     f"regions={len(ev['regions'])} sizes={[len(r) for r in ev['regions']]} "
                     f"planes={[len(p) for p in ev['planes']]} other_planes={ev['other_planes']} "
                     f"context={ev['context']:.2f}/{ev['context_cells']} "
-                    f"obj_cover={ev['object_cover']:.3f}"
+                    f"obj_cover={ev['object_cover']:.3f} context_z={ev['context_z']:.1f} "
+                    f"({ev['context_agree']}/{ev['context_tested']}, chance "
+                    f"{ev['context_chance']:.2f}) beyond-chance rule: {mc.kind if mc else '-'}"
                 )
                 if m is not None and m.kind == "same_scene":
                     print(f"      A regions {m.regions_a}\n      B regions {m.regions_b}")

@@ -14,7 +14,7 @@ answer right, query time, and, to tune thresholds, the most verified points any
 non-relevant picture reached (tune on ``--first 500``, report on ``--first 0``); the
 retrieval's own recall (relevant pictures in its first 20, of all indexed) says whether the
 shortlist would hold them in a big index. Methods: engine (media/visual/objects.py: dense
-affine-simulated query, retrieval by object votes, verification on the stored features,
+affine-simulated query, tf-idf retrieval, verification on the stored features,
 then on the re-read files of the most promising pictures); the same with stored features
 only (files gone since the load); baseline = plain SIFT + ratio 0.75 + RANSAC
 homography, every picture verified (no retrieval), ranked by inliers, hit at >= 10 inliers.
@@ -136,14 +136,14 @@ def main() -> None:
         reread_cpu_ms.append((time.process_time() - c) * 1000)
         return v
 
-    def cosine_shortlist(idx, q, k):  # the former shortlist: tf-idf cosine of whole pictures
+    def votes_shortlist(idx, q, k):  # the alternative measured: object votes
         idf = idx.idf()
         if idf is None:
             return idx.keys()
         words = np.unique(idx.quantize_descriptors(q.desc))
         v = np.zeros(len(idf), np.float32)
         v[words] = idf[words]
-        return [x for x, _ in idx.top(v, k)]
+        return [x for x, _ in idx.votes(v, k)]
 
     def record(name, hits, rel, t0, src, c0):
         times[name].append(time.perf_counter() - t0)
@@ -169,7 +169,7 @@ def main() -> None:
             im, w, h = objects.open_region(data, qbox)
             q = objects.query_from_image(im, original_size=(w, h))
             t_query, c_query = time.perf_counter() - t, time.process_time() - c
-            for name, fn in (("votes", objects.shortlist), ("cosine", cosine_shortlist)):
+            for name, fn in (("votes", votes_shortlist), ("cosine", objects.shortlist)):
                 short = [k for k in fn(idx, q, 21) if k != src][:20]
                 retrieval[name].append(len(set(short) & rel) / len(rel))
             t, c = time.perf_counter() - t_query, time.process_time() - c_query
@@ -243,8 +243,9 @@ def main() -> None:
         "turned 8 degrees) and as a box on a picture. A hit needs "
         f"{objects.MIN_INLIERS} verified points, a confident one {objects.CONFIDENT} "
         "(baseline: 10). Retrieval recall@20 (relevant pictures among the first 20 of the "
-        f"shortlist): object votes {out['retrieval_recall_at_20']['votes']}, former "
-        f"whole-picture tf-idf cosine {out['retrieval_recall_at_20']['cosine']}. "
+        f"shortlist): whole-picture tf-idf (the engine's) "
+        f"{out['retrieval_recall_at_20']['cosine']}, object votes (the alternative) "
+        f"{out['retrieval_recall_at_20']['votes']}. "
         f"The engine re-reads the {objects.REREAD} most promising shortlisted files at "
         f"{objects.REREAD_SIDE} px ({out['reread']['ms_per_picture']} ms, "
         f"{out['reread']['cpu_ms_per_picture']} ms CPU per picture, included in "

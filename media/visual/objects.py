@@ -7,11 +7,10 @@ Steps (the reasons and measurements are in docs/visual.md, "Object search"):
    pictures cannot: no keypoint cap, a lower SIFT contrast threshold and affine simulation
    (``cv2.AffineFeature``, ASIFT): the analyst's frontal crop of a bed cover must match
    the same cover seen flat on a bed, foreshortened 2-4x. Tilts up to ``2 ** (MAX_TILT / 2)``.
-2. **Retrieval by object votes** (:func:`shortlist`): every distinct visual word of the
-   query carries its idf; a picture scores the sum of the weights of the query words it
-   holds (:meth:`VisualIndex.votes`, each word once, not normalised by the picture's
-   length: a small object barely moves a whole-picture cosine); the best ``SHORTLIST``
-   pictures go on.
+2. **Retrieval by the query's words** (:func:`shortlist`): every distinct visual word of
+   the query counts once with its idf, scored against the whole-picture tf-idf of the
+   inverted file; the best ``SHORTLIST`` pictures go on. (Object votes,
+   :meth:`VisualIndex.votes`, were measured against it and lost: see docs/visual.md.)
 3. **Verification** (:func:`locate`) on the stored features of each: for each query
    keypoint its two nearest keypoints in the picture, Lowe's ratio on the picture's side
    (``RATIO``), then one query keypoint per picture keypoint (the simulated views hold near
@@ -23,7 +22,7 @@ Steps (the reasons and measurements are in docs/visual.md, "Object search"):
    on every keypoint of their file (:func:`dense_view`), when the caller can still read it:
    the stored features keep <= 1024 keypoints of an 800 px copy, a small object a handful.
 5. **Ranking** by verified points; a ranked hit needs ``MIN_INLIERS`` (8) and is confident
-   (score 0.5 or more) from ``CONFIDENT`` (13) points. Below that the list still shows the
+   (score 0.5 or more) from ``CONFIDENT`` (19) points. Below that the list still shows the
    best weak hits, ranked, with their low score: on small, foreshortened objects the true
    pictures are often there (see docs/visual.md for the figures).
 
@@ -53,7 +52,9 @@ RATIO = 0.85  # Lowe's ratio between the two nearest keypoints of the indexed pi
 H_THRESH = 0.006  # homography inlier distance, fraction of the picture's longest side
 MIN_PUTATIVE = 8
 MIN_INLIERS = 8  # verified points for a ranked hit (weak below CONFIDENT: see its score)
-CONFIDENT = 13  # more points than any wrong picture reached on rooms 500-515 (12); score 0.5
+#: more points than any wrong picture reached on rooms 500-515 (18 once re-read files are
+#: verified, 12 on stored features only); score 0.5
+CONFIDENT = 19
 SHORTLIST = 100  # pictures verified after retrieval
 #: pictures of the shortlist re-read from their file (when reachable) and verified on dense
 #: keypoints: the most promising ones by stored verification, then by votes
@@ -263,8 +264,8 @@ def _verify(query: ObjectQuery, target: Target) -> tuple[int, tuple[int, int, in
 
 
 def score(inliers: int) -> float:
-    """0..1 confidence of a hit from its verified points: 0.5 at ``CONFIDENT`` (13), below
-    it a hit is weak (8 -> 0.38), above it stronger (30 -> 0.7, 60 -> 0.82)."""
+    """0..1 confidence of a hit from its verified points: 0.5 at ``CONFIDENT`` (19), below
+    it a hit is weak (8 -> 0.3), above it stronger (40 -> 0.68, 100 -> 0.84)."""
     return round(inliers / (inliers + CONFIDENT), 3)
 
 
@@ -272,9 +273,14 @@ def score(inliers: int) -> float:
 
 
 def shortlist(index: VisualIndex, query: ObjectQuery, k: int = SHORTLIST) -> list[str]:
-    """The ``k`` indexed pictures holding most of the query's distinct visual words, each
-    word weighted by its idf (:meth:`VisualIndex.votes`), best first; every picture, in key
-    order, before the index has a vocabulary."""
+    """The ``k`` indexed pictures whose tf-idf best matches the query's distinct visual
+    words (idf), best first; every picture, in key order, before the index has a vocabulary.
+
+    Object votes (:meth:`VisualIndex.votes`: the idf of the query words a picture holds,
+    unnormalised) put fewer relevant pictures in the first 20 on the tuning rooms (0.45
+    against 0.63, bench/results/object_tuning.md): a picture full of generic words
+    collects them, and the whole-picture normalisation is what discounts it.
+    """
     if len(index) == 0 or len(query) == 0:
         return []
     idf = index.idf()
@@ -283,11 +289,11 @@ def shortlist(index: VisualIndex, query: ObjectQuery, k: int = SHORTLIST) -> lis
     words = np.unique(index.quantize_descriptors(query.desc))
     q = np.zeros(len(idf), np.float32)
     q[words] = idf[words]
-    voted = [key for key, _ in index.votes(q, k)]
-    if len(voted) < min(k, len(index)):  # pictures sharing no word at all, last
-        seen = set(voted)
-        voted += [x for x in index.keys() if x not in seen][: k - len(voted)]
-    return voted
+    ranked = [key for key, _ in index.top(q, k)]
+    if len(ranked) < min(k, len(index)):  # pictures sharing no word at all, last
+        seen = set(ranked)
+        ranked += [x for x in index.keys() if x not in seen][: k - len(ranked)]
+    return ranked
 
 
 def search(
@@ -306,7 +312,7 @@ def search(
     ``reread_top`` most promising ones are verified again on all their keypoints, and the
     better of the two counts. Promise: stored verified points, then putative matches (a
     small object keeps too few stored points for a homography but still draws ratio-tested
-    matches), then votes.
+    matches), then retrieval rank.
     """
     if len(query) < MIN_PUTATIVE:
         return []

@@ -13,6 +13,9 @@ Both are audited. The app's object search page and the CLI call these two functi
 
 from __future__ import annotations
 
+import hashlib
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +77,45 @@ def query_features(
         raise InvalidInput(f"{name}: the region cannot be searched for ({e})") from e
 
 
+def file_reader(driver: neo4j.Driver) -> Callable[[str], objects.DenseView | None]:
+    """For object search: index key -> the dense keypoints of that picture's file, or None.
+
+    The stored features of a picture keep at most 1024 keypoints of an 800 px copy, which
+    leaves a small object a handful; the search re-reads its most promising pictures
+    (:data:`media.visual.objects.REREAD`) from the path they were loaded from when the file
+    is still there *and* still holds the same bytes (its sha256 is checked). Video frames
+    and files that are gone, changed or unreadable give None: their stored features count.
+    """
+
+    def read(key: str) -> objects.DenseView | None:
+        sha, frame = media_key(key)
+        if frame is not None or key.startswith(CLUE_PREFIX):
+            return None
+        rows = db.records(
+            driver,
+            queries.visual_media_todo(),
+            caseId=None,
+            seriesId=None,
+            sha256s=[sha],
+            name="visual.reread_path",
+        )
+        path = rows[0]["path"] if rows and rows[0]["kind"] == "image" else None
+        if not path or not os.path.isfile(path):
+            return None
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != sha:
+            return None
+        try:
+            return objects.dense_view(data)
+        except vf.VisualError:
+            return None
+
+    return read
+
+
 def search_object_everywhere(
     driver: neo4j.Driver,
     image: Path | bytes,
@@ -96,7 +138,7 @@ def search_object_everywhere(
     }
     with audit.track(driver, user or "cli", "search.object", params) as t:
         q, _ = query_features(image, box)
-        hits = objects.search(open_index(), q, limit=limit * 3 + 5)
+        hits = objects.search(open_index(), q, limit=limit * 3 + 5, reread=file_reader(driver))
         best: dict[str, Any] = {}
         for h in hits:
             if h.key.startswith(CLUE_PREFIX):
@@ -187,7 +229,9 @@ def add_object_clue(
             user=who,
         )
         sugg: dict[tuple[str, str], dict[str, Any]] = {}
-        for h in objects.search(idx, dense, limit=1000, candidates=1000):
+        for h in objects.search(
+            idx, dense, limit=1000, candidates=1000, reread=file_reader(driver)
+        ):
             if h.key.startswith(CLUE_PREFIX):
                 continue
             sha, _ = media_key(h.key)

@@ -95,6 +95,9 @@ class VisualIndex:
             None  # keys, inverted file, idf
         )
         self._quantizer: faiss.IndexFlatL2 | None = None
+        #: keys and a binary words x pictures matrix (which words each picture holds), for
+        #: object votes; built on first use like the inverted file
+        self._presence: tuple[list[str], sp.csr_matrix] | None = None
 
     # ------------------------------------------------------------------ open / save
     @classmethod
@@ -217,6 +220,7 @@ class VisualIndex:
         )
         self._dirty.add(_shard_of(key))
         self._matrix = None
+        self._presence = None
 
     def remove(self, keys: Iterable[str]) -> None:
         for k in keys:
@@ -227,6 +231,7 @@ class VisualIndex:
                 self._pending.pop(k, None)
                 self._dirty.add(_shard_of(k))
                 self._matrix = None
+                self._presence = None
 
     def __contains__(self, key: object) -> bool:
         return key in self._where
@@ -284,6 +289,7 @@ class VisualIndex:
             self._words[key] = self._quantize(self.get(key))
         self._dirty.update(range(N_SHARDS))
         self._matrix = None
+        self._presence = None
 
     def _quantize(self, feats: SceneFeatures) -> np.ndarray:
         if len(feats) == 0:
@@ -351,6 +357,32 @@ class VisualIndex:
             self._quantizer = q
         _, i = self._quantizer.search(np.ascontiguousarray(desc, dtype=np.float32), 1)
         return i.ravel().astype(np.int32)
+
+    def votes(self, weights: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ``k`` pictures whose *distinct* visual words carry most of ``weights`` (one
+        weight per word, e.g. the idf of an object's words): the sum of the weights of the
+        words a picture holds, not normalised by the picture's length.
+
+        Object search uses this rather than :meth:`top`: a small object is a few dozen of
+        a picture's ~1000 keypoints, so a whole-picture cosine favours pictures that look
+        alike overall, and repeated words (wallpaper, bed-cover motifs) count once here.
+        """
+        if self.vocab is None:
+            return []
+        if self._presence is None:
+            keys = self.keys()
+            kv = self.vocab.shape[0]
+            lens = np.array([len(self._words[x]) for x in keys], np.int64)
+            rows = np.repeat(np.arange(len(keys)), lens)
+            cols = np.concatenate([self._words[x] for x in keys]) if keys else np.empty(0, np.int32)
+            m = sp.csr_matrix((np.ones(len(cols), np.float32), (cols, rows)), shape=(kv, len(keys)))
+            m.sum_duplicates()
+            m.data[:] = 1.0
+            self._presence = (keys, m)
+        keys, m = self._presence
+        nz = np.flatnonzero(weights)
+        scores = np.asarray(m[nz].T @ weights[nz]).ravel()
+        return self._top(keys, scores, k)
 
     def top(self, q: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The ``k`` pictures with the highest dot product with ``q`` (one weight per word)."""

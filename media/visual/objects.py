@@ -7,19 +7,24 @@ Steps (the reasons and measurements are in docs/visual.md, "Object search"):
    pictures cannot: no keypoint cap, a lower SIFT contrast threshold and affine simulation
    (``cv2.AffineFeature``, ASIFT): the analyst's frontal crop of a bed cover must match
    the same cover seen flat on a bed, foreshortened 2-4x. Tilts up to ``2 ** (MAX_TILT / 2)``.
-2. **Retrieval by the query's words only** (:func:`shortlist`): every distinct visual word of
-   the query counts once with its idf (simulated views repeat the same words), scored
-   against the inverted file of the index; the best ``SHORTLIST`` pictures go on.
-3. **Verification** (:func:`locate`): for each query keypoint its two nearest keypoints in
-   the picture, Lowe's ratio on the picture's side (``RATIO``), then one query keypoint per
-   picture keypoint (the simulated views hold near copies of each query point, which a
-   ratio test among query points would reject); a homography with MAGSAC (an object is
-   flat, unlike a room) whose projected outline must be a convex quadrilateral.
-4. **Ranking** by verified points; a ranked hit needs ``MIN_INLIERS`` (8) and is confident
-   (score 0.5 or more) from ``CONFIDENT`` (13) points: more than any picture without the
-   object reached on the tuning rooms. Below that the list still shows the best weak hits,
-   ranked, with their low score: on small, foreshortened objects the true pictures are
-   often there (see docs/visual.md for the figures).
+2. **Retrieval by the query's words** (:func:`shortlist`): every distinct visual word of
+   the query counts once with its idf, scored against the whole-picture tf-idf of the
+   inverted file; the best ``SHORTLIST`` pictures go on. (Object votes,
+   :meth:`VisualIndex.votes`, were measured against it and lost: see docs/visual.md.)
+3. **Verification** (:func:`locate`) on the stored features of each: for each query
+   keypoint its two nearest keypoints in the picture, Lowe's ratio on the picture's side
+   (``RATIO``), then one query keypoint per picture keypoint (the simulated views hold near
+   copies of each query point, which a ratio test among query points would reject); a
+   homography with MAGSAC (an object is flat, unlike a room) whose projected outline must
+   be a convex quadrilateral.
+4. **Re-read** (optional ``reread`` of :func:`search`): the ``REREAD`` most promising
+   pictures (stored verified points, then putative matches, then votes) are verified again
+   on every keypoint of their file (:func:`dense_view`), when the caller can still read it:
+   the stored features keep <= 1024 keypoints of an 800 px copy, a small object a handful.
+5. **Ranking** by verified points; a ranked hit needs ``MIN_INLIERS`` (8) and is confident
+   (score 0.5 or more) from ``CONFIDENT`` (19) points. Below that the list still shows the
+   best weak hits, ranked, with their low score: on small, foreshortened objects the true
+   pictures are often there (see docs/visual.md for the figures).
 
 Pure: no Neo4j, nothing from ``graph/``, ``loaders/``, ``app/``, ``cli/``. Query features
 are derived from pixels like every feature here: they live in memory for the search only.
@@ -28,10 +33,12 @@ are derived from pixels like every feature here: they live in memory for the sea
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
+import faiss
 import numpy as np
 from PIL import Image
 
@@ -45,8 +52,14 @@ RATIO = 0.85  # Lowe's ratio between the two nearest keypoints of the indexed pi
 H_THRESH = 0.006  # homography inlier distance, fraction of the picture's longest side
 MIN_PUTATIVE = 8
 MIN_INLIERS = 8  # verified points for a ranked hit (weak below CONFIDENT: see its score)
-CONFIDENT = 13  # more points than any wrong picture reached on rooms 500-515 (12); score 0.5
+#: more points than any wrong picture reached on rooms 500-515 (18 once re-read files are
+#: verified, 12 on stored features only); score 0.5
+CONFIDENT = 19
 SHORTLIST = 100  # pictures verified after retrieval
+#: pictures of the shortlist re-read from their file (when reachable) and verified on dense
+#: keypoints: the most promising ones by stored verification, then by votes
+REREAD = 6
+REREAD_SIDE = 1600  # longest side a re-read picture is analysed at (JPEG draft decode)
 
 
 @dataclass
@@ -68,6 +81,27 @@ class ObjectQuery:
 
     def __len__(self) -> int:
         return int(self.xy.shape[0])
+
+
+@dataclass
+class DenseView:
+    """Every SIFT keypoint of an indexed picture re-read from its file, for verifying one
+    search (memory only, never stored: derived from pixels like the features)."""
+
+    width: int
+    height: int
+    xy: np.ndarray  # (N, 2) float32, original pixel coordinates
+    desc: np.ndarray  # (N, 128) float32 RootSIFT, unit L2 norm
+
+    def __len__(self) -> int:
+        return int(self.xy.shape[0])
+
+    def descriptors(self) -> np.ndarray:
+        return self.desc
+
+
+#: what verification needs of a picture: stored features or a dense re-read
+Target = SceneFeatures | DenseView
 
 
 def _rootsift(d: np.ndarray) -> np.ndarray:
@@ -111,6 +145,25 @@ def query_from_image(
     return ObjectQuery(int(W), int(H), ((pts + 0.5) * scale - 0.5), _rootsift(desc))
 
 
+def dense_view(src: Path | bytes) -> DenseView:
+    """All keypoints of a picture file (or its bytes) at up to ``REREAD_SIDE`` pixels, no
+    cap, for verifying a shortlisted picture: the stored features keep <= 1024 keypoints
+    of an 800 px copy, which leaves a small object a handful. :class:`VisualError` when
+    the file cannot be read (gone, truncated: the caller falls back to stored features).
+    """
+    im, w, h = open_image(io.BytesIO(src) if isinstance(src, bytes) else Path(src), REREAD_SIDE)
+    _, gray, (W, H) = prepare(im, REREAD_SIDE, (w, h))
+    hw, ww = gray.shape[:2]
+    kps, desc = _detector(0, QUERY_CONTRAST).detectAndCompute(gray, None)
+    if desc is None or len(kps) < 2:
+        return DenseView(
+            int(W), int(H), np.empty((0, 2), np.float32), np.empty((0, 128), np.float32)
+        )
+    pts = np.array([k.pt for k in kps], np.float32)
+    scale = np.array([W / ww, H / hw], np.float32)
+    return DenseView(int(W), int(H), (pts + 0.5) * scale - 0.5, _rootsift(desc))
+
+
 def open_region(
     src: Path | bytes, box: tuple[int, int, int, int] | None = None
 ) -> tuple[Image.Image, int, int]:
@@ -149,18 +202,20 @@ def query_from_features(
 # ----------------------------------------------------------------------------- matching
 
 
-def _putative(q: ObjectQuery, t: SceneFeatures) -> tuple[np.ndarray, np.ndarray]:
+def _putative(q: ObjectQuery, t: Target) -> tuple[np.ndarray, np.ndarray]:
     """Indices (query, picture) of ratio-tested, one-to-one matches."""
     td = t.descriptors()
     if len(q) < 2 or len(td) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    sim = q.desc @ td.T
-    top2 = np.argpartition(-sim, 1, axis=1)[:, :2]
+    # the two nearest picture keypoints of each query keypoint (blocked: a dense re-read
+    # holds ~10k keypoints, a full similarity matrix would take hundreds of MB)
+    fi = faiss.IndexFlatIP(td.shape[1])
+    fi.add(np.ascontiguousarray(td, np.float32))
+    sims, nn = fi.search(np.ascontiguousarray(q.desc, np.float32), 2)
     iq = np.arange(len(q))
-    s0, s1 = sim[iq, top2[:, 0]], sim[iq, top2[:, 1]]
-    best = np.where(s1 > s0, top2[:, 1], top2[:, 0])
-    d0 = np.sqrt(np.maximum(2 - 2 * np.maximum(s0, s1), 0))
-    d1 = np.sqrt(np.maximum(2 - 2 * np.minimum(s0, s1), 0))
+    best = nn[:, 0].astype(np.int64)
+    d0 = np.sqrt(np.maximum(2 - 2 * sims[:, 0], 0))
+    d1 = np.sqrt(np.maximum(2 - 2 * sims[:, 1], 0))
     ok = d0 < RATIO * d1
     qi, ti, dd = iq[ok], best[ok], d0[ok]
     order = np.lexsort((dd, ti))  # per picture keypoint, the closest query keypoint first
@@ -169,15 +224,22 @@ def _putative(q: ObjectQuery, t: SceneFeatures) -> tuple[np.ndarray, np.ndarray]
     return qi[first], ti[first]
 
 
-def locate(query: ObjectQuery, target: SceneFeatures) -> tuple[int, tuple[int, int, int, int]]:
+def locate(query: ObjectQuery, target: Target) -> tuple[int, tuple[int, int, int, int]]:
     """Verified points of the planar object of ``query`` in ``target``, and its box there.
 
     ``(0, (0, 0, 0, 0))`` when no homography explains enough matches, or when the
     homography folds or collapses the object (its projected outline is not convex).
     """
-    none = (0, (0, 0, 0, 0))
+    n, box, _ = _verify(query, target)
+    return n, box
+
+
+def _verify(query: ObjectQuery, target: Target) -> tuple[int, tuple[int, int, int, int], int]:
+    """:func:`locate` and the number of putative (ratio-tested) matches it started from."""
     qi, ti = _putative(query, target)
-    if len(qi) < MIN_PUTATIVE:
+    m = len(qi)
+    none = (0, (0, 0, 0, 0), m)
+    if m < MIN_PUTATIVE:
         return none
     pa, pb = query.xy[qi], target.xy[ti].astype(np.float32)
     side = float(max(target.width, target.height))
@@ -198,12 +260,12 @@ def locate(query: ObjectQuery, target: SceneFeatures) -> tuple[int, tuple[int, i
     bx1, by1 = np.ceil(pb[inl].max(axis=0))
     bx0, by0 = max(0, int(bx0)), max(0, int(by0))
     bx1, by1 = min(target.width, int(bx1)), min(target.height, int(by1))
-    return n, (bx0, by0, max(1, bx1 - bx0), max(1, by1 - by0))
+    return n, (bx0, by0, max(1, bx1 - bx0), max(1, by1 - by0)), m
 
 
 def score(inliers: int) -> float:
-    """0..1 confidence of a hit from its verified points: 0.5 at ``CONFIDENT`` (13), below
-    it a hit is weak (8 -> 0.38), above it stronger (30 -> 0.7, 60 -> 0.82)."""
+    """0..1 confidence of a hit from its verified points: 0.5 at ``CONFIDENT`` (19), below
+    it a hit is weak (8 -> 0.3), above it stronger (40 -> 0.68, 100 -> 0.84)."""
     return round(inliers / (inliers + CONFIDENT), 3)
 
 
@@ -211,16 +273,27 @@ def score(inliers: int) -> float:
 
 
 def shortlist(index: VisualIndex, query: ObjectQuery, k: int = SHORTLIST) -> list[str]:
-    """The ``k`` indexed pictures sharing most of the query's distinct visual words (idf)."""
+    """The ``k`` indexed pictures whose tf-idf best matches the query's distinct visual
+    words (idf), best first; every picture, in key order, before the index has a vocabulary.
+
+    Object votes (:meth:`VisualIndex.votes`: the idf of the query words a picture holds,
+    unnormalised) put fewer relevant pictures in the first 20 on the tuning rooms (0.45
+    against 0.63, bench/results/object_tuning.md): a picture full of generic words
+    collects them, and the whole-picture normalisation is what discounts it.
+    """
     if len(index) == 0 or len(query) == 0:
         return []
     idf = index.idf()
-    if idf is None or len(index) <= k:
+    if idf is None:
         return index.keys()
     words = np.unique(index.quantize_descriptors(query.desc))
     q = np.zeros(len(idf), np.float32)
     q[words] = idf[words]
-    return [key for key, _ in index.top(q, k)]
+    ranked = [key for key, _ in index.top(q, k)]
+    if len(ranked) < min(k, len(index)):  # pictures sharing no word at all, last
+        seen = set(ranked)
+        ranked += [x for x in index.keys() if x not in seen][: k - len(ranked)]
+    return ranked
 
 
 def search(
@@ -229,14 +302,33 @@ def search(
     limit: int = 10,
     candidates: int = SHORTLIST,
     min_inliers: int = MIN_INLIERS,
+    reread: Callable[[str], DenseView | None] | None = None,
+    reread_top: int = REREAD,
 ) -> list[ObjectHit]:
-    """Pictures of the index that show the object of ``query``, most verified points first."""
+    """Pictures of the index that show the object of ``query``, most verified points first.
+
+    Every shortlisted picture is verified on its stored features; with ``reread`` (a
+    key -> :class:`DenseView` of its file, or None when the file is not reachable) the
+    ``reread_top`` most promising ones are verified again on all their keypoints, and the
+    better of the two counts. Promise: stored verified points, then putative matches (a
+    small object keeps too few stored points for a homography but still draws ratio-tested
+    matches), then retrieval rank.
+    """
     if len(query) < MIN_PUTATIVE:
         return []
-    hits = []
-    for key in shortlist(index, query, max(candidates, limit)):
-        n, bx = locate(query, index.get(key))
-        if n >= min_inliers:
-            hits.append(ObjectHit(key, score(n), n, bx))
+    short = shortlist(index, query, max(candidates, limit))
+    checked = {key: _verify(query, index.get(key)) for key in short}
+    found = {key: (n, bx) for key, (n, bx, _) in checked.items()}
+    if reread is not None and reread_top > 0:
+        rank = {key: i for i, key in enumerate(short)}
+        promise = sorted(short, key=lambda x: (-checked[x][0], -checked[x][2], rank[x]))
+        for key in promise[:reread_top]:
+            view = reread(key)
+            if view is None:
+                continue
+            n, bx = locate(query, view)
+            if n > found[key][0]:
+                found[key] = (n, bx)
+    hits = [ObjectHit(k, score(n), n, bx) for k, (n, bx) in found.items() if n >= min_inliers]
     hits.sort(key=lambda h: (-h.inliers, h.key))
     return hits[:limit]

@@ -168,3 +168,72 @@ def _tfidf_picture(idx: VisualIndex, key: str) -> np.ndarray:
     idf = idx.idf()
     v = np.sqrt(np.bincount(idx._words[key], minlength=len(idf))).astype(np.float32) * idf
     return v / max(float(np.linalg.norm(v)), 1e-6)
+
+
+def test_votes_sum_the_weights_of_the_distinct_words_a_picture_holds(tmp_path: Path) -> None:
+    from media.visual import index as index_mod
+
+    idx = VisualIndex.open(tmp_path / "vis")
+    for i in range(index_mod.VOCAB_MIN):
+        idx.add(f"p{i:02d}", extract(_room(300 + i, 480, 360)))
+    idx.train()
+    rng = np.random.default_rng(3)
+    weights = np.zeros(idx.vocab.shape[0], np.float32)
+    chosen = rng.choice(len(weights), 40, replace=False)
+    weights[chosen] = rng.uniform(0.5, 2.0, 40).astype(np.float32)
+    got = dict(idx.votes(weights, len(idx)))
+    for key in idx.keys():
+        held = np.unique(idx._words[key])  # a word repeated in a picture counts once
+        want = float(weights[held].sum())
+        assert abs(got.get(key, 0.0) - want) < 1e-4, key
+    ranked = [k for k, _ in idx.votes(weights, 5)]
+    assert ranked == sorted(got, key=lambda k: (-got[k], k))[: len(ranked)] or len(
+        {round(got[k], 4) for k in ranked}
+    ) < len(ranked)
+
+
+def _small_object_scene(seed: int, obj: np.ndarray | None) -> np.ndarray:
+    """A big picture (2400x1800) full of texture, with ``obj`` small on it (~3 % of it)."""
+    img = cv2.resize(_room(seed, 1200, 900), (2400, 1800), interpolation=cv2.INTER_NEAREST)
+    rng = np.random.default_rng(seed)
+    for _ in range(3000):  # fine texture everywhere: the stored 1024 keypoints spread over it
+        c = tuple(int(x) for x in rng.integers(0, 255, 3))
+        p = tuple(int(x) for x in rng.integers(0, [2400, 1800]))
+        cv2.circle(img, p, int(rng.integers(2, 6)), c, -1)
+    if obj is not None:
+        img[900:1140, 1500:1820] = cv2.resize(obj, (320, 240), interpolation=cv2.INTER_AREA)
+    return img
+
+
+def test_rereading_the_file_finds_a_small_object_the_stored_features_miss(
+    tmp_path: Path,
+) -> None:
+    obj = _poster(21)
+    files = {}
+    idx = VisualIndex.open(tmp_path / "vis")
+    for i in range(4):
+        img = _small_object_scene(500 + i, obj if i == 2 else None)
+        buf = io.BytesIO()
+        Image.fromarray(img).save(buf, format="JPEG", quality=90)
+        files[f"pic{i}"] = buf.getvalue()
+        im, w, h = objects.open_region(files[f"pic{i}"])
+        idx.add(f"pic{i}", extract(im, original_size=(w, h)))
+    q = objects.query_from_image(obj)
+    stored, _ = objects.locate(q, idx.get("pic2"))
+    reads: list[str] = []
+
+    def reread(key: str) -> objects.DenseView | None:
+        reads.append(key)
+        return objects.dense_view(files[key])
+
+    hits = objects.search(idx, q, limit=3, reread=reread, reread_top=2)
+    assert len(reads) == 2  # only the most promising pictures are re-read
+    assert hits and hits[0].key == "pic2" and hits[0].inliers > max(stored, 0)
+    assert hits[0].inliers >= objects.CONFIDENT
+    x, y, w, h = hits[0].box
+    assert 1450 <= x <= 1560 and 860 <= y <= 960 and 1760 <= x + w <= 1840
+    assert all(h.key == "pic2" for h in hits)
+    # a file that is gone (reread gives None): the stored features still count
+    gone = objects.search(idx, q, limit=3, reread=lambda key: None)
+    plain = objects.search(idx, q, limit=3)
+    assert [(h.key, h.inliers) for h in gone] == [(h.key, h.inliers) for h in plain]

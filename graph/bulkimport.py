@@ -129,6 +129,8 @@ class ImportFiles:
     relationships: int = 0
     _tables: dict[tuple, _Table] = field(default_factory=dict)
     _args: list[str] = field(default_factory=list)
+    _parts: list[str] = field(default_factory=list)
+    _parts_multiline: list[str] = field(default_factory=list)
 
     def node(self, nid: str, labels: Iterable[str], props: Mapping[str, Any]) -> None:
         labels = tuple(labels)
@@ -182,16 +184,34 @@ class ImportFiles:
             if not t.fh.closed:
                 t.fh.close()
 
+    def part(self) -> tuple[list[str], list[str], int, int]:
+        """What :meth:`adopt` of another ``ImportFiles`` needs of these files (written by a
+        worker process): the ``--nodes`` / ``--relationships`` arguments, the multi-line
+        files, and the node and relationship counts. Closes the files."""
+        self.close()
+        multi = [str(t.path) for t in self._tables.values() if t.multiline]
+        return list(self._args), multi, self.nodes, self.relationships
+
+    def adopt(self, part: tuple[list[str], list[str], int, int]) -> None:
+        """Import the files of :meth:`part` of another ``ImportFiles`` with these (each
+        file keeps its own header: the importer takes any number of files per label)."""
+        args, multi, nodes, rels = part
+        self._parts.extend(args)
+        self._parts_multiline.extend(multi)
+        self.nodes += nodes
+        self.relationships += rels
+
     def arguments(self) -> list[str]:
         """The importer's ``--nodes`` / ``--relationships`` / multi-line arguments."""
         self.close()
         multi = [str(t.path) for t in self._tables.values() if t.multiline]
+        multi += self._parts_multiline
         extra = (
             ["--multiline-fields-format=v2", f"--multiline-fields={','.join(multi)}"]
             if multi
             else []
         )
-        return [*self._args, *extra]
+        return [*self._args, *self._parts, *extra]
 
 
 # ------------------------------------------------------------------ the target store

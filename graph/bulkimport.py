@@ -94,6 +94,17 @@ def value_type(v: Any) -> str:
     return _scalar_type(v)
 
 
+_FAST_TYPES: dict[type, str] = {str: "string", int: "long", float: "double", bool: "boolean"}
+
+
+def _shape_of(props: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The property names with their importer types, in name order (None left out)."""
+    fast = _FAST_TYPES
+    return tuple(
+        (k, fast.get(type(v)) or value_type(v)) for k, v in sorted(props.items()) if v is not None
+    )
+
+
 def _cell(v: Any) -> Any:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -133,30 +144,47 @@ class ImportFiles:
     _parts_multiline: list[str] = field(default_factory=list)
 
     def node(self, nid: str, labels: Iterable[str], props: Mapping[str, Any]) -> None:
-        labels = tuple(labels)
-        shape = (
-            "n",
-            labels,
-            tuple((k, value_type(v)) for k, v in sorted(props.items()) if v is not None),
-        )
+        shape = ("n", tuple(labels), _shape_of(props))
         t = self._tables.get(shape) or self._open(shape, ":ID")
         self._write(t, [nid], props)
         self.nodes += 1
 
     def rel(self, start: str, end: str, rtype: str, props: Mapping[str, Any]) -> None:
-        shape = (
-            "r",
-            rtype,
-            tuple((k, value_type(v)) for k, v in sorted(props.items()) if v is not None),
-        )
+        shape = ("r", rtype, _shape_of(props))
         t = self._tables.get(shape) or self._open(shape, ":START_ID", ":END_ID")
         self._write(t, [start, end], props)
         self.relationships += 1
 
-    def _write(self, t: _Table, head: list[Any], props: Mapping[str, Any]) -> None:
-        cells = head + [_cell(props[k]) for k in t.keys]
+    def rel_writer(self, rtype: str, props: Mapping[str, Any]) -> Callable[[str, str], None]:
+        """A writer of ``rtype`` relationships that all carry ``props`` (e.g. a load's
+        provenance): their cells are made once, not per relationship."""
+        shape = ("r", rtype, _shape_of(props))
+        t = self._tables.get(shape) or self._open(shape, ":START_ID", ":END_ID")
+        tail = [_cell(props[k]) for k in t.keys]
+        if any(isinstance(c, str) and ("\n" in c or "\r" in c) for c in tail):
+            t.multiline = True
+        writerow = t.writer.writerow
+
+        def write(start: str, end: str) -> None:
+            writerow([start, end, *tail])
+            t.rows += 1
+            self.relationships += 1
+
+        return write
+
+    def _write(self, t: _Table, cells: list[Any], props: Mapping[str, Any]) -> None:
+        for k in t.keys:
+            v = props[k]
+            tv = type(v)
+            if tv is int or tv is float:
+                cells.append(v)
+                continue
+            c = v if tv is str else _cell(v)
+            cells.append(c)
+            if not t.multiline and isinstance(c, str) and ("\n" in c or "\r" in c):
+                t.multiline = True
         if not t.multiline:
-            t.multiline = any(isinstance(c, str) and ("\n" in c or "\r" in c) for c in cells)
+            t.multiline = any(isinstance(c, str) and ("\n" in c or "\r" in c) for c in cells[:2])
         t.writer.writerow(cells)
         t.rows += 1
 

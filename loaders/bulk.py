@@ -69,7 +69,7 @@ from loaders.base import (
     now_iso,
     open_csv,
 )
-from loaders.records import _HEX64, MediaRecordsLoader
+from loaders.records import _HEX64, MediaRecordsLoader, place_for
 
 #: More bad records than this refuse the file (as :func:`loaders.base.run_csv`).
 MAX_ERRORS = 1000
@@ -142,6 +142,7 @@ class _Writer:
         self.named_cameras: dict[str, dict[str, Any]] = {}
         self.named_places: dict[str, dict[str, Any]] = {}
         self.nodes = self.rels = self.props = 0
+        self._prov_rels: dict[Rel, Callable[[str, str], None]] = {}
 
     def take_counters(self) -> dict[str, int]:
         c = {
@@ -163,6 +164,15 @@ class _Writer:
         self.rels += 1
         self.props += len(props)
 
+    def _prov_rel(self, a: str, b: str, rel: Rel) -> None:
+        """A relationship carrying only the load's provenance."""
+        w = self._prov_rels.get(rel)
+        if w is None:
+            w = self._prov_rels[rel] = self.f.rel_writer(rel.value, self.prov)
+        w(a, b)
+        self.rels += 1
+        self.props += len(self.prov)
+
     def media(self, st: dict[str, Any]) -> None:
         prov = self.prov
         props = {**st["props"], "sha256": st["sha256"], **prov}
@@ -171,16 +181,16 @@ class _Writer:
         mid = node_id(Label.MEDIA.value, st["sha256"])
         self._node(mid, Label.MEDIA, props)
         for cid in st["cases"]:
-            self._rel(node_id(Label.CASE.value, cid), mid, Rel.HOLDS, prov)
+            self._prov_rel(node_id(Label.CASE.value, cid), mid, Rel.HOLDS)
         for sid in st["series"]:
-            self._rel(node_id(Label.SERIES.value, sid), mid, Rel.CONTAINS, prov)
+            self._prov_rel(node_id(Label.SERIES.value, sid), mid, Rel.CONTAINS)
         for cam in st["cameras"]:
             cam_id = node_id(Label.CAMERA.value, cam["id"])
             if self.shared:
                 self.camera(cam)
             else:
                 self.named_cameras.setdefault(cam["id"], cam)
-            self._rel(mid, cam_id, Rel.TAKEN_WITH, prov)
+            self._prov_rel(mid, cam_id, Rel.TAKEN_WITH)
         place = st["place"]
         if place:
             loc_id = node_id(Label.LOCATION.value, place["id"])
@@ -524,6 +534,7 @@ def load_media_records_bulk(
     times.workers, times.parts = n_workers, len(parts)
     work = Path(tempfile.mkdtemp(prefix="bulk-", dir=settings.home))
     try:
+        place_for(0.0, 0.0)  # the gazetteer loaded once, before the workers fork (shared)
         cpu0 = _children_cpu()
         results: list[_PartResult] = []
         with _pool(n_workers) as pool:

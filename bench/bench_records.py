@@ -145,7 +145,7 @@ def children_cpu_s() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def load_import(path: Path, srv: LocalServer) -> dict[str, Any]:
+def load_import(path: Path, srv: LocalServer, workers: int | None = None) -> dict[str, Any]:
     """``load media-records --bulk`` on the prepared store, measured like :func:`load1`."""
     import resource
 
@@ -153,16 +153,18 @@ def load_import(path: Path, srv: LocalServer) -> dict[str, Any]:
     load0 = os.getloadavg()[0]
     times = BulkTimes()
     t0 = time.perf_counter()
-    rep = load_media_records_bulk(path, times=times)
+    rep = load_media_records_bulk(path, times=times, workers=workers)
     total = time.perf_counter() - t0
     assert not rep.refused, rep.refusal
     imp = times.importer
     assert imp is not None
-    cpu_py = cpu_s(os.getpid()) - cpu0[0]
+    # Python: this process and its worker processes (waited-for children, measured by
+    # the loader around its pool).
+    cpu_py = cpu_s(os.getpid()) - cpu0[0] + times.workers_cpu_s
     # The importer (a waited-for child) and the restarted server (its start and the schema
     # build); the old server's share (the lookups during validation, the copy of the
     # store's contents) is not counted: it has ended, and it was not waited for.
-    cpu_neo = (children_cpu_s() - cpu0[2]) + cpu_s(srv.pid())
+    cpu_neo = (children_cpu_s() - cpu0[2] - times.workers_cpu_s) + cpu_s(srv.pid())
     c = rep.counters
     made = c.get("nodes_created", 0) + c.get("relationships_created", 0)
     drv = db.get_driver()
@@ -176,6 +178,10 @@ def load_import(path: Path, srv: LocalServer) -> dict[str, Any]:
         "write_s": round(times.files_s + times.carry_s + imp.seconds, 1),
         "validate_and_files_s": round(times.validate_and_files_s, 1),
         "files_s": round(times.files_s, 1),
+        "keys_s": round(times.keys_s, 1),
+        "workers": times.workers,
+        "parts": times.parts,
+        "cpu_workers_s": round(times.workers_cpu_s, 1),
         "import_s": round(imp.import_s, 1),
         "stop_start_s": round(imp.stop_s + imp.start_s, 1),
         "schema_s": round(imp.schema_s, 1),
@@ -225,6 +231,14 @@ def main() -> None:
     ap.add_argument("--no-reload", action="store_true")
     ap.add_argument("--import", dest="imp", action="store_true", help="also --bulk")
     ap.add_argument("--no-normal", action="store_true", help="leave out the Bolt path")
+    ap.add_argument(
+        "--import-workers",
+        type=int,
+        nargs="+",
+        default=[0],
+        help="worker processes of --import runs (0: the loader's default, the cores); "
+        "several: one run each (e.g. 1 2: the single-process path as baseline)",
+    )
     ap.add_argument("--links", action="store_true", help="time the link update after each")
     ap.add_argument("--no-save", action="store_true")
     a = ap.parse_args()
@@ -250,13 +264,15 @@ def main() -> None:
             if not a.no_reload:
                 runs.append(("reload", MediaRecordsLoader(**kw), False))
         if a.imp:
-            runs.append(("import", MediaRecordsLoader(), True))
+            for iw in a.import_workers:
+                runs.append((f"import-w{iw}" if iw else "import", MediaRecordsLoader(), True))
         for name, loader, fresh in runs:
             print(f"== {n:,} media records: {name}", flush=True)
             if fresh:
                 prepare(srv, world)
-            if name == "import":
-                r = load_import(path, srv)
+            if name.startswith("import"):
+                iw = int(name.removeprefix("import-w")) if name != "import" else None
+                r = load_import(path, srv, iw)
             else:
                 r = load1(path, loader, BASELINE_BATCH, srv)
             if a.links and fresh:
@@ -309,10 +325,12 @@ def main() -> None:
         "s Neo4j column is the importer's CPU and the restarted server's (start, schema).",
     ]
     for r in rows:
-        if r["path"] == "import":
+        if r["path"].startswith("import"):
             lines.append(
-                f"\nimport at {r['media_records']:,}: validation + importer files "
-                f"{r['validate_and_files_s']} s (of which the files {r['files_s']} s), "
+                f"\n{r['path']} at {r['media_records']:,}: validation + importer files "
+                f"{r['validate_and_files_s']} s in {r['workers']} worker processes over "
+                f"{r['parts']} parts (of which the repeated-key pass {r['keys_s']} s and the "
+                f"main process's merge {r['files_s']} s; workers' CPU {r['cpu_workers_s']} s), "
                 f"importer {r['import_s']} s, server stop + start {r['stop_start_s']} s, "
                 f"schema (constraints and indexes built) {r['schema_s']} s; peak RSS of the "
                 f"loading process {r['peak_rss_mb']} MB."

@@ -94,6 +94,17 @@ def value_type(v: Any) -> str:
     return _scalar_type(v)
 
 
+_FAST_TYPES: dict[type, str] = {str: "string", int: "long", float: "double", bool: "boolean"}
+
+
+def _shape_of(props: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The property names with their importer types, in name order (None left out)."""
+    fast = _FAST_TYPES
+    return tuple(
+        (k, fast.get(type(v)) or value_type(v)) for k, v in sorted(props.items()) if v is not None
+    )
+
+
 def _cell(v: Any) -> Any:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -129,32 +140,51 @@ class ImportFiles:
     relationships: int = 0
     _tables: dict[tuple, _Table] = field(default_factory=dict)
     _args: list[str] = field(default_factory=list)
+    _parts: list[str] = field(default_factory=list)
+    _parts_multiline: list[str] = field(default_factory=list)
 
     def node(self, nid: str, labels: Iterable[str], props: Mapping[str, Any]) -> None:
-        labels = tuple(labels)
-        shape = (
-            "n",
-            labels,
-            tuple((k, value_type(v)) for k, v in sorted(props.items()) if v is not None),
-        )
+        shape = ("n", tuple(labels), _shape_of(props))
         t = self._tables.get(shape) or self._open(shape, ":ID")
         self._write(t, [nid], props)
         self.nodes += 1
 
     def rel(self, start: str, end: str, rtype: str, props: Mapping[str, Any]) -> None:
-        shape = (
-            "r",
-            rtype,
-            tuple((k, value_type(v)) for k, v in sorted(props.items()) if v is not None),
-        )
+        shape = ("r", rtype, _shape_of(props))
         t = self._tables.get(shape) or self._open(shape, ":START_ID", ":END_ID")
         self._write(t, [start, end], props)
         self.relationships += 1
 
-    def _write(self, t: _Table, head: list[Any], props: Mapping[str, Any]) -> None:
-        cells = head + [_cell(props[k]) for k in t.keys]
+    def rel_writer(self, rtype: str, props: Mapping[str, Any]) -> Callable[[str, str], None]:
+        """A writer of ``rtype`` relationships that all carry ``props`` (e.g. a load's
+        provenance): their cells are made once, not per relationship."""
+        shape = ("r", rtype, _shape_of(props))
+        t = self._tables.get(shape) or self._open(shape, ":START_ID", ":END_ID")
+        tail = [_cell(props[k]) for k in t.keys]
+        if any(isinstance(c, str) and ("\n" in c or "\r" in c) for c in tail):
+            t.multiline = True
+        writerow = t.writer.writerow
+
+        def write(start: str, end: str) -> None:
+            writerow([start, end, *tail])
+            t.rows += 1
+            self.relationships += 1
+
+        return write
+
+    def _write(self, t: _Table, cells: list[Any], props: Mapping[str, Any]) -> None:
+        for k in t.keys:
+            v = props[k]
+            tv = type(v)
+            if tv is int or tv is float:
+                cells.append(v)
+                continue
+            c = v if tv is str else _cell(v)
+            cells.append(c)
+            if not t.multiline and isinstance(c, str) and ("\n" in c or "\r" in c):
+                t.multiline = True
         if not t.multiline:
-            t.multiline = any(isinstance(c, str) and ("\n" in c or "\r" in c) for c in cells)
+            t.multiline = any(isinstance(c, str) and ("\n" in c or "\r" in c) for c in cells[:2])
         t.writer.writerow(cells)
         t.rows += 1
 
@@ -182,16 +212,34 @@ class ImportFiles:
             if not t.fh.closed:
                 t.fh.close()
 
+    def part(self) -> tuple[list[str], list[str], int, int]:
+        """What :meth:`adopt` of another ``ImportFiles`` needs of these files (written by a
+        worker process): the ``--nodes`` / ``--relationships`` arguments, the multi-line
+        files, and the node and relationship counts. Closes the files."""
+        self.close()
+        multi = [str(t.path) for t in self._tables.values() if t.multiline]
+        return list(self._args), multi, self.nodes, self.relationships
+
+    def adopt(self, part: tuple[list[str], list[str], int, int]) -> None:
+        """Import the files of :meth:`part` of another ``ImportFiles`` with these (each
+        file keeps its own header: the importer takes any number of files per label)."""
+        args, multi, nodes, rels = part
+        self._parts.extend(args)
+        self._parts_multiline.extend(multi)
+        self.nodes += nodes
+        self.relationships += rels
+
     def arguments(self) -> list[str]:
         """The importer's ``--nodes`` / ``--relationships`` / multi-line arguments."""
         self.close()
         multi = [str(t.path) for t in self._tables.values() if t.multiline]
+        multi += self._parts_multiline
         extra = (
             ["--multiline-fields-format=v2", f"--multiline-fields={','.join(multi)}"]
             if multi
             else []
         )
-        return [*self._args, *extra]
+        return [*self._args, *self._parts, *extra]
 
 
 # ------------------------------------------------------------------ the target store

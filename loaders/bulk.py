@@ -25,15 +25,23 @@ distinct SHA-256 (its first 64 bits) find the repeated ones, which alone are hel
 
 from __future__ import annotations
 
+import csv
+import io
+import mmap
+import multiprocessing as mp
+import os
+import resource
 import shutil
 import tempfile
 import time
+from array import array
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import neo4j
+import numpy as np
 
 from graph import db, queries
 from graph.bulkimport import (
@@ -48,74 +56,29 @@ from graph.bulkimport import (
 from graph.config import get_settings
 from graph.errors import GraphError
 from graph.schema import Label, Rel
-from loaders.base import LoadReport, finish_load, now_iso, run_csv
-from loaders.records import MediaRecordsLoader
+from loaders.base import (
+    MAX_FIELD,
+    FileRefused,
+    InvalidRecord,
+    LoadReport,
+    begin_load,
+    error_parts,
+    file_sha256,
+    finish_load,
+    make_load_id,
+    now_iso,
+    open_csv,
+)
+from loaders.records import _HEX64, MediaRecordsLoader, place_for
+
+#: More bad records than this refuse the file (as :func:`loaders.base.run_csv`).
+MAX_ERRORS = 1000
 
 _PLACE_KEYS = ("name", "admin1", "countryCode", "lat", "lon", "kind")
 
 
 def _key(sha256: str) -> int:
     return int(sha256[:16], 16)
-
-
-class BulkMediaRecordsLoader(MediaRecordsLoader):
-    """:class:`MediaRecordsLoader` whose pass 2 writes the importer's files."""
-
-    def __init__(self, files: ImportFiles) -> None:
-        super().__init__()
-        self.files = files
-        self._seen: set[int] = set()
-        self._repeated: set[int] = set()
-        #: Locations the store holds that this load SETs (the normal path's MERGE ... SET).
-        self.location_updates: dict[str, dict[str, Any]] = {}
-        self.write_s = 0.0
-
-    def validate(self, raw: dict[str, str], file: str, line: int) -> dict[str, Any]:
-        row = super().validate(raw, file, line)
-        k = _key(row["sha256"])
-        if k in self._seen:
-            self._repeated.add(k)
-        else:
-            self._seen.add(k)
-        return row
-
-    def write_batches(
-        self,
-        driver: neo4j.Driver,
-        batches: Iterator[list[dict[str, Any]]],
-        params: Mapping[str, Any],
-        done: Callable[[int, Mapping[str, int]], None],
-    ) -> None:
-        t0 = time.perf_counter()
-        w = _Writer(self.files, driver, params)
-        held: dict[str, dict[str, Any]] = {}
-        for batch in batches:
-            for r in batch:
-                if _key(r["sha256"]) in self._repeated:
-                    _hold(held, r)
-                else:
-                    w.media(_state(r))
-            done(len(batch), w.take_counters())
-        for st in held.values():
-            w.media(st)
-        done(0, w.take_counters())
-        self.location_updates = w.location_updates
-        self.write_s = time.perf_counter() - t0
-
-    def patch(self, nid: str, labels: tuple[str, ...], props: dict[str, Any]) -> dict[str, Any]:
-        """The carried node's properties with this load's SETs on existing locations."""
-        if Label.LOCATION.value not in labels:
-            return props
-        place = self.location_updates.get(nid)
-        if place is None:
-            return props
-        out = dict(props)
-        for k in _PLACE_KEYS:
-            if place.get(k) is None:
-                out.pop(k, None)
-            else:
-                out[k] = place[k]
-        return out
 
 
 def _state(r: dict[str, Any]) -> dict[str, Any]:
@@ -155,20 +118,31 @@ def _hold(held: dict[str, dict[str, Any]], r: dict[str, Any]) -> None:
 class _Writer:
     """The nodes and relationships the normal path creates for one media state."""
 
-    def __init__(self, files: ImportFiles, driver: neo4j.Driver, params: Mapping[str, Any]):
+    def __init__(
+        self, files: ImportFiles, params: Mapping[str, Any], existing: Mapping[str, Any] | None
+    ):
+        """``existing``: the store's cameras, countries and locations
+        (``bulk_existing_places``); None in a worker process, which writes the media and
+        their relationships only and keeps the cameras and places they name (first seen)
+        for the main process, which makes each of them once."""
         self.f = files
         self.prov = {
             "source": params["source"],
             "loadId": params["loadId"],
             "loadedAt": params["loadedAt"],
         }
-        ex = db.records(driver, queries.bulk_existing_places(), name="bulk.existing")[0]
+        self.shared = existing is not None
+        ex = existing or {"cameras": [], "countries": [], "locations": []}
         self.cameras: set[str] = set(ex["cameras"])
         self.countries: set[str] = set(ex["countries"])
         self.stored_locations = {loc["id"]: set(loc["countries"]) for loc in ex["locations"]}
         self.new_locations: set[str] = set()
         self.location_updates: dict[str, dict[str, Any]] = {}
+        #: In a worker: the cameras and places its media name, in file order.
+        self.named_cameras: dict[str, dict[str, Any]] = {}
+        self.named_places: dict[str, dict[str, Any]] = {}
         self.nodes = self.rels = self.props = 0
+        self._prov_rels: dict[Rel, Callable[[str, str], None]] = {}
 
     def take_counters(self) -> dict[str, int]:
         c = {
@@ -190,6 +164,15 @@ class _Writer:
         self.rels += 1
         self.props += len(props)
 
+    def _prov_rel(self, a: str, b: str, rel: Rel) -> None:
+        """A relationship carrying only the load's provenance."""
+        w = self._prov_rels.get(rel)
+        if w is None:
+            w = self._prov_rels[rel] = self.f.rel_writer(rel.value, self.prov)
+        w(a, b)
+        self.rels += 1
+        self.props += len(self.prov)
+
     def media(self, st: dict[str, Any]) -> None:
         prov = self.prov
         props = {**st["props"], "sha256": st["sha256"], **prov}
@@ -198,32 +181,43 @@ class _Writer:
         mid = node_id(Label.MEDIA.value, st["sha256"])
         self._node(mid, Label.MEDIA, props)
         for cid in st["cases"]:
-            self._rel(node_id(Label.CASE.value, cid), mid, Rel.HOLDS, prov)
+            self._prov_rel(node_id(Label.CASE.value, cid), mid, Rel.HOLDS)
         for sid in st["series"]:
-            self._rel(node_id(Label.SERIES.value, sid), mid, Rel.CONTAINS, prov)
+            self._prov_rel(node_id(Label.SERIES.value, sid), mid, Rel.CONTAINS)
         for cam in st["cameras"]:
             cam_id = node_id(Label.CAMERA.value, cam["id"])
-            if cam["id"] not in self.cameras:
-                self.cameras.add(cam["id"])
-                self._node(
-                    cam_id,
-                    Label.CAMERA,
-                    {
-                        "id": cam["id"],
-                        "make": cam.get("make"),
-                        "model": cam.get("model"),
-                        "serial": cam.get("serial"),
-                        **prov,
-                    },
-                )
-            self._rel(mid, cam_id, Rel.TAKEN_WITH, prov)
+            if self.shared:
+                self.camera(cam)
+            else:
+                self.named_cameras.setdefault(cam["id"], cam)
+            self._prov_rel(mid, cam_id, Rel.TAKEN_WITH)
         place = st["place"]
         if place:
             loc_id = node_id(Label.LOCATION.value, place["id"])
-            self._place(loc_id, place)
+            if self.shared:
+                self.place(loc_id, place)
+            else:
+                self.named_places.setdefault(loc_id, place)
             self._rel(mid, loc_id, Rel.GEOTAGGED_AT, {"lat": st["lat"], "lon": st["lon"], **prov})
 
-    def _place(self, loc_id: str, place: dict[str, Any]) -> None:
+    def camera(self, cam: dict[str, Any]) -> None:
+        """The camera MERGE of the media writes: its node once, unless the store has it."""
+        if cam["id"] in self.cameras:
+            return
+        self.cameras.add(cam["id"])
+        self._node(
+            node_id(Label.CAMERA.value, cam["id"]),
+            Label.CAMERA,
+            {
+                "id": cam["id"],
+                "make": cam.get("make"),
+                "model": cam.get("model"),
+                "serial": cam.get("serial"),
+                **self.prov,
+            },
+        )
+
+    def place(self, loc_id: str, place: dict[str, Any]) -> None:
         """The place MERGE of the media writes (graph/queries/media_place.cypher) for one place."""
         pid, cc = place["id"], place["countryCode"]
         if pid in self.new_locations:
@@ -251,17 +245,226 @@ class _Writer:
         self._rel(loc_id, node_id(Label.COUNTRY.value, cc), Rel.IN_COUNTRY, self.prov)
 
 
+# ------------------------------------------------------------------ the parallel pass
+#: Worker processes validating and writing parts of the file (the machine's cores).
+WORKERS = max(1, os.cpu_count() or 1)
+#: The least bytes of the CSV file one part holds (a smaller file is one part).
+MIN_PART_BYTES = 8 << 20
+#: Parts per worker: more, smaller parts even out workers on a machine shared with others.
+PARTS_PER_WORKER = 4
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Bytes ``start``..``end`` of the file, whole records, after ``lines`` lines."""
+
+    index: int
+    start: int
+    end: int
+    lines: int
+
+
+def split_records(path: Path, parts: int, min_bytes: int = MIN_PART_BYTES) -> list[_Part]:
+    """Split the data rows of a CSV file (after its header line) into at most ``parts``
+    byte ranges of whole records. A range ends at a line end outside quotes (an even count
+    of ``"`` since the file's start: a quoted field may hold line ends), so that every
+    part is read as the whole file would be, and knows the lines before it (the line
+    numbers of its errors)."""
+    size = path.stat().st_size
+    if not size:
+        return []
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        pos = mm.find(b"\n") + 1
+        quotes = mm[:pos].count(b'"') if pos else 0
+        while quotes % 2 and pos:  # a quoted line end in the header
+            nxt = mm.find(b"\n", pos) + 1
+            if not nxt:
+                return []
+            quotes += mm[pos:nxt].count(b'"')
+            pos = nxt
+        if not pos or pos >= size:
+            return []
+        lines = mm[:pos].count(b"\n")
+        step = max(min_bytes, -(-(size - pos) // max(1, parts)))
+        out: list[_Part] = []
+        start = pos
+        while start < size:
+            end = min(size, start + step)
+            if end < size:
+                nl = mm.find(b"\n", end - 1)
+                end = size if nl < 0 else nl + 1
+            q = mm[start:end].count(b'"')
+            while (quotes + q) % 2 and end < size:
+                nl = mm.find(b"\n", end)
+                nxt = size if nl < 0 else nl + 1
+                q += mm[end:nxt].count(b'"')
+                end = nxt
+            out.append(_Part(len(out), start, end, lines))
+            quotes += q
+            lines += mm[start:end].count(b"\n")
+            start = end
+    return out
+
+
+def _part_rows(
+    path: Path, part: _Part, names: list[str]
+) -> Iterator[tuple[int, dict[str, str] | None, str | None]]:
+    """``(line, raw, bad)`` of the records of one part, as :func:`loaders.base.open_csv`
+    reads them (blank rows skipped, a row of the wrong width is ``bad``)."""
+    csv.field_size_limit(MAX_FIELD)
+    with open(path, "rb") as fh:
+        fh.seek(part.start)
+        data = fh.read(part.end - part.start)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise FileRefused(
+            f"{path.name}: not UTF-8 (byte 0x{e.object[e.start]:02X} at offset "
+            f"{part.start + e.start}); save it as UTF-8 and load it again"
+        ) from e
+    del data
+    reader = csv.reader(io.StringIO(text, newline=""))
+    width = len(names)
+    try:
+        for row in reader:
+            line = part.lines + reader.line_num
+            if not row or all(not c.strip() for c in row):
+                continue
+            if len(row) != width:
+                yield line, None, f"has {len(row)} fields, the header has {width}"
+                continue
+            yield line, dict(zip(names, row, strict=True)), None
+    except csv.Error as e:
+        raise FileRefused(
+            f"{path.name} line {part.lines + reader.line_num}: unreadable CSV ({e})"
+        ) from e
+
+
+def _part_keys(path: Path, part: _Part, names: list[str]) -> np.ndarray:
+    """The first 64 bits of every well-formed SHA-256 of one part (repeated ones are
+    merged before writing, as the normal path's MERGE does)."""
+    keys = array("Q")
+    for _line, raw, _bad in _part_rows(path, part, names):
+        if raw is not None:
+            sha = (raw.get("sha256") or "").strip().lower()
+            if _HEX64(sha):
+                keys.append(_key(sha))
+    return np.frombuffer(keys, dtype=np.uint64) if keys else np.zeros(0, dtype=np.uint64)
+
+
+@dataclass
+class _PartResult:
+    index: int
+    read: int = 0
+    written: int = 0
+    errors: list[InvalidRecord] = field(default_factory=list)
+    held: list[dict[str, Any]] = field(default_factory=list)
+    cameras: dict[str, dict[str, Any]] = field(default_factory=dict)
+    places: dict[str, dict[str, Any]] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    files: tuple[list[str], list[str], int, int] | None = None
+    refusal: str | None = None
+    seconds: float = 0.0
+
+
+def _part_load(
+    path: Path,
+    part: _Part,
+    names: list[str],
+    loader: MediaRecordsLoader,
+    lenient: bool,
+    repeated: frozenset[int],
+    folder: Path | None,
+    params: Mapping[str, Any],
+    max_errors: int | None,
+) -> _PartResult:
+    """Validate one part with the normal path's validator and write its media into the
+    importer's files in ``folder`` (None: validate only). Rows of a repeated SHA-256 are
+    handed back (``held``) to be merged in file order by the main process."""
+    t0 = time.perf_counter()
+    res = _PartResult(part.index)
+    files = ImportFiles(folder) if folder is not None else None
+    w = _Writer(files, params, None) if files is not None else None
+    file = path.name
+    known = set(loader.required + loader.optional)
+    validate = loader.validate
+    try:
+        for line, raw, bad in _part_rows(path, part, names):
+            res.read += 1
+            if raw is None:
+                res.errors.append(InvalidRecord(bad or "", file=file, line=line))
+                continue
+            raw = {k: v.strip() for k, v in raw.items() if k in known}
+            try:
+                row = validate(raw, file, line)
+            except InvalidRecord as e:
+                res.errors.extend(error_parts(e))
+                if max_errors is not None and len(res.errors) > max_errors:
+                    break
+                continue
+            res.written += 1
+            if w is None:
+                continue
+            if repeated and _key(row["sha256"]) in repeated:
+                res.held.append(row)
+            else:
+                w.media(_state(row))
+    except FileRefused as e:
+        res.refusal = str(e)
+    if w is not None and files is not None:
+        res.cameras, res.places = w.named_cameras, w.named_places
+        res.counters = w.take_counters()
+        res.files = files.part()
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # fork: the workers inherit the loader's lookups and the gazetteer already loaded.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
+
+
+def _patcher(
+    updates: Mapping[str, dict[str, Any]],
+) -> Callable[[str, tuple[str, ...], dict[str, Any]], dict[str, Any]]:
+    def patch(nid: str, labels: tuple[str, ...], props: dict[str, Any]) -> dict[str, Any]:
+        """The carried node's properties with this load's SETs on existing locations."""
+        if Label.LOCATION.value not in labels:
+            return props
+        place = updates.get(nid)
+        if place is None:
+            return props
+        out = dict(props)
+        for k in _PLACE_KEYS:
+            if place.get(k) is None:
+                out.pop(k, None)
+            else:
+                out[k] = place[k]
+        return out
+
+    return patch
+
+
 @dataclass
 class BulkTimes:
     """Where a bulk load spent its time (seconds)."""
 
-    validate_and_files_s: float = 0.0
-    files_s: float = 0.0
+    validate_and_files_s: float = 0.0  # wall: the header, the keys pass, the parts pass
+    keys_s: float = 0.0  # wall of the pass finding repeated SHA-256s
+    files_s: float = 0.0  # wall of the main process's share of the files (merge, places)
+    workers: int = 0
+    parts: int = 0
+    workers_cpu_s: float = 0.0  # user+system CPU of the worker processes
     carry_s: float = 0.0
     carried_nodes: int = 0
     carried_relationships: int = 0
     importer: ImportResult | None = None
     total_s: float = 0.0
+
+
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def load_media_records_bulk(
@@ -274,19 +477,31 @@ def load_media_records_bulk(
     progress: Callable[[int], None] | None = None,
     echo: Callable[[str], None] = lambda _m: None,
     times: BulkTimes | None = None,
+    workers: int | None = None,
+    min_part_bytes: int = MIN_PART_BYTES,
+    max_errors: int | None = MAX_ERRORS,
 ) -> LoadReport:
     """Load a media-records CSV into a store without media through the importer. Never
-    raises for bad input or a store it cannot take: the report says (``refused``)."""
+    raises for bad input or a store it cannot take: the report says (``refused``).
+
+    The file is split into parts of whole records (:func:`split_records`), validated and
+    written into the importer's files by ``workers`` processes (default: the cores), each
+    part with its own files; the main process makes the cameras and places once and merges
+    the media of a repeated SHA-256. ``batch_size`` is accepted for the CLI's ``--batch``
+    and has no effect here."""
+    del batch_size
     path = Path(path)
     settings = get_settings()
     times = times if times is not None else BulkTimes()
     t0 = time.perf_counter()
+    kind = MediaRecordsLoader.kind
+    report = LoadReport(kind=kind, source=path.name, dry_run=dry_run)
+    report.started_at = now_iso()
 
-    def refused(msg: str) -> LoadReport:
-        rep = LoadReport(kind=MediaRecordsLoader.kind, source=path.name, dry_run=dry_run)
-        rep.refused, rep.refusal = True, msg
-        rep.started_at = rep.finished_at = now_iso()
-        return rep
+    def refuse(msg: str) -> LoadReport:
+        report.refused, report.refusal = True, msg
+        report.finished_at = now_iso()
+        return report
 
     try:
         driver = None if settings.remote else db.get_driver()
@@ -294,32 +509,122 @@ def load_media_records_bulk(
         assert driver is not None
         db.apply_schema(driver)
     except (BulkRefused, GraphError) as e:
-        return refused(str(e))
+        return refuse(str(e))
+    loader = MediaRecordsLoader()
+    try:
+        report.sha256 = file_sha256(path)
+    except OSError as e:
+        return refuse(f"{path.name}: cannot read ({e.strerror})")
+    report.load_id = make_load_id(kind, report.sha256, **loader.options())
+    try:
+        it = open_csv(path)
+        _, head = next(it)
+        del it
+        names: list[str] = head["__header__"]  # type: ignore[assignment]
+        loader.check_header(names, path.name, lenient)
+        loader.prepare(driver, path, lenient)
+    except FileRefused as e:
+        return refuse(str(e))
+    first = db.records(driver, queries.load_first_started(), id=report.load_id, name="load.lookup")
+    loaded_at = first[0]["t"] if first and first[0]["t"] else report.started_at
+    params = {"loadId": report.load_id, "source": report.source, "loadedAt": loaded_at}
+
+    n_workers = max(1, workers or WORKERS)
+    parts = split_records(path, n_workers * PARTS_PER_WORKER, min_part_bytes)
+    times.workers, times.parts = n_workers, len(parts)
     work = Path(tempfile.mkdtemp(prefix="bulk-", dir=settings.home))
     try:
-        files = ImportFiles(work / "csv")
-        loader = BulkMediaRecordsLoader(files)
-        report = run_csv(
-            driver,
-            loader,
-            path,
-            strict=strict,
-            lenient=lenient,
-            dry_run=dry_run,
-            batch_size=batch_size or settings.batch_size,
-            progress=progress,
-        )
+        place_for(0.0, 0.0)  # the gazetteer loaded once, before the workers fork (shared)
+        cpu0 = _children_cpu()
+        results: list[_PartResult] = []
+        with _pool(n_workers) as pool:
+            t1 = time.perf_counter()
+            repeated: frozenset[int] = frozenset()
+            if not dry_run:
+                kfuts = [pool.submit(_part_keys, path, p, names) for p in parts]
+                keys = [f.result() for f in kfuts]
+                if keys:
+                    u, c = np.unique(np.concatenate(keys), return_counts=True)
+                    repeated = frozenset(int(k) for k in u[c > 1])
+                del keys
+            times.keys_s = time.perf_counter() - t1
+            futs = [
+                pool.submit(
+                    _part_load,
+                    path,
+                    p,
+                    names,
+                    loader,
+                    lenient,
+                    repeated,
+                    None if dry_run else work / "csv" / f"part{p.index:04d}",
+                    params,
+                    max_errors,
+                )
+                for p in parts
+            ]
+            read = 0
+            for fut in as_completed(futs):
+                read += fut.result().read
+                if progress:
+                    progress(read)
+            results = [f.result() for f in futs]
+        times.workers_cpu_s = _children_cpu() - cpu0
+        for r in results:
+            report.read += r.read
+            report.errors.extend(r.errors)
+            report.skipped += r.read - r.written
+        refusal = next((r.refusal for r in results if r.refusal), None)
+        if refusal:
+            report.refused, report.refusal = True, refusal
+        elif max_errors is not None and len(report.errors) > max_errors:
+            report.refused = True
+            report.refusal = f"{path.name}: more than {max_errors} bad records; nothing loaded"
+        elif strict and report.errors:
+            report.refused = True
+            report.refusal = (
+                f"{path.name}: {report.skipped} bad record(s) and --strict; nothing loaded"
+            )
+        if report.refused or dry_run:
+            if report.refused and not dry_run:
+                report.skipped = report.read
+            report.finished_at = now_iso()
+            times.validate_and_files_s = time.perf_counter() - t0
+            return report
+
+        begin_load(driver, report, loader.options())
+        t2 = time.perf_counter()
+        files = ImportFiles(work / "csv" / "main")
+        existing = db.records(driver, queries.bulk_existing_places(), name="bulk.existing")[0]
+        w = _Writer(files, params, existing)
+        held: dict[str, dict[str, Any]] = {}
+        for r in results:
+            for cam in r.cameras.values():
+                w.camera(cam)
+            for loc_id, place in r.places.items():
+                w.place(loc_id, place)
+            for row in r.held:
+                _hold(held, row)
+            assert r.files is not None
+            files.adopt(r.files)
+            report.add_counters(r.counters)
+            report.written += r.written
+        for st in held.values():
+            w.media(st)
+        report.add_counters(w.take_counters())
+        times.files_s = time.perf_counter() - t2
         times.validate_and_files_s = time.perf_counter() - t0
-        times.files_s = loader.write_s
-        if report.refused or dry_run or not report.written:
+        report.finished_at = now_iso()
+        finish_load(driver, report)
+        if not report.written:
             files.close()
             return report
         try:
-            t1 = time.perf_counter()
+            t3 = time.perf_counter()
             times.carried_nodes, times.carried_relationships = carry_graph(
-                driver, files, patch=loader.patch
+                driver, files, patch=_patcher(w.location_updates)
             )
-            times.carry_s = time.perf_counter() - t1
+            times.carry_s = time.perf_counter() - t3
             echo(
                 f"{files.nodes:,} nodes and {files.relationships:,} relationships in "
                 f"{len(files.arguments())} files; importing"

@@ -56,7 +56,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -470,30 +470,67 @@ def _keys(row: dict[str, Any]) -> list[str]:
     return [f"{k}:{row[k]}" for k in ("md5", "sha1", "sha256") if row.get(k)]
 
 
+def write_rows(
+    driver: neo4j.Driver,
+    rows: Iterable[dict[str, Any]],
+    params: Mapping[str, Any],
+    report: LoadReport,
+    batch_size: int = DEFAULT_BATCH,
+) -> None:
+    """Write validated rows in batches of ``vics_write`` (in order; a batch is cut short
+    where a row shares a hash with one already in it, which would be created twice)."""
+    batch: list[dict[str, Any]] = []
+    keys: set[str] = set()
+
+    def flush() -> None:
+        nonlocal batch
+        if batch:
+            c = db.write(driver, queries.vics_write(), {**params, "rows": batch}, name="load.vics")
+            report.add_counters(c)
+            report.written += len(batch)
+            batch = []
+            keys.clear()
+
+    for row in rows:
+        k = _keys(row)
+        if keys.intersection(k):
+            flush()
+        batch.append(row)
+        keys.update(k)
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+
+
 ProgressFn = Callable[[int, int], None]
 
 
-def load_vics(
-    driver: neo4j.Driver | None,
+@dataclass
+class Prepared:
+    """What a VICS load knows before it reads the file (:func:`prepare_load`)."""
+
+    report: LoadReport
+    options: dict[str, Any]
+    hashset_id: str
+    hashset_name: str
+    non_pertinent: frozenset[int]
+    pdq_radius: int | None
+    phash_radius: int | None
+    total: int
+
+
+def prepare_load(
     path: Path,
     hashset: str,
-    *,
-    non_pertinent: Iterable[int] | None = None,
-    pdq_radius: int | None = None,
-    phash_radius: int | None = None,
-    set_non_pertinent: bool = False,
-    strict: bool = False,
-    dry_run: bool = False,
-    batch_size: int = DEFAULT_BATCH,
-    max_errors: int | None = MAX_ERRORS,
-    progress: ProgressFn | None = None,
-) -> LoadReport:
-    """Validate the whole file (streamed), then write it (streamed again) in batches.
-    Never raises for bad input: the report says what was refused or skipped.
-
-    ``pdq_radius``, ``phash_radius``: the set's own near-duplicate radii (at most the
-    defaults; None keeps the set's current ones), ``set_non_pertinent``: the whole set is
-    non-pertinent (a known-benign set). See :mod:`graph.hashsets`."""
+    non_pertinent: Iterable[int] | None,
+    pdq_radius: int | None,
+    phash_radius: int | None,
+    set_non_pertinent: bool,
+    dry_run: bool,
+) -> Prepared | LoadReport:
+    """The report, options and load id of loading ``path`` into ``hashset``, or a refused
+    report (a bad set name or radius, an unreadable file). Shared by the normal load and
+    ``--bulk`` (``loaders/vics_bulk.py``), so that both give the same load id."""
     path = Path(path)
     report = LoadReport(kind="vics", source=path.name, dry_run=dry_run)
     report.started_at = now_iso()
@@ -526,6 +563,39 @@ def load_vics(
         if value is not None:
             options[key] = value
     report.load_id = make_load_id("vics", report.sha256, **options)
+    return Prepared(report, options, hs_id, hs_name, npc, pdq_radius, phash_radius, total)
+
+
+def load_vics(
+    driver: neo4j.Driver | None,
+    path: Path,
+    hashset: str,
+    *,
+    non_pertinent: Iterable[int] | None = None,
+    pdq_radius: int | None = None,
+    phash_radius: int | None = None,
+    set_non_pertinent: bool = False,
+    strict: bool = False,
+    dry_run: bool = False,
+    batch_size: int = DEFAULT_BATCH,
+    max_errors: int | None = MAX_ERRORS,
+    progress: ProgressFn | None = None,
+) -> LoadReport:
+    """Validate the whole file (streamed), then write it (streamed again) in batches.
+    Never raises for bad input: the report says what was refused or skipped.
+
+    ``pdq_radius``, ``phash_radius``: the set's own near-duplicate radii (at most the
+    defaults; None keeps the set's current ones), ``set_non_pertinent``: the whole set is
+    non-pertinent (a known-benign set). See :mod:`graph.hashsets`."""
+    path = Path(path)
+    pre = prepare_load(
+        path, hashset, non_pertinent, pdq_radius, phash_radius, set_non_pertinent, dry_run
+    )
+    if isinstance(pre, LoadReport):
+        return pre
+    report, options = pre.report, pre.options
+    hs_id, hs_name, npc, total = pre.hashset_id, pre.hashset_name, pre.non_pertinent, pre.total
+    pdq_radius, phash_radius = pre.pdq_radius, pre.phash_radius
     meta: dict[str, str] = {}
 
     def on_bytes(pos: int) -> None:
@@ -575,36 +645,20 @@ def load_vics(
         "setNonPertinent": bool(set_non_pertinent),
     }
     db.write(driver, queries.vics_begin_hashset(), params, name="load.vics.hashset")
-    batch: list[dict[str, Any]] = []
-    keys: set[str] = set()
-
-    def flush() -> None:
-        nonlocal batch
-        if batch:
-            c = db.write(driver, queries.vics_write(), {**params, "rows": batch}, name="load.vics")
-            report.add_counters(c)
-            report.written += len(batch)
-            batch = []
-            keys.clear()
 
     def on_bytes2(pos: int) -> None:
         if progress:
             progress(total // 2 + pos // 2, total)
 
-    with open(path, "rb") as fh:
-        for item in iter_items(fh, {}, on_bytes2):
-            try:
-                row = validate_item(item, path.name, npc)
-            except InvalidRecord:
-                continue
-            k = _keys(row)
-            if keys.intersection(k):
-                flush()  # the same media twice in one batch would be created twice
-            batch.append(row)
-            keys.update(k)
-            if len(batch) >= batch_size:
-                flush()
-    flush()
+    def valid_rows() -> Iterator[dict[str, Any]]:
+        with open(path, "rb") as fh:
+            for item in iter_items(fh, {}, on_bytes2):
+                try:
+                    yield validate_item(item, path.name, npc)
+                except InvalidRecord:
+                    continue
+
+    write_rows(driver, valid_rows(), params, report, batch_size)
     if set_non_pertinent:  # media listed by earlier loads of the set too
         hashsets.flag_media(driver, hs_id)
     report.finished_at = now_iso()

@@ -1,7 +1,8 @@
 // Write one batch of validated VICS Media items (loaders/vics.validate_item): find the Media
 // by SHA-256, else MD5, else SHA-1 (create it when none), fill the hashes it lacks, and
 // MERGE (:HashSet)-[:LISTS]->(:Media) with the item's category, series and flags.
-// A batch never holds two rows sharing a hash.
+// A batch never holds two rows sharing a hash. An item without tags stores no `tags` (as
+// `load vics --bulk`, whose importer cannot store an empty list); readers coalesce to [].
 // $hashSetId: string; $rows: list of maps (sha256, md5, sha1, bytes, photoDna, category,
 //   series, nonPertinent, victimIdentified, offenderIdentified, isDistributed, tags);
 // $source, $loadId, $loadedAt: provenance
@@ -34,5 +35,6 @@ FOREACH (_ IN CASE WHEN row.nonPertinent OR coalesce(hs.nonPertinent, false) THE
 MERGE (hs)-[l:LISTS]->(m)
 SET l.category = row.category, l.series = row.series, l.nonPertinent = row.nonPertinent,
     l.victimIdentified = row.victimIdentified, l.offenderIdentified = row.offenderIdentified,
-    l.isDistributed = row.isDistributed, l.tags = row.tags,
+    l.isDistributed = row.isDistributed,
+    l.tags = CASE WHEN size(row.tags) > 0 THEN row.tags END,
     l.source = $source, l.loadId = $loadId, l.loadedAt = $loadedAt

@@ -21,7 +21,7 @@ from graph import db, leads, links
 from graph.config import reset_settings
 from graph.schema import BOOKKEEPING_LABELS
 from loaders.base import run_csv
-from loaders.bulk import load_media_records_bulk
+from loaders.bulk import BulkTimes, load_media_records_bulk
 from loaders.cases import CasesLoader
 from loaders.demo import generate_world
 from loaders.records import MediaRecordsLoader
@@ -102,7 +102,11 @@ def test_bulk_gives_the_graph_of_the_normal_path(neo4j_server, records):
     want_sum, want = graph_checksum(drv), answers(drv)
 
     fresh(drv, records)
-    bulk = load_media_records_bulk(path)
+    # Small parts, so that the file is split over both workers, the repeated record's two
+    # rows fall in different parts and the bad rows' line numbers cross part boundaries.
+    times = BulkTimes()
+    bulk = load_media_records_bulk(path, workers=2, min_part_bytes=1 << 14, times=times)
+    assert times.parts == 8 and times.workers == 2
     assert not bulk.refused, bulk.refusal
     drv = db.get_driver()  # the server was restarted
     links.after_write(drv, report=bulk)

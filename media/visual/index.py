@@ -45,6 +45,11 @@ VOCAB_MIN = 48  # pictures before a vocabulary is trained
 VOCAB_RETRAIN_UNTIL = 20_000  # beyond this size the vocabulary stays fixed
 VOCAB_MAX_K = 4096
 N_SHARDS = 256
+#: Scene verification is asked only of candidates scoring at least this (tf-idf cosine with
+#: a vocabulary; ratio-test matches before one). Measured on the tuning rooms 500-515 of
+#: bench/scene_data.py (64 pictures, every pair verified): see docs/visual.md.
+MIN_VERIFY_TFIDF = 0.18
+MIN_VERIFY_BRUTE = 14.0
 _MAGIC = b"CGVI"
 _VERSION = 1
 _HEAD = "<4sH16sI"
@@ -126,7 +131,7 @@ class VisualIndex:
         idx.trained_on = int(m.get("trained_on", 0))
         if m.get("vocab"):
             idx.vocab_id = bytes.fromhex(m["vocab"])
-            idx.vocab = np.load(d / f"vocab-{m['vocab']}.npy")
+            idx.vocab = np.load(d / f"vocab-{m['vocab']}.npy").astype(np.float32)
         stale: list[str] = []
         for s in range(N_SHARDS):
             p = d / f"shard-{s:02x}.bin"
@@ -169,7 +174,7 @@ class VisualIndex:
             import io
 
             buf = io.BytesIO()
-            np.save(buf, self.vocab)
+            np.save(buf, self.vocab.astype(np.float16))
             _write_atomic(self.dir / f"vocab-{vid_hex}.npy", buf.getvalue())
         for s in sorted(self._dirty):
             self._write_shard(s)
@@ -276,7 +281,10 @@ class VisualIndex:
         n_words = int(np.clip(len(x) // 40, 64, VOCAB_MAX_K))
         km = faiss.Kmeans(x.shape[1], n_words, niter=12, seed=seed, verbose=False)
         km.train(x)
-        self.vocab = np.asarray(km.centroids, np.float32)
+        # stored as float16 (half the bytes; the centroids of 2-bit RootSIFT codes lose
+        # nothing that matters) and used as the float32 values of those float16s, so that
+        # the words of a picture are the same before and after the index is reopened
+        self.vocab = np.asarray(km.centroids, np.float32).astype(np.float16).astype(np.float32)
         self.vocab_id = hashlib.blake2b(self.vocab.tobytes(), digest_size=16).digest()
         self._quantizer = None
         self.trained_on = len(keys)
@@ -320,8 +328,14 @@ class VisualIndex:
         if self._matrix is None:
             self._matrix = self._build()
         keys, inv, _ = self._matrix
-        nz = np.flatnonzero(q)
-        scores = np.asarray(inv[nz].T @ q[nz]).ravel()
+        nz = np.flatnonzero(q).astype(np.int32)
+        # a sparse row vector times the word-major matrix: scipy walks only the query's
+        # posting lists and copies none of them (slicing inv[nz] first copied them: 2x
+        # slower at 100k pictures, bench/bench_retrieval.py)
+        qs = sp.csr_matrix(
+            (q[nz].astype(np.float32), nz, np.array([0, len(nz)], np.int32)), shape=(1, len(q))
+        )
+        scores = (qs @ inv).toarray().ravel()
         return keys, scores
 
     @staticmethod
@@ -372,6 +386,13 @@ class VisualIndex:
         q /= max(float(np.linalg.norm(q)), 1e-6)
         keys, scores = self._scores(q)
         return self._top(keys, scores, k)
+
+    def scene_candidates(self, feats: SceneFeatures, k: int = 50) -> list[tuple[str, float]]:
+        """The candidates worth a scene verification: at most ``k``, best first, whose
+        retrieval score reaches ``MIN_VERIFY_TFIDF`` (with a vocabulary) or
+        ``MIN_VERIFY_BRUTE`` ratio-test matches (before one). See docs/visual.md."""
+        floor = MIN_VERIFY_TFIDF if self.vocab is not None else MIN_VERIFY_BRUTE
+        return [(key, s) for key, s in self.candidates(feats, k) if s >= floor]
 
     def _brute(self, feats: SceneFeatures, k: int) -> list[tuple[str, float]]:
         q = feats.descriptors()

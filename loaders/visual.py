@@ -486,7 +486,7 @@ def _verify_tasks(
                 continue
             feats = idx.get(key)
             others = []
-            for other, _ in idx.candidates(feats, k=k + 1):
+            for other, _ in idx.scene_candidates(feats, k=k + 1):
                 if other == key or other.startswith(CLUE_PREFIX):
                     continue
                 if media_key(other)[0] == t.sha256:

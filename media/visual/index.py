@@ -45,6 +45,17 @@ VOCAB_MIN = 48  # pictures before a vocabulary is trained
 VOCAB_RETRAIN_UNTIL = 20_000  # beyond this size the vocabulary stays fixed
 VOCAB_MAX_K = 4096
 N_SHARDS = 256
+#: Pictures added after the inverted file was built go into small added blocks weighted
+#: with that build's idf (a pass at 100k pictures does not rebuild 100k pictures' file
+#: after each chunk); the whole file is built again once they are this share of it ...
+DELTA_MAX = 0.25
+#: ... and the blocks are merged into one when there are this many
+MAX_BLOCKS = 16
+#: Scene verification is asked only of candidates scoring at least this (tf-idf cosine with
+#: a vocabulary; ratio-test matches before one). Measured on the tuning rooms 500-515 of
+#: bench/scene_data.py (64 pictures, every pair verified): see docs/visual.md.
+MIN_VERIFY_TFIDF = 0.18
+MIN_VERIFY_BRUTE = 14.0
 _MAGIC = b"CGVI"
 _VERSION = 1
 _HEAD = "<4sH16sI"
@@ -92,8 +103,13 @@ class VisualIndex:
         self._pending: dict[str, bytes] = {}
         self._dirty: set[int] = set()
         self._matrix: tuple[list[str], sp.csr_matrix, np.ndarray] | None = (
-            None  # keys, inverted file, idf
+            None  # keys, inverted file, idf (the last full build)
         )
+        # pictures added since the last full build: small inverted files of their own
+        # (weighted with that build's idf), one per batch of additions
+        self._delta_keys: list[str] = []
+        self._blocks: list[tuple[list[str], sp.csr_matrix]] = []
+        self._all_keys: list[str] | None = None
         self._quantizer: faiss.IndexFlatL2 | None = None
         #: keys and a binary words x pictures matrix (which words each picture holds), for
         #: object votes; built on first use like the inverted file
@@ -129,7 +145,7 @@ class VisualIndex:
         idx.trained_on = int(m.get("trained_on", 0))
         if m.get("vocab"):
             idx.vocab_id = bytes.fromhex(m["vocab"])
-            idx.vocab = np.load(d / f"vocab-{m['vocab']}.npy")
+            idx.vocab = np.load(d / f"vocab-{m['vocab']}.npy").astype(np.float32)
         stale: list[str] = []
         for s in range(N_SHARDS):
             p = d / f"shard-{s:02x}.bin"
@@ -172,7 +188,7 @@ class VisualIndex:
             import io
 
             buf = io.BytesIO()
-            np.save(buf, self.vocab)
+            np.save(buf, self.vocab.astype(np.float16))
             _write_atomic(self.dir / f"vocab-{vid_hex}.npy", buf.getvalue())
         for s in sorted(self._dirty):
             self._write_shard(s)
@@ -213,14 +229,29 @@ class VisualIndex:
 
     # ------------------------------------------------------------------ contents
     def add(self, key: str, feats: SceneFeatures) -> None:
+        new = key not in self._where
         self._pending[key] = feats.to_bytes()
         self._where[key] = None
         self._words[key] = (
             self._quantize(feats) if self.vocab is not None else np.empty(0, np.int32)
         )
         self._dirty.add(_shard_of(key))
+        self._presence = None  # object votes: rebuilt on their next use
+        if new and self._matrix is not None and self.vocab is not None:
+            self._delta_keys.append(key)  # incremental: the full build stays
+            self._all_keys = None
+            if len(self._delta_keys) > DELTA_MAX * max(len(self._matrix[0]), VOCAB_MIN):
+                self._invalidate()
+        else:
+            self._invalidate()
+
+    def _invalidate(self) -> None:
+        """The next query builds the whole inverted file again."""
         self._matrix = None
         self._presence = None
+        self._delta_keys = []
+        self._blocks = []
+        self._all_keys = None
 
     def remove(self, keys: Iterable[str]) -> None:
         for k in keys:
@@ -230,8 +261,7 @@ class VisualIndex:
                 self._words.pop(k, None)
                 self._pending.pop(k, None)
                 self._dirty.add(_shard_of(k))
-                self._matrix = None
-                self._presence = None
+                self._invalidate()
 
     def __contains__(self, key: object) -> bool:
         return key in self._where
@@ -281,15 +311,17 @@ class VisualIndex:
         n_words = int(np.clip(len(x) // 40, 64, VOCAB_MAX_K))
         km = faiss.Kmeans(x.shape[1], n_words, niter=12, seed=seed, verbose=False)
         km.train(x)
-        self.vocab = np.asarray(km.centroids, np.float32)
+        # stored as float16 (half the bytes; the centroids of 2-bit RootSIFT codes lose
+        # nothing that matters) and used as the float32 values of those float16s, so that
+        # the words of a picture are the same before and after the index is reopened
+        self.vocab = np.asarray(km.centroids, np.float32).astype(np.float16).astype(np.float32)
         self.vocab_id = hashlib.blake2b(self.vocab.tobytes(), digest_size=16).digest()
         self._quantizer = None
         self.trained_on = len(keys)
         for key in keys:
             self._words[key] = self._quantize(self.get(key))
         self._dirty.update(range(N_SHARDS))
-        self._matrix = None
-        self._presence = None
+        self._invalidate()
 
     def _quantize(self, feats: SceneFeatures) -> np.ndarray:
         if len(feats) == 0:
@@ -297,15 +329,18 @@ class VisualIndex:
         return self.quantize_descriptors(feats.descriptors())
 
     # ------------------------------------------------------------------ retrieval
-    def _build(self) -> tuple[list[str], sp.csr_matrix, np.ndarray]:
+    def _build(
+        self, keys: list[str] | None = None, idf: np.ndarray | None = None
+    ) -> tuple[list[str], sp.csr_matrix, np.ndarray]:
         """The inverted file: one row per visual word, its tf-idf weight in each picture.
 
         Stored word-major (CSR of words x pictures) so that a query reads only the rows of
         its own words: slicing the columns of a picture-major matrix touched every
-        picture (768 ms at 100k pictures, 30-70 ms this way).
+        picture (768 ms at 100k pictures, 30-70 ms this way). ``keys`` (default: all) and
+        ``idf`` (default: computed from those pictures) build an added block.
         """
         assert self.vocab is not None
-        keys = self.keys()
+        keys = self.keys() if keys is None else keys
         kv = self.vocab.shape[0]
         lens = np.array([len(self._words[k]) for k in keys], np.int64)
         rows = np.repeat(np.arange(len(keys)), lens)
@@ -314,8 +349,9 @@ class VisualIndex:
         )
         m = sp.csr_matrix((np.ones(len(cols), np.float32), (rows, cols)), shape=(len(keys), kv))
         m.sum_duplicates()
-        df = np.bincount(m.indices, minlength=kv).astype(np.float32)
-        idf = np.log((len(keys) + 1) / (df + 1)).astype(np.float32)
+        if idf is None:
+            df = np.bincount(m.indices, minlength=kv).astype(np.float32)
+            idf = np.log((len(keys) + 1) / (df + 1)).astype(np.float32)
         m.data = np.sqrt(m.data) * idf[m.indices]
         norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
         m = sp.diags(1 / np.maximum(norms, 1e-6)).astype(np.float32) @ m
@@ -324,10 +360,30 @@ class VisualIndex:
     def _scores(self, q: np.ndarray) -> tuple[list[str], np.ndarray]:
         """Per indexed picture, the dot product of its tf-idf vector with ``q`` (per word)."""
         if self._matrix is None:
+            self._invalidate()
             self._matrix = self._build()
-        keys, inv, _ = self._matrix
-        nz = np.flatnonzero(q)
-        scores = np.asarray(inv[nz].T @ q[nz]).ravel()
+        keys, inv, idf = self._matrix
+        if self._delta_keys:
+            have = sum(len(b[0]) for b in self._blocks)
+            if have < len(self._delta_keys):
+                if len(self._blocks) >= MAX_BLOCKS:  # merge the blocks into one
+                    self._blocks, have = [], 0
+                self._blocks.append(self._build(self._delta_keys[have:], idf)[:2])
+            if self._all_keys is None:
+                self._all_keys = keys + [k for b in self._blocks for k in b[0]]
+            keys = self._all_keys
+        nz = np.flatnonzero(q).astype(np.int32)
+        # a sparse row vector times the word-major matrix: scipy walks only the query's
+        # posting lists and copies none of them (slicing inv[nz] first copied them: 2x
+        # slower at 100k pictures, bench/bench_retrieval.py)
+        qs = sp.csr_matrix(
+            (q[nz].astype(np.float32), nz, np.array([0, len(nz)], np.int32)), shape=(1, len(q))
+        )
+        scores = (qs @ inv).toarray().ravel()
+        if self._blocks:
+            scores = np.concatenate(
+                [scores, *((qs @ b).toarray().ravel() for _, b in self._blocks)]
+            )
         return keys, scores
 
     @staticmethod
@@ -404,6 +460,13 @@ class VisualIndex:
         q /= max(float(np.linalg.norm(q)), 1e-6)
         keys, scores = self._scores(q)
         return self._top(keys, scores, k)
+
+    def scene_candidates(self, feats: SceneFeatures, k: int = 50) -> list[tuple[str, float]]:
+        """The candidates worth a scene verification: at most ``k``, best first, whose
+        retrieval score reaches ``MIN_VERIFY_TFIDF`` (with a vocabulary) or
+        ``MIN_VERIFY_BRUTE`` ratio-test matches (before one). See docs/visual.md."""
+        floor = MIN_VERIFY_TFIDF if self.vocab is not None else MIN_VERIFY_BRUTE
+        return [(key, s) for key, s in self.candidates(feats, k) if s >= floor]
 
     def _brute(self, feats: SceneFeatures, k: int) -> list[tuple[str, float]]:
         q = feats.descriptors()

@@ -12,6 +12,14 @@ the life of the process), so the first Polish sign loads 5 languages, not 28 (7 
 lines): right 0.978 with the shortlist, 0.982 with all 39 languages at once, 0.91 with the
 low-accuracy mode alone; no guess on garbage lines with the shortlist.
 
+Only the languages written in the scripts of the text's letters are candidates (the script
+of each language from CLDR's likely subtags through ``babel``: ``el`` -> Greek, ``sr`` ->
+Cyrillic): a Greek or Hebrew line needs no detector at all (one candidate), a Cyrillic one
+loads only the Cyrillic languages' models. Loading models is what costs: measured on the
+generated signs' phrases (``bench/bench_visual_pass.py`` profile), a language's first text
+~0.35 s of CPU, a text of a language already seen ~0.5 ms. So the pass guesses languages
+in its main process, once per process (not once per worker: ~1 GB of models each).
+
 Countries: CLDR's territory-language data through ``babel`` (population share per
 territory), never a hand-written table; the most likely country is the one with the most
 speakers (the CLDR share times the country's population from GeoNames).
@@ -39,7 +47,12 @@ LANGUAGES: tuple[str, ...] = (
     # Greek, Arabic, Hebrew
     "el", "ar", "fa", "ur", "he",
 )  # fmt: skip
-MIN_LETTERS = 6  # fewer letters than this: no guess
+MIN_LETTERS = 6  # fewer letters (of the text's main script) than this: no guess
+#: a script holding at least this share of the text's letters brings its languages in
+MIN_SCRIPT_SHARE = 0.2
+# Unicode script (the first word of a letter's Unicode name) of ISO 15924 codes
+_UNICODE_SCRIPT = {"Latn": "LATIN", "Cyrl": "CYRILLIC", "Grek": "GREEK", "Arab": "ARABIC",
+                   "Hebr": "HEBREW"}  # fmt: skip
 # lingua spreads its confidence over the languages it chooses among (the shortlist): a
 # guess needs a confidence of MIN_CONFIDENCE and MIN_RATIO times the runner-up's. Kept from
 # the 39-language detector (8 clear French words: French 0.47, Catalan 0.09; "CI CI CI"
@@ -62,21 +75,49 @@ class LanguageGuess:
 SHORTLIST = 5
 
 _lock = threading.Lock()
-_quick = None  # low-accuracy detector over LANGUAGES (cheap to load)
+_quick: dict[tuple[str, ...], object] = {}  # low-accuracy detectors per candidate set
 _exact: dict[frozenset, object] = {}  # high-accuracy detectors per shortlist
 
 
-def _quick_detector():  # type: ignore[no-untyped-def]
-    global _quick
+@lru_cache(maxsize=1)
+def script_languages() -> dict[str, tuple[str, ...]]:
+    """``LANGUAGES`` by Unicode script (``LATIN``, ``CYRILLIC``...), each language's script
+    from CLDR's likely subtags (babel): ``el`` -> ``el_Grek_GR`` -> ``GREEK``."""
+    likely = get_global("likely_subtags")
+    out: dict[str, list[str]] = {}
+    for code in LANGUAGES:
+        parts = str(likely.get(code, "")).split("_")
+        script = _UNICODE_SCRIPT.get(parts[1]) if len(parts) > 1 else None
+        if script is None:
+            raise ValueError(f"no CLDR script for language {code!r} (babel likely_subtags)")
+        out.setdefault(script, []).append(code)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _scripts(text: str) -> dict[str, int]:
+    """Letters of the text per Unicode script (the first word of each letter's name)."""
+    import unicodedata
+
+    counts: dict[str, int] = {}
+    for ch in text:
+        if ch.isalpha():
+            script = unicodedata.name(ch, "?").split(" ", 1)[0]
+            counts[script] = counts.get(script, 0) + 1
+    return counts
+
+
+def _quick_detector(codes: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """A low-accuracy detector over ``codes`` (two or more languages)."""
     with _lock:
-        if _quick is None:
+        d = _quick.get(codes)
+        if d is None:
             from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
-            langs = [
-                Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in LANGUAGES
-            ]
-            _quick = LanguageDetectorBuilder.from_languages(*langs).with_low_accuracy_mode().build()
-        return _quick
+            langs = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in codes]
+            d = _quick[codes] = (
+                LanguageDetectorBuilder.from_languages(*langs).with_low_accuracy_mode().build()
+            )
+        return d
 
 
 def _exact_detector(langs: list) -> object:  # type: ignore[type-arg]
@@ -100,22 +141,39 @@ def detect_language(texts: str | Sequence[str]) -> LanguageGuess | None:
     """The language of a text (or of several lines read in one picture); None when unsure."""
     text = texts if isinstance(texts, str) else " ".join(texts)
     text = " ".join(text.split())
-    if sum(c.isalpha() for c in text) < MIN_LETTERS:
+    scripts = _scripts(text)
+    letters = sum(scripts.values())
+    if not scripts or max(scripts.values()) < MIN_LETTERS:
         return None
-    rough = _quick_detector().compute_language_confidence_values(text)
-    short = [v.language for v in rough[:SHORTLIST] if v.value > 0]
-    if not short:
-        return None
-    if len(short) == 1:  # one language writes these letters (Greek, Hebrew)
-        top, conf, second = rough[0], float(rough[0].value), 0.0
+    by_script = script_languages()
+    codes = tuple(
+        c
+        for script, n in sorted(scripts.items(), key=lambda kv: -kv[1])
+        if n >= MIN_SCRIPT_SHARE * letters
+        for c in by_script.get(script, ())
+    )
+    if not codes:
+        return None  # a script none of LANGUAGES is written in
+    if len(codes) == 1:  # one language writes these letters (Greek, Hebrew): no detector
+        code = codes[0]
+        conf = max(scripts.get(s, 0) for s in by_script if code in by_script[s]) / letters
     else:
-        values = _exact_detector(short).compute_language_confidence_values(text)  # type: ignore[attr-defined]
-        top = values[0]
-        conf = float(top.value)
-        second = float(values[1].value) if len(values) > 1 else 0.0
-    if conf < MIN_CONFIDENCE or conf < MIN_RATIO * second:
+        rough = _quick_detector(codes).compute_language_confidence_values(text)  # type: ignore[attr-defined]
+        short = [v.language for v in rough[:SHORTLIST] if v.value > 0]
+        if not short:
+            return None
+        if len(short) == 1:
+            top, conf, second = rough[0], float(rough[0].value), 0.0
+        else:
+            values = _exact_detector(short).compute_language_confidence_values(text)  # type: ignore[attr-defined]
+            top = values[0]
+            conf = float(top.value)
+            second = float(values[1].value) if len(values) > 1 else 0.0
+        if conf < MIN_RATIO * second:
+            return None
+        code = top.language.iso_code_639_1.name.lower()
+    if conf < MIN_CONFIDENCE:
         return None
-    code = top.language.iso_code_639_1.name.lower()
     return LanguageGuess(
         code=code, name=language_name(code), confidence=conf, countries=countries_for(code)
     )

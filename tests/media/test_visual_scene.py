@@ -215,8 +215,25 @@ def test_vocabulary_retrieval_after_training(tmp_path: Path) -> None:
     H = np.array([[0.92, 0.05, 12], [-0.03, 0.95, 8], [0.0001, 0, 1]])
     q = extract(cv2.warpPerspective(img, H, (480, 360)))
     assert again.candidates(q, k=5)[0][0] == "p07"
+    # the pass verifies only candidates scoring MIN_VERIFY_TFIDF or more (the right one
+    # passes, and those below the floor are dropped)
+    worth = again.scene_candidates(q, k=len(again))
+    assert worth[0][0] == "p07"
+    allc = again.candidates(q, k=len(again))
+    assert worth == [c for c in allc if c[1] >= index_mod.MIN_VERIFY_TFIDF]
     hits = search_object(again, q, limit=3)
     assert hits and hits[0].key == "p07"
+    # a picture added after the inverted file was built goes into an added block (no
+    # rebuild of the whole file) and is found at once; a full rebuild ranks alike
+    built = again._matrix
+    again.add("q07", q)
+    inc = again.candidates(q, k=5)
+    assert again._matrix is built and again._delta_keys == ["q07"] and len(again._blocks) == 1
+    assert inc[0][0] == "q07" and {k for k, _ in inc[:3]} >= {"q07", "p07"}
+    again._invalidate()
+    full = again.candidates(q, k=5)
+    assert [k for k, _ in full[:2]] == [k for k, _ in inc[:2]]
+    assert again._matrix is not built and not again._blocks
 
 
 # ----------------------------------------------------------------------------- generated rooms

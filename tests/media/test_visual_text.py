@@ -96,6 +96,30 @@ def test_language_needs_enough_text():
     assert detect_language("CI CI CI GI CI") is None  # a motif read as letters
 
 
+def test_language_candidates_are_the_languages_of_the_texts_script():
+    """Only the languages written in the text's script are asked (CLDR likely subtags): a
+    Greek or Hebrew line needs no detector, a Cyrillic one loads no Latin model; a picture
+    whose lines hold no text is never guessed (the detector is not even built)."""
+    from loaders.visual_state import language_of
+    from media.visual import language as lang
+
+    by_script = lang.script_languages()
+    assert by_script["GREEK"] == ("el",) and by_script["HEBREW"] == ("he",)
+    assert {"ru", "uk", "sr"} <= set(by_script["CYRILLIC"]) and "ru" not in by_script["LATIN"]
+    lang._quick.clear()
+    lang._exact.clear()
+    assert language_of([]) is None
+    g = detect_language("Απαγορεύεται το κάπνισμα")
+    assert g is not None and g.code == "el" and g.confidence == 1.0
+    assert detect_language("בית מרקחת רחוב הרצל").code == "he"  # type: ignore[union-attr]
+    assert not lang._quick and not lang._exact  # no detector built for any of these
+    g = detect_language(["Свіжий хліб щодня", "Вулиця Шевченка"])
+    assert g is not None and g.code == "uk"
+    assert list(lang._quick) == [by_script["CYRILLIC"]]
+    loaded = {x.iso_code_639_1.name.lower() for key in lang._exact for x in key}
+    assert loaded and loaded <= set(by_script["CYRILLIC"])
+
+
 @pytest.mark.parametrize(
     "kind,seed", [("wallpaper", 0), ("wallpaper", 11), ("stripes", 1), ("tiles", 7)]
 )

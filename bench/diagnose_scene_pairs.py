@@ -8,9 +8,9 @@ of ``media.visual.match``: verified points, coverage, regions, planes, context.
     .venv/bin/python bench/diagnose_scene_pairs.py S-0009:S-0012 S-0011:S-0012 ...
 
 With ``--rooms FIRST:COUNT`` it diagnoses the bench's generated rooms instead (tune on 500+,
-never on the bench's rooms 0+): per same-room pair, why it is missed: no putative matches,
-no geometry, too few verified points, too little coverage, or surroundings that do not
-agree beyond chance (``Params(context_chance=True)``, the rule being tuned).
+never on the bench's rooms 0+): per same-room pair, why it is missed, with the surface
+channel's evidence (each of its tests and its value, ``fails=`` naming those that fail), and
+every pair of different rooms that is linked (a false link) with the same evidence.
 
     .venv/bin/python bench/diagnose_scene_pairs.py --rooms 500:8
 """
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from loaders.demo import generate_world  # noqa: E402
-from media.visual import match  # noqa: E402
+from media.visual import match, surfaces  # noqa: E402
 from media.visual.features import SceneFeatures, VisualError, extract_file  # noqa: E402
 
 IMAGE = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".heic"}
@@ -43,6 +43,37 @@ def media_of(root: Path) -> dict[str, list[Path]]:
     return out
 
 
+def surface_detail(a: SceneFeatures, b: SceneFeatures, ev: dict | None) -> str:
+    """The surface channel's evidence for one pair: each test of ``match.surface_agreement``
+    with its value (both ways for the surfaces, the verified points and where they land)."""
+    if a.surfaces is None or b.surfaces is None:
+        return "surfaces: none"
+    g1, g2 = surfaces.compare(a.surfaces, b.surfaces), surfaces.compare(b.surfaces, a.surfaces)
+    pa, pb = (ev["pa"], ev["pb"]) if ev is not None else match.f_inliers(a, b)
+    groups, apart = match.placed_support(a, b, g1, pa, pb)
+    fails = []
+    if min(g1.distinct, g2.distinct) < match.SURF_MIN_DISTINCT:
+        fails.append("distinct")
+    if min(g1.weight, g2.weight) < match.SURF_MIN_WEIGHT:
+        fails.append("weight")
+    if min(g1.cover_a, g1.cover_b, g2.cover_a, g2.cover_b) < match.SURF_MIN_COVER:
+        fails.append("cover")
+    if min(g1.layout, g2.layout) < match.SURF_MIN_LAYOUT:
+        fails.append("layout")
+    if len(pa) < match.SURF_MIN_POINTS:
+        fails.append("points")
+    if groups < match.SURF_PLACED_GROUPS:
+        fails.append("placed")
+    elif apart < match.SURF_PLACED_SPAN:
+        fails.append("span")
+    return (
+        f"surfaces: distinct={g1.distinct}/{g2.distinct} weight={g1.weight:.2f}/{g2.weight:.2f} "
+        f"cover={min(g1.cover_a, g1.cover_b):.2f}/{min(g2.cover_a, g2.cover_b):.2f} "
+        f"layout={g1.layout:.2f}/{g2.layout:.2f} points={len(pa)} placed={groups} "
+        f"span={apart:.2f} fails={','.join(fails) or '-'}"
+    )
+
+
 def rooms(spec: str) -> None:
     import io
 
@@ -54,28 +85,35 @@ def rooms(spec: str) -> None:
     for key, data, t in dataset(count, 4, first):
         im, w, h = open_image(io.BytesIO(data))
         feats[key], truth[key] = extract(im, original_size=(w, h)), t
-    # the rule being tuned: context beyond chance (not yet the default, docs/visual.md)
-    chance = match.Params(context_chance=True)
     why: dict[str, int] = {}
+    off = match.Params(surfaces=False)
     for ka, kb in combinations(sorted(feats), 2):
-        if truth[ka]["room"] != truth[kb]["room"]:
-            continue
         a, b = feats[ka], feats[kb]
+        same = truth[ka]["room"] == truth[kb]["room"]
+        ev = match.evidence(a, b)
+        m = match.decide(ev, a, b, ka, kb)
+        linked = m is not None and m.kind == "same_scene"
+        if not same:
+            # a false link: what made the keypoints or the surfaces agree
+            if m is not None and m.kind == "same_scene":
+                shared = set(truth[ka]["products"]) & set(truth[kb]["products"])
+                print(
+                    f"  FALSE LINK {ka} x {kb} ({'shares ' + str(shared) if shared else 'generic'})"
+                    f": {m.method}: {m.explanation}\n      {surface_detail(a, b, ev)}"
+                )
+            continue
         put = len(match.putative(a, b))
-        ev = match.evidence(a, b, chance)
-        m = match.decide(ev, a, b, ka, kb, chance)
-        if m is not None and m.kind == "same_scene":
-            reason = "linked"
+        kp = match.decide(ev, a, b, ka, kb, off)
+        if linked:
+            reason = (
+                "linked" if kp is not None and kp.kind == "same_scene" else "linked by surfaces"
+            )
         elif put < match.MIN_PUTATIVE:
             reason = "too few putative matches"
         elif ev is None:
-            reason = "no geometry (fundamental matrix / plane)"
-        elif ev["inliers"] < match.MIN_SCENE_INLIERS:
-            reason = "too few verified points"
-        elif ev["coverage"] < match.MIN_COVERAGE:
-            reason = "too little coverage"
+            reason = "nothing verified"
         else:
-            reason = "context not beyond chance"
+            reason = "missed"
         why[reason] = why.get(reason, 0) + 1
         detail = (
             f"inliers={ev['inliers']} planes={[len(p) for p in ev['planes']]} "
@@ -86,6 +124,8 @@ def rooms(spec: str) -> None:
             else ""
         )
         print(f"  {ka} x {kb}: putative={put} {reason}: {detail}")
+        if not linked:
+            print(f"      {surface_detail(a, b, ev)}")
     print("same-room pairs by outcome:", why)
 
 
@@ -132,6 +172,7 @@ def main(argv: list[str]) -> None:
                     f"({ev['context_agree']}/{ev['context_tested']}, chance "
                     f"{ev['context_chance']:.2f}) beyond-chance rule: {mc.kind if mc else '-'}"
                 )
+                print(f"      {surface_detail(a, b, ev)}")
                 if m is not None and m.kind == "same_scene":
                     print(f"      A regions {m.regions_a}\n      B regions {m.regions_b}")
 

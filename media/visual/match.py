@@ -106,11 +106,10 @@ class Params:
     # world (tests/loaders/test_demo_world.py) and one shared-product pair of the bench:
     # off by default until retuned on a larger tuning set (docs/visual.md)
     guided: bool = False
-    # The surface channel (media.visual.surfaces, SURF_* below) lifts bench recall but
-    # linked different series of the demo world (2D rooms of plain coloured walls and
-    # floors sharing identical objects, which give the weak F support): off by default
-    # until it keeps 0 false links there (docs/visual.md "Surfaces")
-    surfaces: bool = False
+    # The surface channel (media.visual.surfaces, SURF_* below): on since its verified
+    # points must land on two agreeing appearances outside the main plane (0 false links on
+    # the tuning rooms, the bench rooms and the demo world; docs/visual.md "Surfaces")
+    surfaces: bool = True
     # ratio test against the nearest keypoint elsewhere (see putative)
     twin_ratio: bool = True
     # the context rule of the default decision: agreement beyond chance on the best plane,
@@ -670,7 +669,7 @@ def decide(
             and n_in >= MULTI_MIN_INLIERS
         )
     if not is_scene and params.surfaces:
-        surf = surface_agreement(a, b, lambda: len(ev["pa"]))
+        surf = surface_agreement(a, b, lambda: (ev["pa"], ev["pb"]))
         if surf is not None:
             return _surface_match(surf, a, b, key_a, key_b, len(ev["pa"]), method + "+surfaces")
     if is_scene:
@@ -726,14 +725,29 @@ SURF_MIN_WEIGHT = 0.5  # summed distinctiveness of the agreeing appearances
 SURF_MIN_COVER = 0.5  # of the surfaces seen in each picture, this much must agree
 SURF_MIN_LAYOUT = 0.7  # fraction of checked above/beside relations that hold
 SURF_MIN_POINTS = 12  # verified points (one fundamental matrix) as geometric support
+#: the verified points *outside the main plane* (the largest homography among them, its
+#: hull grown by 10 %: a shared poster, bed cover or picture is that plane) must land on
+#: the agreeing surfaces (a point on surface i of one picture, its match on the surface
+#: paired with i): at least SURF_PLACED_POINTS on each of SURF_PLACED_GROUPS distinct
+#: appearances, those points spanning SURF_PLACED_SPAN of the frame.
+SURF_PLACED_POINTS = 2
+SURF_PLACED_GROUPS = 2
+SURF_PLACED_SPAN = 0.2
 
 
 def surface_agreement(
-    a: SceneFeatures, b: SceneFeatures, support: Callable[[], int]
+    a: SceneFeatures,
+    b: SceneFeatures,
+    support: Callable[[], tuple[np.ndarray, np.ndarray]],
 ) -> surfaces.Agreement | None:
-    """The surfaces' agreement when it is enough, with the keypoints' geometric support
-    (``support()``: points one fundamental matrix verifies, asked only when the surfaces
-    agree), to call two pictures one place; else None. Both ways: the weaker decides."""
+    """The surfaces' agreement when it is enough to call two pictures one place, else None.
+
+    ``support()`` gives the points one fundamental matrix verifies (pixel coordinates in
+    ``a`` and ``b``), asked only when the surfaces agree. Both ways the surfaces must agree
+    (the weaker decides), and the verified points must confirm them: enough of them, and,
+    leaving out the main plane (where one shared product would be), on at least two
+    agreeing appearances (:func:`placed_support`).
+    """
     if a.surfaces is None or b.surfaces is None:
         return None
     ag = surfaces.compare(a.surfaces, b.surfaces)
@@ -745,20 +759,81 @@ def surface_agreement(
             or g.layout < SURF_MIN_LAYOUT
         ):
             return None
-    return ag if support() >= SURF_MIN_POINTS else None
+    pa, pb = support()
+    if len(pa) < SURF_MIN_POINTS:
+        return None
+    off = ~_on_main_plane(a, b, pa, pb)
+    groups, span = placed_support(a, b, ag, pa[off], pb[off])
+    if groups < SURF_PLACED_GROUPS or span < SURF_PLACED_SPAN:
+        return None
+    return ag
 
 
-def f_support(a: SceneFeatures, b: SceneFeatures, params: Params = DEFAULT) -> int:
-    """Putative matches one fundamental matrix verifies (MAGSAC, ``F_THRESH``): the
-    geometric support the surface channel asks for when :func:`evidence` found nothing."""
+def placed_support(
+    a: SceneFeatures, b: SceneFeatures, ag: surfaces.Agreement, pa: np.ndarray, pb: np.ndarray
+) -> tuple[int, float]:
+    """(appearances holding at least SURF_PLACED_POINTS verified points that land on
+    agreeing surfaces, extent of those points in ``a``: the larger of their spans in x
+    and y, as a fraction of the frame)."""
+    assert a.surfaces is not None and b.surfaces is not None
+    by = surfaces.placed(
+        a.surfaces,
+        b.surfaces,
+        ag,
+        np.asarray(pa, np.float32) / np.array([a.width, a.height], np.float32),
+        np.asarray(pb, np.float32) / np.array([b.width, b.height], np.float32),
+    )
+    held = [v for v in by.values() if len(v) >= SURF_PLACED_POINTS]
+    if not held:
+        return 0, 0.0
+    pts = np.concatenate(held)
+    return len(held), float(max(np.ptp(pts[:, 0]), np.ptp(pts[:, 1])))
+
+
+def _on_main_plane(
+    a: SceneFeatures, b: SceneFeatures, pa: np.ndarray, pb: np.ndarray
+) -> np.ndarray:
+    """Which of the matched points lie in the hull (grown by 10 %) of the largest plane
+    (homography, MAGSAC at ``H_THRESH``) among them, in ``a``: where one shared product
+    would be. All False when no plane of ``MIN_PLANE`` points is found."""
+    pa = np.asarray(pa, np.float32)
+    pb = np.asarray(pb, np.float32)
+    side = float(max(a.width, a.height, b.width, b.height))
+    planes = _planes(pa, pb, H_THRESH * side)
+    if not planes:
+        return np.zeros(len(pa), bool)
+    hull = _hull_mask(pa[planes[0]], a.width, a.height, grow=0.1)
+    g = np.clip(
+        (pa / np.array([a.width, a.height], np.float32) * _COVER_GRID).astype(int),
+        0,
+        _COVER_GRID - 1,
+    )
+    return hull[g[:, 1], g[:, 0]]
+
+
+def f_inliers(
+    a: SceneFeatures, b: SceneFeatures, params: Params = DEFAULT
+) -> tuple[np.ndarray, np.ndarray]:
+    """Putative matches one fundamental matrix verifies (MAGSAC, ``F_THRESH``), as pixel
+    coordinates in ``a`` and ``b``: the geometric support the surface channel asks for
+    when :func:`evidence` found nothing."""
+    none = np.zeros((0, 2), np.float32)
     pairs = putative(a, b, params)
     if len(pairs) < 8:
-        return 0
+        return none, none
     side = float(max(a.width, a.height, b.width, b.height))
     pa = a.xy[pairs[:, 0]].astype(np.float32)
     pb = b.xy[pairs[:, 1]].astype(np.float32)
     Fm, mask = cv2.findFundamentalMat(pa, pb, cv2.USAC_MAGSAC, F_THRESH * side, 0.999, 5000)
-    return 0 if Fm is None or mask is None else int(mask.sum())
+    if Fm is None or mask is None:
+        return none, none
+    keep = mask.ravel().astype(bool)
+    return pa[keep], pb[keep]
+
+
+def f_support(a: SceneFeatures, b: SceneFeatures, params: Params = DEFAULT) -> int:
+    """How many putative matches one fundamental matrix verifies (:func:`f_inliers`)."""
+    return len(f_inliers(a, b, params)[0])
 
 
 def _surfaces_only(
@@ -766,10 +841,11 @@ def _surfaces_only(
 ) -> SceneMatch | None:
     n = 0
 
-    def support() -> int:
+    def support() -> tuple[np.ndarray, np.ndarray]:
         nonlocal n
-        n = f_support(a, b, params)
-        return n
+        got = f_inliers(a, b, params)
+        n = len(got[0])
+        return got
 
     surf = surface_agreement(a, b, support)
     if surf is None:

@@ -284,6 +284,8 @@ class Agreement:
     layout: float  # fraction of checked relative positions that hold (1.0 if none)
     layout_checked: int
     shift: tuple[int, int]
+    #: appearance of each pair (pairs that look alike in either picture share one)
+    groups: list[int] = field(default_factory=list)
 
 
 def _shift(h: np.ndarray, d: tuple[int, int]) -> np.ndarray:
@@ -349,7 +351,7 @@ def _layout(a: SurfaceSet, b: SurfaceSet, pairs: list[tuple[int, int, float]]) -
 
 def compare(a: SurfaceSet, b: SurfaceSet) -> Agreement:
     """How the surfaces of two pictures agree (see the module text)."""
-    empty = Agreement([], 0, 0.0, 0, 0.0, 0.0, 1.0, 0, (0, 0))
+    empty = Agreement([], 0, 0.0, 0, 0.0, 0.0, 1.0, 0, (0, 0), [])
     if not a.surfaces or not b.surfaces:
         return empty
     best: tuple[float, list[tuple[int, int, float]], tuple[int, int]] | None = None
@@ -390,6 +392,7 @@ def compare(a: SurfaceSet, b: SurfaceSet) -> Agreement:
         layout=lay,
         layout_checked=n_lay,
         shift=d,
+        groups=group,
     )
 
 
@@ -416,3 +419,43 @@ def boxes(
         [box(a.surfaces[i], wa, ha) for i, _, _ in g.pairs],
         [box(b.surfaces[j], wb, hb) for _, j, _ in g.pairs],
     )
+
+
+def placed(
+    a: SurfaceSet,
+    b: SurfaceSet,
+    g: Agreement,
+    pa: np.ndarray,
+    pb: np.ndarray,
+    reach: int = 0,
+) -> dict[int, np.ndarray]:
+    """Geometrically verified points that land on agreeing surfaces, by appearance.
+
+    ``pa`` / ``pb`` are matched points (fractions of each frame's width and height) that one
+    geometry verified. A point counts for an appearance when it lies on surface ``i`` of
+    ``a`` and its match on the surface of ``b`` paired with ``i``: the geometry and the
+    surfaces then say the same thing there. Corners sit on the edges between surfaces, so
+    a point is looked up in the cells within ``reach`` of its own on both sides (a point on
+    the edge of two agreeing surfaces counts for both). Returns {appearance: (n, 2) points
+    in ``a``}.
+    """
+    if not g.pairs or len(pa) == 0:
+        return {}
+    pair_grp = {(i, j): grp for (i, j, _), grp in zip(g.pairs, g.groups, strict=True)}
+
+    def near(s: SurfaceSet, p: np.ndarray) -> list[set[int]]:
+        c = np.clip((p[:, 0] * GRID[0]).astype(int), 0, GRID[0] - 1)
+        r = np.clip((p[:, 1] * GRID[1]).astype(int), 0, GRID[1] - 1)
+        lab = np.pad(s.labels, reach, mode="constant", constant_values=255)
+        w = 2 * reach + 1
+        win = np.stack(
+            [lab[r + dy, c + dx] for dy in range(w) for dx in range(w)], axis=1
+        )  # (n, w*w) labels around each point
+        return [set(row.tolist()) - {255} for row in win]
+
+    out: dict[int, list[np.ndarray]] = {}
+    for k, (la, lb) in enumerate(zip(near(a, pa), near(b, pb), strict=True)):
+        hit = {pair_grp[(i, j)] for i in la for j in lb if (i, j) in pair_grp}
+        for grp in hit:
+            out.setdefault(grp, []).append(pa[k])
+    return {grp: np.array(v, np.float32) for grp, v in out.items()}

@@ -77,19 +77,79 @@ def test_plain_white_and_beige_rooms_do_not_link_on_surfaces() -> None:
     assert not _strong(g)
 
 
+def _none() -> tuple[np.ndarray, np.ndarray]:
+    z = np.zeros((0, 2), np.float32)
+    return z, z
+
+
 def test_surfaces_never_link_without_geometric_support() -> None:
-    room = scene3d.make_room(13, hard=False)
+    room = scene3d.make_room(15, hard=False)
     fa, fb = extract(_view(room, 0)), extract(_view(room, 1))
-    assert match.surface_agreement(fa, fb, lambda: 0) is None
-    assert match.surface_agreement(fa, fb, lambda: match.SURF_MIN_POINTS - 1) is None
-    assert match.surface_agreement(fa, fb, lambda: match.SURF_MIN_POINTS) is not None
-    # and the keypoints of these two views do support one geometry
-    assert match.f_support(fa, fb) >= match.SURF_MIN_POINTS
-    # where the keypoints alone verified nothing, the channel (when on) decides
-    m = match.decide(None, fa, fb, params=match.Params(surfaces=True))
+    pa, pb = match.f_inliers(fa, fb)
+    assert len(pa) >= match.SURF_MIN_POINTS  # the keypoints of these views fit one geometry
+    assert match.f_support(fa, fb) == len(pa)
+    assert match.surface_agreement(fa, fb, _none) is None
+    few = match.SURF_MIN_POINTS - 1
+    assert match.surface_agreement(fa, fb, lambda: (pa[:few], pb[:few])) is None
+    assert match.surface_agreement(fa, fb, lambda: (pa, pb)) is not None
+    # where the keypoints alone verified nothing, the channel (on by default) decides
+    m = match.decide(None, fa, fb)
     assert m is not None and m.kind == "same_scene" and "surfaces" in m.method
     assert "distinct surfaces" in m.explanation and m.regions_a and m.regions_b
-    assert match.decide(None, fa, fb) is None  # the default: the channel is off
+    assert match.decide(None, fa, fb, params=match.Params(surfaces=False)) is None
+
+
+def _room_pair() -> tuple[SceneFeatures, SceneFeatures, np.ndarray, np.ndarray]:
+    room = scene3d.make_room(15, hard=False)
+    fa, fb = extract(_view(room, 0)), extract(_view(room, 1))
+    pa, pb = match.f_inliers(fa, fb)
+    assert match.surface_agreement(fa, fb, lambda: (pa, pb)) is not None
+    return fa, fb, pa, pb
+
+
+def test_verified_points_on_one_appearance_do_not_make_a_room() -> None:
+    """The verified points must land on agreeing surfaces of two appearances: the same
+    points kept on one appearance only (a shared poster, bed cover or wallpaper roll
+    verifies there and nowhere else) do not link, however well the colours agree."""
+    fa, fb, pa, pb = _room_pair()
+    assert fa.surfaces is not None and fb.surfaces is not None
+    ag = surfaces.compare(fa.surfaces, fb.surfaces)
+    size_a = np.array([fa.width, fa.height], np.float32)
+    by = surfaces.placed(fa.surfaces, fb.surfaces, ag, pa / size_a, pb / size_b(fb))
+    assert len(by) >= 2
+    main = max(by, key=lambda g: len(by[g]))
+    keep = np.array([bool((np.abs(by[main] - p).max(axis=1) < 1e-6).any()) for p in pa / size_a])
+    assert keep.sum() >= match.SURF_PLACED_POINTS
+    one_a = np.repeat(pa[keep], match.SURF_MIN_POINTS, axis=0)  # plenty of points, one place
+    one_b = np.repeat(pb[keep], match.SURF_MIN_POINTS, axis=0)
+    assert match.placed_support(fa, fb, ag, one_a, one_b)[0] == 1
+    assert match.surface_agreement(fa, fb, lambda: (one_a, one_b)) is None
+
+
+def test_points_of_the_main_plane_do_not_count_for_the_surfaces() -> None:
+    """The largest plane among the verified points is where one shared product would be:
+    its points alone never confirm the surfaces, whatever surfaces they land on."""
+    fa, fb, pa, pb = _room_pair()
+    on = match._on_main_plane(fa, fb, pa, pb)
+    assert 0 < on.sum() < len(pa)
+    assert match.surface_agreement(fa, fb, lambda: (pa[on], pb[on])) is None
+
+
+def size_b(f: SceneFeatures) -> np.ndarray:
+    return np.array([f.width, f.height], np.float32)
+
+
+def test_two_rooms_sharing_a_product_are_not_linked_by_surfaces() -> None:
+    """Two different rooms with the same poster (and two with the same bed cover): the
+    channel is on by default and links neither, from either side."""
+    for kind, seeds in (("poster", (40, 41)), ("cover", (42, 43))):
+        r1 = scene3d.make_room(seeds[0], hard=False, products={kind: 77})
+        r2 = scene3d.make_room(seeds[1], hard=False, products={kind: 77})
+        for i, j in ((0, 0), (1, 2)):
+            fa, fb = extract(_view(r1, i)), extract(_view(r2, j))
+            for x, y in ((fa, fb), (fb, fa)):
+                m = match.compare(x, y)
+                assert m is None or m.kind != "same_scene", (kind, i, j, m)
 
 
 def test_surface_set_round_trip_and_size() -> None:

@@ -257,7 +257,7 @@ class LocalServer:
         return f.read_text(encoding="utf-8").strip() if f.exists() else None
 
     def _set_initial_password(self, java: Path, lib: Path) -> None:
-        pw = secrets.token_urlsafe(24)
+        pw = new_password()
         self.paths.home.mkdir(parents=True, exist_ok=True)
         proc = subprocess.run(
             [str(java), "-cp", f"{lib}/*", ADMIN_TOOL, "dbms", "set-initial-password", pw],
@@ -409,6 +409,13 @@ class LocalServer:
             return "(no log)"
         keep = [ln for ln in lines if "ERROR" in ln or "Exception" in ln] or lines
         return " | ".join(keep[-n:])
+
+
+def new_password() -> str:
+    """A random password for the local server's ``neo4j`` user. It never starts with
+    ``-``: the admin tool takes its argument as an option then and exits with a usage
+    error (64), which made one server start in 64 fail at random."""
+    return "p" + secrets.token_urlsafe(24)
 
 
 def java_major(java: Path) -> int | None:

@@ -128,9 +128,14 @@ def pick(tags: dict[str, Any]) -> ReferenceTags:
 
 def _start() -> exiftool.ExifTool | None:
     global _process, _broken
+    if not available():
+        # Switched off or gone from PATH since the last file: a process started before
+        # (analysis now runs in this process for small loads) must not be used.
+        close()
+        return None
     if _process is not None and _process.running:
         return _process
-    if _broken or not available():
+    if _broken:
         return None
     try:
         et = exiftool.ExifTool(common_args=ARGS)

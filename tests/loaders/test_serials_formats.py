@@ -83,6 +83,20 @@ def test_maker_note_serial_written_by_exiftool_is_read(tmp_path, monkeypatch):
     assert mediafile.analyse(p).exif.serial is None
 
 
+def test_exiftool_gone_from_path_after_a_read_is_no_longer_asked(tmp_path, monkeypatch):
+    # Small loads analyse in this process, so an ExifTool process started by an earlier
+    # load is still running: it must not be used once ExifTool is gone or switched off.
+    p = nikon_jpeg(tmp_path / "nikon.jpg", "NK7")
+    assert mediafile.analyse(p).exif.serial == "NK7"
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    monkeypatch.setenv("PATH", str(bare))
+    assert exiftool_serials.read(p) is None
+    assert mediafile.analyse(p).exif.serial is None
+    monkeypatch.undo()
+    assert mediafile.analyse(p).exif.serial == "NK7"
+
+
 def test_xmp_serial_lens_serial_and_owner_come_from_exiftool(tmp_path):
     p = picture(
         tmp_path / "xmp.jpg",

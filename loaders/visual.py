@@ -61,6 +61,7 @@ from loaders.visual_state import (  # noqa: F401  (the pass's public names)
     language_of,
     media_key,
 )
+from media import blas
 from media.visual import features as vf
 from media.visual.index import VisualIndex
 from media.visual.match import SceneMatch, compare
@@ -144,6 +145,7 @@ def _worker_init() -> None:
 
     global _in_worker
     cv2.setNumThreads(1)
+    blas.one_thread()  # the pool keeps the cores busy: no spinning BLAS threads
     signal.signal(signal.SIGALRM, _on_alarm)
     _in_worker = True
 
@@ -365,7 +367,11 @@ def run_pass(
         "seriesId": series_id,
         "files": None if sha256s is None else len(sha256s),
     }
-    with audit.track(driver, user or "cli", "analyse.visual", params) as tr, index_lock():
+    with (
+        audit.track(driver, user or "cli", "analyse.visual", params) as tr,
+        index_lock(),
+        blas.one_thread(),
+    ):
         todo = _plan(driver, case_id, series_id, sha256s, rep)
         total = len(todo)
         if progress:

@@ -180,9 +180,13 @@ def read(path: str | os.PathLike[str]) -> ReferenceTags | None:
 
 
 def close() -> None:
-    """Stop the ExifTool process (the next :func:`read` starts a new one)."""
-    global _process
+    """Stop the ExifTool process (the next :func:`read` starts a new one) and remove the
+    folder of links made for awkward file names."""
+    global _process, _tmpdir
     et, _process = _process, None
+    if _tmpdir is not None:
+        shutil.rmtree(_tmpdir, ignore_errors=True)
+        _tmpdir = None
     if et is not None:
         try:
             et.terminate(timeout=5)

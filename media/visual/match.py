@@ -140,13 +140,36 @@ class SceneMatch:
 # ----------------------------------------------------------------------------- matching
 
 
-def _distances(a: SceneFeatures, b: SceneFeatures) -> np.ndarray:
+def _similarities(a: SceneFeatures, b: SceneFeatures) -> np.ndarray:
+    """Descriptor dot products of unit RootSIFT vectors, (len(a), len(b)), float32."""
+    return a.descriptors() @ b.descriptors().T
+
+
+def _distances(a: SceneFeatures, b: SceneFeatures, sim: np.ndarray | None = None) -> np.ndarray:
     """Descriptor distances (squared L2 of unit RootSIFT vectors), (len(a), len(b))."""
-    return np.maximum(2.0 - 2.0 * (a.descriptors() @ b.descriptors().T), 0.0)
+    return np.maximum(2.0 - 2.0 * (_similarities(a, b) if sim is None else sim), 0.0)
+
+
+def _nearest(sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's ``k`` most similar columns, nearest first, and their L2 distances.
+
+    ``k`` passes of a row-wise argmax: on a few hundred by a few hundred keypoints this is
+    an order of magnitude cheaper than partitioning the whole matrix, and the distances
+    (``sqrt(max(2 - 2 s, 0))``, as :func:`_distances`) are only taken where needed.
+    """
+    left = sim.copy()
+    rows = np.arange(len(sim))
+    nn = np.empty((len(sim), k), np.int64)
+    for i in range(k):
+        j = left.argmax(axis=1)
+        nn[:, i] = j
+        left[rows, j] = -np.inf
+    dn = np.sqrt(np.maximum(2.0 - 2.0 * np.take_along_axis(sim, nn, axis=1), 0.0))
+    return nn, dn
 
 
 def putative(
-    a: SceneFeatures, b: SceneFeatures, p: Params = DEFAULT, dist: np.ndarray | None = None
+    a: SceneFeatures, b: SceneFeatures, p: Params = DEFAULT, sim: np.ndarray | None = None
 ) -> np.ndarray:
     """(M, 2) index pairs of mutual nearest neighbours passing the ratio test.
 
@@ -154,16 +177,14 @@ def putative(
     that lies *elsewhere* (beyond ``TWIN_RADIUS`` of the nearest one): SIFT gives one
     corner several keypoints (a second orientation, a neighbouring scale), and a ratio
     against that twin of the right answer rejects a correct, distinctive match.
+    ``sim`` is :func:`_similarities` of the pair when the caller has it already.
     """
     if len(a) < 2 or len(b) < 2:
         return np.empty((0, 2), np.int64)
-    dist = np.sqrt(_distances(a, b) if dist is None else dist)
+    sim = _similarities(a, b) if sim is None else sim
     ia = np.arange(len(a))
     if p.twin_ratio and len(b) > TWIN_K:
-        nn = np.argpartition(dist, TWIN_K, axis=1)[:, : TWIN_K + 1]
-        dn = np.take_along_axis(dist, nn, axis=1)
-        o = np.argsort(dn, axis=1)
-        nn, dn = np.take_along_axis(nn, o, axis=1), np.take_along_axis(dn, o, axis=1)
+        nn, dn = _nearest(sim, TWIN_K + 1)
         best, d_best = nn[:, 0], dn[:, 0]
         r = TWIN_RADIUS * float(max(b.width, b.height))
         far = ((b.xy[nn] - b.xy[best][:, None, :]) ** 2).sum(axis=2) > r * r
@@ -172,15 +193,10 @@ def putative(
         first_far = np.where(far.any(axis=1), far.argmax(axis=1), TWIN_K)
         d_second = dn[ia, first_far]
     else:
-        nn = np.argpartition(dist, 1, axis=1)[:, :2]
-        d0 = dist[ia, nn[:, 0]]
-        d1 = dist[ia, nn[:, 1]]
-        swap = d1 < d0
-        best = np.where(swap, nn[:, 1], nn[:, 0])
-        d_best = np.minimum(d0, d1)
-        d_second = np.maximum(d0, d1)
+        nn, dn = _nearest(sim, 2)
+        best, d_best, d_second = nn[:, 0], dn[:, 0], dn[:, 1]
     ok = d_best < p.ratio * d_second
-    back = np.argmin(dist, axis=0)
+    back = np.argmax(sim, axis=0)
     ok &= back[best] == ia
     pairs = np.stack([ia[ok], best[ok]], axis=1)
     if p.colour and len(pairs):
@@ -501,13 +517,15 @@ def _guided_planes(
 
 def evidence(a: SceneFeatures, b: SceneFeatures, params: Params = DEFAULT) -> dict | None:
     """The measurements the decision uses (None when nothing verifies)."""
-    dist = _distances(a, b) if len(a) >= 2 and len(b) >= 2 else None
-    pairs = putative(a, b, params, dist)
-    if len(pairs) < (MIN_SEED if params.guided else MIN_PUTATIVE) or dist is None:
+    if len(a) < 2 or len(b) < 2:
+        return None
+    sim = _similarities(a, b)
+    pairs = putative(a, b, params, sim)
+    if len(pairs) < (MIN_SEED if params.guided else MIN_PUTATIVE):
         return None
     side = float(max(a.width, a.height, b.width, b.height))
     if params.guided:
-        got = _guided_planes(a, b, dist, pairs, params)
+        got = _guided_planes(a, b, _distances(a, b, sim), pairs, params)
         if got is None:
             return None
         pa, pb, idx, planes, main_seed = got

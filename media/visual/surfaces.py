@@ -301,18 +301,27 @@ def _blur(h: np.ndarray) -> np.ndarray:
     return b / max(float(b.sum()), 1e-9)
 
 
-def _similarity(a: SurfaceSet, b: SurfaceSet, d: tuple[int, int]) -> np.ndarray:
-    ha = np.stack([np.sqrt(_blur(_shift(s.hist, d))).ravel() for s in a.surfaces])
-    hb = np.stack([np.sqrt(_blur(s.hist)).ravel() for s in b.surfaces])
-    sim = ha @ hb.T
+def _looks(x: SurfaceSet) -> np.ndarray:
+    """Each surface's blurred colour histogram, square-rooted (Hellinger), one row each."""
+    return np.stack([np.sqrt(_blur(s.hist)).ravel() for s in x.surfaces])
+
+
+def _comparable(a: SurfaceSet, b: SurfaceSet) -> np.ndarray:
+    """Which surfaces of ``a`` and ``b`` are close enough in light and texture to compare."""
     la = np.array([s.light for s in a.surfaces])
     lb = np.array([s.light for s in b.surfaces])
     ta = np.array([s.texture for s in a.surfaces])
     tb = np.array([s.texture for s in b.surfaces])
-    ok = (np.abs(la[:, None] - lb[None, :]) <= LIGHT_TOL) & (
+    return (np.abs(la[:, None] - lb[None, :]) <= LIGHT_TOL) & (
         np.abs(ta[:, None] - tb[None, :]) <= TEXTURE_TOL
     )
-    return np.where(ok, sim, 0.0)
+
+
+def _similarity(a: SurfaceSet, hb: np.ndarray, ok: np.ndarray, d: tuple[int, int]) -> np.ndarray:
+    """Appearance similarity of ``a``'s surfaces, colours shifted by ``d``, to ``b``'s
+    (``hb`` = :func:`_looks` of b, ``ok`` = :func:`_comparable`)."""
+    ha = np.stack([np.sqrt(_blur(_shift(s.hist, d))).ravel() for s in a.surfaces])
+    return np.where(ok, ha @ hb.T, 0.0)
 
 
 def _pair(sim: np.ndarray) -> list[tuple[int, int, float]]:
@@ -328,8 +337,7 @@ def _pair(sim: np.ndarray) -> list[tuple[int, int, float]]:
     return out
 
 
-def _self_similar(x: SurfaceSet) -> np.ndarray:
-    h = np.stack([np.sqrt(_blur(s.hist)).ravel() for s in x.surfaces])
+def _self_similar(h: np.ndarray) -> np.ndarray:
     return h @ h.T
 
 
@@ -355,8 +363,9 @@ def compare(a: SurfaceSet, b: SurfaceSet) -> Agreement:
     if not a.surfaces or not b.surfaces:
         return empty
     best: tuple[float, list[tuple[int, int, float]], tuple[int, int]] | None = None
+    hb, ok = _looks(b), _comparable(a, b)
     for d in SHIFTS:
-        pairs = _pair(_similarity(a, b, d))
+        pairs = _pair(_similarity(a, hb, ok, d))
         score = sum(min(a.surfaces[i].weight, b.surfaces[j].weight) for i, j, _ in pairs)
         if best is None or score > best[0] + 1e-9:
             best = (score, pairs, d)
@@ -365,7 +374,7 @@ def compare(a: SurfaceSet, b: SurfaceSet) -> Agreement:
     if not pairs:
         return replace_shift(empty, d)
     # distinct appearances: pairs whose surfaces look alike in either picture are one
-    same_a, same_b = _self_similar(a), _self_similar(b)
+    same_a, same_b = _self_similar(_looks(a)), _self_similar(hb)
     group = list(range(len(pairs)))
     for x in range(len(pairs)):
         for y in range(x):

@@ -162,6 +162,10 @@ def test_a_file_name_with_a_line_break_cannot_inject_exiftool_arguments(tmp_path
     os.rename(p, odd)
     assert mediafile.analyse(odd).exif.serial == "NK777"
     assert sorted(os.listdir(tmp_path)) == ["a\n-o\nx.jpg"]
+    links = exiftool_serials._tmpdir
+    assert links is not None and os.path.isdir(links)
+    exiftool_serials.close()  # as at exit: the folder of links goes with the process
+    assert not os.path.exists(links)
 
 
 def test_pick_prefers_the_body_serial_then_maker_note_then_internal():

@@ -250,7 +250,9 @@ def pair_card(series_id: str, row: dict, stamp: tuple[str, float], where: str) -
         if row.get("sameSeries"):
             head += " :gray-badge[within this series]"
         st.markdown(head)
-        expl = (reg or {}).get("explanation") or row.get("explanation")
+        # the stored pair's own words: the header's figures are the stored pair's, and a
+        # match computed again from the other picture's side counts slightly differently
+        expl = row.get("explanation") or (reg or {}).get("explanation")
         if expl:
             st.caption(C.md(expl))
         if reg is None:

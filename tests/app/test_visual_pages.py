@@ -12,6 +12,7 @@ folder: the index is a folder on disk, nothing of Neo4j is replaced).
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -94,6 +95,15 @@ def test_series_page_shows_the_same_scene_pair_blurred_and_audits_a_reveal(rooms
     assert "Same scene" in body
     assert "S\\-DE\\-1 (DE)" in body  # the other side's series and country
     assert "verified points" in body and "separate regions" in body
+    # the header's figures and the explanation under it are the same pair's, same numbers
+    head = next(
+        m.value for m in at.markdown if "verified points" in m.value and "other side" in m.value
+    )
+    caption = next(c.value for c in at.caption if "separate regions" in c.value)
+    points = re.search(r"\*\*(\d+)\*\* verified points", head).group(1)
+    assert f"{points} verified points" in caption, (head, caption)
+    share = re.search(r"(\d+) % of the frame", head).group(1)
+    assert caption.startswith(f"{share} % of the frame"), (head, caption)
     # Both pictures of the pair are drawn, blurred until revealed: one Reveal each.
     reveals = [b for b in at.button if b.label == "Reveal" and "-ss0-" in (b.key or "")]
     assert len(reveals) == 2

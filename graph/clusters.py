@@ -20,6 +20,7 @@ the computed one (tested).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from typing import Any
 
@@ -31,6 +32,8 @@ from graph.config import get_settings
 SEED = 42
 RESOLUTION = 1.0
 LEVELS = ("communities", "components")
+#: bump when what is stored per group changes: the stored clusters are then written again
+_FORMAT = 1
 
 
 def compute(driver: neo4j.Driver, min_score: float | None = None) -> dict[str, Any]:
@@ -40,7 +43,28 @@ def compute(driver: neo4j.Driver, min_score: float | None = None) -> dict[str, A
     from graph import analysis
 
     ms = get_settings().link_min_score if min_score is None else float(min_score)
-    g = analysis.fetch_series_graph(driver, ms)
+    return _compute(analysis.fetch_series_graph(driver, ms), ms)
+
+
+def digest(g: Any, min_score: float) -> str:
+    """A digest of everything the stored clusters are computed from: the series graph
+    (its series with their countries, its links with every attribute) and the parameters.
+    The same digest means Louvain with the same seed would store the same groups."""
+    h = hashlib.sha256()
+    h.update(json.dumps([_FORMAT, float(min_score), SEED, RESOLUTION]).encode())
+    for n, data in sorted(g.nodes(data=True), key=lambda x: x[0]):
+        h.update(json.dumps([n, data], sort_keys=True, default=str).encode())
+        h.update(b"\n")
+    edges = sorted((min(u, v), max(u, v), d) for u, v, d in g.edges(data=True))
+    for u, v, data in edges:
+        h.update(json.dumps([u, v, data], sort_keys=True, default=str).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def _compute(g: Any, ms: float) -> dict[str, Any]:
+    from graph import analysis
+
     out: list[dict[str, Any]] = []
     members: dict[str, dict[str, str]] = {}
     for level in LEVELS:
@@ -66,8 +90,30 @@ def compute(driver: neo4j.Driver, min_score: float | None = None) -> dict[str, A
 
 
 def store(driver: neo4j.Driver) -> int:
-    """Recompute and store the clusters (one transaction); return how many groups."""
-    params = compute(driver)
+    """Recompute and store the clusters (one transaction); return how many groups.
+
+    When the series graph and the parameters have the digest of the stored run and the
+    stored groups and members are all still there, nothing is computed or written (a
+    rebuild that changed no link costs one read of the series graph, not Louvain and a
+    rewrite of every group)."""
+    from graph import analysis
+
+    ms = get_settings().link_min_score
+    g = analysis.fetch_series_graph(driver, ms)
+    dg = digest(g, ms)
+    now = db.records(driver, queries.clusters_current(), name="clusters.current")
+    if (
+        now
+        and now[0]["digest"] == dg
+        and (now[0]["groups"], now[0]["members"])
+        == (
+            now[0]["groupsNow"],
+            now[0]["membersNow"],
+        )
+    ):
+        return int(now[0]["groupsNow"])
+    params = _compute(g, ms)
+    params["run"].update(digest=dg, groups=len(params["clusters"]), members=len(params["members"]))
 
     def work(tx: neo4j.ManagedTransaction) -> None:
         tx.run(queries.clusters_clear()).consume()

@@ -112,6 +112,45 @@ def test_a_judgement_and_a_load_move_the_stored_clusters(world, driver):
     ]
 
 
+def _stored_state(driver) -> tuple:
+    rows = db.records(
+        driver,
+        "MATCH (r:ClusterRun {name: 'clusters'}) "
+        "RETURN r.digest AS d, r.at AS at, COUNT { MATCH (c:Cluster) } AS n, "
+        "COLLECT { MATCH (c:Cluster) RETURN elementId(c) } AS ids",
+        name="t",
+    )
+    r = rows[0]
+    return r["d"], r["at"], r["n"], sorted(r["ids"])
+
+
+def test_a_rebuild_that_changes_no_link_leaves_the_stored_clusters_alone(world, driver):
+    random_world(world)
+    links.rebuild(driver)
+    first = _stored_state(driver)
+    assert first[0] and first[2] > 0
+    links.rebuild(driver)  # nothing changed: the same groups, not computed or written again
+    assert _stored_state(driver) == first
+    # a series that lost its stored group (deleted and loaded again) is written again
+    db.write(driver, "MATCH (s:Series {id: 'S00'}) REMOVE s.community, s.component", name="t")
+    links.rebuild(driver)
+    again = _stored_state(driver)
+    assert again[0] == first[0] and again[3] != first[3]
+    assert (
+        db.records(driver, "MATCH (s:Series {id: 'S00'}) RETURN s.community AS k", name="t")[0]["k"]
+        is not None
+    )
+    # a judgement changes the series graph: new digest, new groups
+    a, b = db.records(
+        driver,
+        "MATCH (a:Series)-[l:LINKED]->(b:Series) RETURN a.id AS a, b.id AS b "
+        "ORDER BY l.score DESC LIMIT 1",
+        name="t",
+    )[0].values()
+    links.judge(driver, a, b, "rejected", "analyst1")
+    assert _stored_state(driver)[0] != first[0]
+
+
 @pytest.mark.parametrize("min_score", [0.0, None])
 def test_cypher_path_equals_the_networkx_path(world, driver, min_score):
     ids = random_world(world)

@@ -40,6 +40,8 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
+from media import blas
+
 from . import objects, surfaces
 from .features import SceneFeatures
 from .index import VisualIndex
@@ -901,16 +903,19 @@ def find_scenes(
     k: int = 50,
     params: Params = DEFAULT,
 ) -> list[SceneMatch]:
-    """Verified matches of one picture against the index, best first."""
+    """Verified matches of one picture against the index, best first: the candidates the
+    visual pass would verify (:meth:`VisualIndex.scene_candidates`, the retrieval floor),
+    with one BLAS thread as in the pass (:mod:`media.blas`)."""
     if feats is None:
         feats = index.get(key)
     out = []
-    for other, _ in index.candidates(feats, k=k + 1):
-        if other == key:
-            continue
-        m = compare(feats, index.get(other), key, other, params)
-        if m is not None:
-            out.append(m)
+    with blas.one_thread():
+        for other, _ in index.scene_candidates(feats, k=k + 1):
+            if other == key:
+                continue
+            m = compare(feats, index.get(other), key, other, params)
+            if m is not None:
+                out.append(m)
     out.sort(key=lambda m: (m.kind != "same_scene", -m.score))
     return out
 

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 import neo4j
 
-from graph import analysis, db, indexversion, neardup, queries, videomatch
+from graph import analysis, db, indexversion, names, neardup, queries, videomatch
 from graph import clusters as stored_clusters
 from graph.config import get_settings
 from graph.errors import InvalidInput, NotFound
@@ -289,14 +289,21 @@ def identified_neighbour(
 def camera_trail(
     driver: neo4j.Driver, serial: str, make: str | None = None, model: str | None = None
 ) -> db.Result:
-    rows = db.records(
-        driver,
-        queries.lead_camera_trail(),
-        name="leads.camera_trail",
-        serial=serial,
-        make=make,
-        model=model,
-    )
+    def trail(suffix: str) -> list[dict[str, Any]]:
+        return db.records(
+            driver,
+            queries.lead_camera_trail(),
+            name="leads.camera_trail",
+            serial=serial,
+            make=make,
+            model=model,
+            idSuffix=suffix,
+        )
+
+    # Cameras whose id ends with the folded serial, through the text index; only when none
+    # matches are all cameras read (an unknown serial, or one whose folding differs from
+    # Cypher's lower case: the serial itself is still compared as before either way).
+    rows = trail("|" + names.fold(serial)) or trail("")
     cols = [
         "camera",
         "make",

@@ -35,3 +35,5 @@ CREATE INDEX auditevent_at IF NOT EXISTS FOR (n:AuditEvent) ON (n.at);
 CREATE INDEX auditevent_user IF NOT EXISTS FOR (n:AuditEvent) ON (n.user);
 CREATE INDEX linked_crosscountry IF NOT EXISTS FOR ()-[r:LINKED]-() ON (r.crossCountry);
 CREATE INDEX linked_score IF NOT EXISTS FOR ()-[r:LINKED]-() ON (r.score);
+// The camera trail finds a serial by the end of the camera's id (folded make|model|serial).
+CREATE TEXT INDEX camera_id_text IF NOT EXISTS FOR (n:Camera) ON (n.id);

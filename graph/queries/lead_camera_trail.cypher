@@ -1,8 +1,12 @@
 // Where a camera (by serial, optionally make and model) shows up: each series holding its files, with their countries, agencies, cases, number of files and capture time span.
 // $serial: string   $make: string or null   $model: string or null
+// $idSuffix: string, '|' + the folded serial (a camera's id is folded make|model|serial): the
+//   text index finds those cameras instead of reading every camera; '' reads them all
 // Returns: camera, make, model, serial, series, series_status, countries, agencies, cases, files, first_captured, last_captured
 MATCH (c:Camera)
-WHERE toLower(trim(c.serial)) = toLower(trim($serial))
+USING TEXT INDEX c:Camera(id)
+WHERE c.id ENDS WITH $idSuffix
+  AND toLower(trim(c.serial)) = toLower(trim($serial))
   AND ($make IS NULL OR toLower(c.make) = toLower($make))
   AND ($model IS NULL OR toLower(c.model) = toLower($model))
 MATCH (c)<-[:TAKEN_WITH]-(m:Media)

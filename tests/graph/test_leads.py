@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from graph import db, leads, links
+from graph import db, leads, links, queries
 from graph.config import get_settings
 from graph.errors import InvalidInput, NotFound
 from graph.leads import LEADS
@@ -354,6 +354,27 @@ def test_camera_trail_follows_a_serial_across_countries(world, driver):
         ("S-FR", ["FR"], 2, "2021-03-01"),
         ("S-BR", ["BR"], 1, "2023-01-01"),
     ]
+
+
+def test_camera_trail_finds_a_serial_typed_in_another_case_through_the_index(world, driver):
+    world.series("S-FR", "FR")
+    world.series("S-DE", "DE")
+    world.media("a", "S-FR", camera="Nikon|D90|Ab 12x")
+    world.media("b", "S-DE", camera="Nikon|Z6|ab 12X")
+    world.media("c", "S-DE", camera="Nikon|Z6|ab 12")  # another serial, same ending
+    rows = run(driver, "camera-trail", serial="  AB 12X ").rows
+    assert sorted(r["series"] for r in rows) == ["S-DE", "S-FR"]
+    # the indexed search alone finds them (the read of every camera is only a fallback)
+    found = db.records(
+        driver,
+        queries.lead_camera_trail(),
+        name="t",
+        serial="  AB 12X ",
+        make=None,
+        model=None,
+        idSuffix="|ab 12x",
+    )
+    assert sorted(r["camera"] for r in found) == ["nikon|d90|ab 12x", "nikon|z6|ab 12x"]
 
 
 def test_camera_trail_of_an_unknown_serial_is_empty(world, driver):

@@ -36,16 +36,6 @@ LEVELS = ("communities", "components")
 _FORMAT = 1
 
 
-def compute(driver: neo4j.Driver, min_score: float | None = None) -> dict[str, Any]:
-    """The clusters of both levels with the default parameters (parameters of a write)."""
-    # networkx and Louvain only when there are clusters to compute (an update that
-    # touched no series, such as a picture loaded into a case alone, never gets here).
-    from graph import analysis
-
-    ms = get_settings().link_min_score if min_score is None else float(min_score)
-    return _compute(analysis.fetch_series_graph(driver, ms), ms)
-
-
 def digest(g: Any, min_score: float) -> str:
     """A digest of everything the stored clusters are computed from: the series graph
     (its series with their countries, its links with every attribute) and the parameters.
@@ -62,7 +52,9 @@ def digest(g: Any, min_score: float) -> str:
     return h.hexdigest()
 
 
-def _compute(g: Any, ms: float) -> dict[str, Any]:
+def compute(g: Any, ms: float) -> dict[str, Any]:
+    """The clusters of both levels of the series graph ``g`` (links scoring ``ms`` or more)
+    with the default parameters: the parameters of the write."""
     from graph import analysis
 
     out: list[dict[str, Any]] = []
@@ -101,18 +93,17 @@ def store(driver: neo4j.Driver) -> int:
     ms = get_settings().link_min_score
     g = analysis.fetch_series_graph(driver, ms)
     dg = digest(g, ms)
-    now = db.records(driver, queries.clusters_current(), name="clusters.current")
-    if (
-        now
-        and now[0]["digest"] == dg
-        and (now[0]["groups"], now[0]["members"])
-        == (
-            now[0]["groupsNow"],
-            now[0]["membersNow"],
-        )
-    ):
-        return int(now[0]["groupsNow"])
-    params = _compute(g, ms)
+    rows = db.records(driver, queries.clusters_current(), name="clusters.current")
+    cur = rows[0] if rows else None
+    unchanged = (
+        cur is not None
+        and cur["digest"] == dg
+        and cur["groups"] == cur["groupsNow"]
+        and cur["members"] == cur["membersNow"]
+    )
+    if cur is not None and unchanged:
+        return int(cur["groupsNow"])
+    params = compute(g, ms)
     params["run"].update(digest=dg, groups=len(params["clusters"]), members=len(params["members"]))
 
     def work(tx: neo4j.ManagedTransaction) -> None:

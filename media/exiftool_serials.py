@@ -184,14 +184,14 @@ def close() -> None:
     folder of links made for awkward file names."""
     global _process, _tmpdir
     et, _process = _process, None
-    if _tmpdir is not None:
-        shutil.rmtree(_tmpdir, ignore_errors=True)
-        _tmpdir = None
     if et is not None:
         try:
             et.terminate(timeout=5)
         except Exception:  # noqa: BLE001 - it is going away anyway
             pass
+    if _tmpdir is not None:
+        shutil.rmtree(_tmpdir, ignore_errors=True)
+        _tmpdir = None
 
 
 atexit.register(close)

@@ -4,7 +4,6 @@
 //   text index finds those cameras instead of reading every camera; '' reads them all
 // Returns: camera, make, model, serial, series, series_status, countries, agencies, cases, files, first_captured, last_captured
 MATCH (c:Camera)
-USING TEXT INDEX c:Camera(id)
 WHERE c.id ENDS WITH $idSuffix
   AND toLower(trim(c.serial)) = toLower(trim($serial))
   AND ($make IS NULL OR toLower(c.make) = toLower($make))

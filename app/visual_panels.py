@@ -85,6 +85,31 @@ def regions(key_a: str, key_b: str, stamp: tuple[str, float]) -> dict[str, Any] 
     }
 
 
+def pair_regions(
+    row: dict, key_a: str, key_b: str, stamp: tuple[str, float]
+) -> dict[str, Any] | None:
+    """The regions to outline for a stored pair, as :func:`regions` from ``key_a``'s side.
+
+    A match is measured from one picture's side and the pass stored whichever side held
+    (:func:`media.visual.match.compare`): when this series' side counts other points than
+    the stored pair, the other side is computed and turned, so that the outlines are the
+    stored pair's regions, the ones its explanation counts."""
+    reg = regions(key_a, key_b, stamp)
+    want = row.get("inliers")
+    if reg is None or want is None or reg["inliers"] == want:
+        return reg
+    back = regions(key_b, key_a, stamp)
+    if back is None or back["inliers"] != want:
+        return reg
+    return {
+        **back,
+        "a": back["b"],
+        "b": back["a"],
+        "size_a": back["size_b"],
+        "size_b": back["size_a"],
+    }
+
+
 def outlined(
     img: Image.Image,
     boxes: list[tuple[int, int, int, int]],
@@ -234,7 +259,7 @@ def _other_series(row: dict) -> str:
 def pair_card(series_id: str, row: dict, stamp: tuple[str, float], where: str) -> None:
     key_a = _index_key(row["sha256"], row.get("frameMs"))
     key_b = _index_key(row["otherSha256"], row.get("otherFrameMs"))
-    reg = regions(key_a, key_b, stamp)
+    reg = pair_regions(row, key_a, key_b, stamp)
     with st.container(border=True):
         kind = row["kind"]
         badge = "blue" if kind == "same_scene" else "gray"

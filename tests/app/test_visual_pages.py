@@ -89,6 +89,28 @@ def rooms(seeded, pictures, visual_home, tmp_path) -> dict[str, str]:
     return {r["f"][5:6]: r["sha"] for r in rows}
 
 
+def test_the_outlines_are_the_stored_pairs_regions_from_either_side(rooms, seeded):
+    """The regions drawn on both pictures are as many as the stored explanation counts,
+    whichever series' page shows the pair (a match measured from the other picture's side
+    can count other regions)."""
+    from app import visual_panels
+    from service import series as series_service
+    from tests.app.conftest import user
+
+    stamp = visual_panels._index_stamp()
+    seen = 0
+    for sid in ("S-FR-1", "S-DE-1"):
+        for row in series_service.scenes(seeded, sid, user=user("dana")).rows:
+            if row["kind"] != "same_scene":
+                continue
+            reg = visual_panels.pair_regions(row, row["sha256"], row["otherSha256"], stamp)
+            assert reg is not None
+            n = int(re.search(r"in (\d+) separate regions", row["explanation"]).group(1))
+            assert (len(reg["a"]), len(reg["b"]), reg["inliers"]) == (n, n, row["inliers"])
+            seen += 1
+    assert seen == 2  # the pair, once from each side
+
+
 def test_series_page_shows_the_same_scene_pair_blurred_and_audits_a_reveal(rooms, seeded):
     at = run("views/series.py", query={"series": "S-FR-1"}, name="dana")
     body = texts(at)

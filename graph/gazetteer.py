@@ -10,9 +10,10 @@ hints resolve against the one table, so a clue's ``Lyon, FR`` and a photo geotag
 Lyon meet on the same ``Location`` node. Nothing is fetched from the network; the table is
 built once per process, lazily (about 2 s), with no worker processes.
 
-- :func:`resolve_point`: the nearest place on the sphere (a SciPy k-d tree over unit
-  vectors; ``reverse_geocoder``'s own query measures raw degrees, which picks the wrong
-  town at high latitudes and across the antimeridian).
+- :func:`resolve_point`: the nearest place on the sphere (unit vectors: every place read
+  for a process's first searches, then a SciPy k-d tree; ``reverse_geocoder``'s own
+  query measures raw degrees, which picks the wrong town at high latitudes and across
+  the antimeridian).
 - :func:`resolve_hint`: ``City, CC``, ``City, Country name``, ``City, Region[, CC]``,
   ``City`` alone (the most populous match), a country alone, and ``lat,lon`` (comma,
   semicolon or spaces; ``46.2N 6.1E`` too). Names are matched folded (NFKC, case,
@@ -144,8 +145,6 @@ class _Table:
     (tested)."""
 
     def __init__(self, *, use_cache: bool = True) -> None:
-        from scipy.spatial import cKDTree
-
         path = _cache_path() if use_cache else None
         cols = _read_cache(path) if path is not None else None
         self._alt_names: list[tuple[int, list[str]]] | None
@@ -158,7 +157,7 @@ class _Table:
             self.population = np.array([int(c.get("population") or 0) for c in cities])
             self.lat = np.array([float(c["latitude"]) for c in cities])
             self.lon = np.array([float(c["longitude"]) for c in cities])
-            self.tree = cKDTree(_unit(self.lat, self.lon))
+            self._start_search()
             # Points resolve to towns, not to the numbered sections of a town (Lyon 03).
             self.town_of = _numbered_sections(self)
             self.admin1 = _admin1_names(self, admin1_codes)
@@ -174,9 +173,40 @@ class _Table:
             )
             self.population, self.lat, self.lon = cols["population"], cols["lat"], cols["lon"]
             self.town_of = cols["town_of"]
-            self.tree = cKDTree(_unit(self.lat, self.lon))
+            self._start_search()
             self._alt_names = None  # read on the first name lookup
         self._index: tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]] | None = None
+
+    def _start_search(self) -> None:
+        self.unit = _unit(self.lat, self.lon)
+        self._tree: Any = None
+        self._searches = 0
+
+    @property
+    def tree(self) -> Any:
+        """SciPy's k-d tree over the places' unit vectors, built on first use: importing
+        ``scipy.spatial`` and building the tree cost about 0.35 s of CPU, more than a
+        command resolving a few points spends on searching them one by one."""
+        if self._tree is None:
+            from scipy.spatial import cKDTree
+
+            with _lock_tree:
+                if self._tree is None:
+                    self._tree = cKDTree(self.unit)
+        return self._tree
+
+    def nearest(self, q: np.ndarray) -> int:
+        """Row of the place nearest to unit vector ``q`` (the largest dot product; the
+        lowest row among exact ties). The first :data:`BRUTE_SEARCHES` searches of a
+        process read every place (0.2 ms each); later ones ask the k-d tree for its
+        :data:`TREE_CANDIDATES` nearest and apply the same rule to them, so that either
+        way gives the same row."""
+        self._searches += 1
+        if self._tree is None and self._searches <= BRUTE_SEARCHES:
+            return int(np.argmax(self.unit @ q))
+        _, idx = self.tree.query(q, k=TREE_CANDIDATES)
+        rows = np.sort(idx[idx < len(self.ids)])
+        return int(rows[np.argmax(self.unit[rows] @ q)])
 
     @property
     def index(self) -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
@@ -369,7 +399,14 @@ def _admin1_names(t: _Table, codes: list[str]) -> list[str]:
 
 
 _lock = threading.Lock()
+_lock_tree = threading.Lock()
 _table: _Table | None = None
+
+#: Point searches of a process done by reading every place before the k-d tree is built.
+BRUTE_SEARCHES = 256
+#: Nearest places the k-d tree returns, among which the rule of :meth:`_Table.nearest`
+#: picks (more than the largest group of places at one exact point, 3 in GeoNames).
+TREE_CANDIDATES = 8
 
 
 def _get_table() -> _Table:
@@ -411,8 +448,7 @@ def resolve_point(lat: float, lon: float) -> Place:
     """
     la, lo = check_point(lat, lon)
     t = _get_table()
-    _, i = t.tree.query(_unit(np.array([la]), np.array([lo]))[0], k=1)
-    i = int(i)
+    i = t.nearest(_unit(np.array([la]), np.array([lo]))[0])
     if t.town_of[i] >= 0:
         i = int(t.town_of[i])
     return t.place(i, round(_km(la, lo, float(t.lat[i]), float(t.lon[i])), 3))

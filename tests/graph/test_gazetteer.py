@@ -156,6 +156,35 @@ def test_the_cached_columns_equal_the_built_ones_and_resolve_alike(tmp_path, mon
     assert cached.index == built.index  # alternate names read on the first lookup
 
 
+def test_searching_every_place_and_the_k_d_tree_give_the_same_place(monkeypatch):
+    """A process's first point searches read every place; later ones use the k-d tree.
+    Both give the same row: on random points, at places sharing one exact point (the
+    lowest row wins) and at a town's own coordinates."""
+    t = gazetteer._get_table()
+    rng = gazetteer.np.random.default_rng(3)
+    lat, lon = rng.uniform(-89, 89, 2000), rng.uniform(-180, 180, 2000)
+    pts, counts = gazetteer.np.unique(
+        gazetteer.np.stack([t.lat, t.lon], 1), axis=0, return_counts=True
+    )
+    shared = pts[counts > 1]
+    assert len(shared) > 10
+    lat = gazetteer.np.concatenate([lat, shared[:, 0], t.lat[:200]])
+    lon = gazetteer.np.concatenate([lon, shared[:, 1], t.lon[:200]])
+    qs = gazetteer._unit(lat, lon)
+    monkeypatch.setattr(t, "_tree", None)
+    monkeypatch.setattr(gazetteer, "BRUTE_SEARCHES", 10**9)
+    monkeypatch.setattr(t, "_searches", 0)
+    brute = [t.nearest(q) for q in qs]
+    assert t._tree is None
+    monkeypatch.setattr(gazetteer, "BRUTE_SEARCHES", 0)
+    tree = [t.nearest(q) for q in qs]
+    assert t._tree is not None
+    assert brute == tree
+    for k, (la, lo) in enumerate(shared):  # the lowest of the rows at that exact point
+        rows = gazetteer.np.flatnonzero((t.lat == la) & (t.lon == lo))
+        assert brute[2000 + k] == rows.min()
+
+
 def test_a_damaged_cache_file_is_built_again(tmp_path, monkeypatch):
     path = tmp_path / "places.npz"
     path.write_bytes(b"not an npz file")

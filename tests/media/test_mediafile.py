@@ -512,6 +512,21 @@ def test_phash_of_the_512_shrink_is_the_phash_of_the_shrink():
     assert image_hashes(img).phash == expected
 
 
+def test_phash_is_imagehashs_bit_for_bit_on_photos_and_noise():
+    rng = np.random.default_rng(7)
+    pictures = [jpeg(room(seed, (640 + 97 * seed, 480))) for seed in range(8)]
+    noise = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8) for _ in range(40)]
+    pictures += [Image.fromarray(a) for a in noise]
+    assert [pq.phash(p) for p in pictures] == [str(imagehash.phash(p)) for p in pictures]
+
+
+def test_phash_of_a_uniform_picture_does_not_follow_rounding_noise():
+    # imagehash compares exact zeros with float noise; ours reads them as zeros: no bit set
+    # but the DC term's (the only coefficient above a median of 0), none for black.
+    assert pq.phash(FLAT["uniform grey"]()) == "8000000000000000"
+    assert pq.phash(FLAT["black"]()) == "0000000000000000"
+
+
 def test_phash_of_the_512_shrink_stays_within_4_bits_of_the_full_picture():
     moved = []
     for seed in range(6):
@@ -726,6 +741,19 @@ def test_analyse_hashes_the_first_frame_of_an_animated_gif(tmp_path):
     with Image.open(path) as first:
         expected = pdq_reference(first)[0]
     assert analyse(path).hashes.pdq == expected
+
+
+def test_analyse_hashes_the_first_picture_of_an_mpo_file(tmp_path):
+    # Multi-picture JPEG (phones' and 3D cameras' MPO): Pillow opens it through JPEG's
+    # opener, with no other plugin imported.
+    first, second = room(11, (320, 240)), room(12, (320, 240))
+    path = tmp_path / "stereo.jpg"
+    first.save(path, format="MPO", save_all=True, append_images=[second])
+    with Image.open(path) as stored:
+        assert stored.format == "MPO"
+        expected = pdq_reference(stored)[0]
+    info = analyse(path)
+    assert (info.mime, info.hashes.pdq) == ("image/jpeg", expected)
 
 
 def test_analyse_of_a_video_gives_digests_and_no_hashes(tmp_path):

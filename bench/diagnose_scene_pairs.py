@@ -119,7 +119,8 @@ def rooms(spec: str) -> None:
             f"inliers={ev['inliers']} planes={[len(p) for p in ev['planes']]} "
             f"cover={ev['coverage']:.3f} context z={ev['context_z']:.1f} "
             f"({ev['context_agree']}/{ev['context_tested']} cells, chance "
-            f"{ev['context_chance']:.2f}) cast={ev['shift'].round(2).tolist()}"
+            f"{ev['context_chance']:.2f}) cast={ev['shift'].round(2).tolist()} "
+            f"context={ev['context']:.2f}/{ev['context_cells']}"
             if ev
             else ""
         )
@@ -170,7 +171,8 @@ def main(argv: list[str]) -> None:
                     f"context={ev['context']:.2f}/{ev['context_cells']} "
                     f"obj_cover={ev['object_cover']:.3f} context_z={ev['context_z']:.1f} "
                     f"({ev['context_agree']}/{ev['context_tested']}, chance "
-                    f"{ev['context_chance']:.2f}) beyond-chance rule: {mc.kind if mc else '-'}"
+                    f"{ev['context_chance']:.2f}) cast={ev['shift'].round(2).tolist()} "
+                    f"beyond-chance rule: {mc.kind if mc else '-'}"
                 )
                 print(f"      {surface_detail(a, b, ev)}")
                 if m is not None and m.kind == "same_scene":

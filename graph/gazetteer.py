@@ -292,6 +292,26 @@ def _cache_path() -> Path:
     return get_settings().cache_dir / "gazetteer" / f"places-{key}.npz"
 
 
+#: Cache files kept: the versions used most recently. Keeping only the running version's
+#: made two checkouts of different versions on one machine (a working tree and a release,
+#: a bench of an older commit) delete each other's file and rebuild it (3.4 s of CPU) in
+#: every command that resolved a point.
+CACHE_KEEP = 3
+
+
+def _prune_cache(folder: Path) -> None:
+    """Remove all but the :data:`CACHE_KEEP` most recently used cache files."""
+
+    def used(p: Path) -> float:
+        try:
+            return p.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    for old in sorted(folder.glob("places-*.npz"), key=used, reverse=True)[CACHE_KEEP:]:
+        old.unlink(missing_ok=True)
+
+
 def _read_cache(path: Path) -> dict[str, Any] | None:
     """The cached columns, or None when missing or unreadable (then built again)."""
     try:
@@ -300,6 +320,10 @@ def _read_cache(path: Path) -> dict[str, Any] | None:
             out: dict[str, Any] = {k: data[k].copy() for k in _ARRAY_COLUMNS}
     except (OSError, ValueError, KeyError):
         return None
+    try:
+        os.utime(path)  # used now: what _prune_cache keeps
+    except OSError:
+        pass
     n = len(out["lat"])
     if not isinstance(strings, dict) or any(
         len(strings.get(k) or ()) != n for k in _STRING_COLUMNS
@@ -326,9 +350,7 @@ def _write_cache(path: Path, t: _Table) -> None:
                 town_of=np.asarray(t.town_of),
             )
         os.replace(tmp, path)
-        for old in path.parent.glob("places-*.npz"):  # those of older versions
-            if old != path:
-                old.unlink(missing_ok=True)
+        _prune_cache(path.parent)
     except OSError:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)

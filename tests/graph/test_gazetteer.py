@@ -185,6 +185,30 @@ def test_searching_every_place_and_the_k_d_tree_give_the_same_place(monkeypatch)
         assert brute[2000 + k] == rows.min()
 
 
+def test_the_cache_keeps_the_versions_used_last(tmp_path, monkeypatch):
+    """Another version's cache file survives this one's build (two checkouts on one
+    machine must not rebuild each other's every time); the least recently used go."""
+    import os
+
+    folder = tmp_path / "gazetteer"
+    folder.mkdir()
+    olds = [folder / f"places-old{i}.npz" for i in range(4)]
+    for i, f in enumerate(olds):  # old0 used longest ago, old3 last
+        f.write_bytes(b"x")
+        os.utime(f, (1_000_000 + i, 1_000_000 + i))
+    path = folder / "places-now.npz"
+    monkeypatch.setattr(gazetteer, "_cache_path", lambda: path)
+    gazetteer._Table()  # builds and writes its own, then prunes
+    assert sorted(p.name for p in folder.glob("places-*.npz")) == [
+        "places-now.npz",
+        "places-old2.npz",
+        "places-old3.npz",
+    ]
+    os.utime(path, (1_000_000, 1_000_000))
+    gazetteer._Table()  # reads its file: used now again
+    assert path.stat().st_mtime > 2_000_000
+
+
 def test_a_damaged_cache_file_is_built_again(tmp_path, monkeypatch):
     path = tmp_path / "places.npz"
     path.write_bytes(b"not an npz file")

@@ -81,9 +81,23 @@ class SurfaceSet:
     labels: np.ndarray = field(
         default_factory=lambda: np.full((GRID[1], GRID[0]), 255, np.uint8)
     )  # cell -> surface index (255: none)
+    #: :meth:`looks` by colour shift, computed once per picture (a pass compares each
+    #: picture with several others; the blurs were 13 % of a pair's verification)
+    _looks: dict[tuple[int, int], np.ndarray] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __len__(self) -> int:
         return len(self.surfaces)
+
+    def looks(self, d: tuple[int, int] = (0, 0)) -> np.ndarray:
+        """Each surface's colour histogram shifted by ``d`` bins, blurred, square-rooted
+        (Hellinger), one row per surface."""
+        got = self._looks.get(d)
+        if got is None:
+            got = np.stack([np.sqrt(_blur(_shift(s.hist, d))).ravel() for s in self.surfaces])
+            self._looks[d] = got
+        return got
 
     def to_bytes(self) -> bytes:
         out = [struct.pack("<4sHB", _MAGIC, VERSION, len(self.surfaces))]
@@ -301,11 +315,6 @@ def _blur(h: np.ndarray) -> np.ndarray:
     return b / max(float(b.sum()), 1e-9)
 
 
-def _looks(x: SurfaceSet) -> np.ndarray:
-    """Each surface's blurred colour histogram, square-rooted (Hellinger), one row each."""
-    return np.stack([np.sqrt(_blur(s.hist)).ravel() for s in x.surfaces])
-
-
 def _comparable(a: SurfaceSet, b: SurfaceSet) -> np.ndarray:
     """Which surfaces of ``a`` and ``b`` are close enough in light and texture to compare."""
     la = np.array([s.light for s in a.surfaces])
@@ -319,9 +328,8 @@ def _comparable(a: SurfaceSet, b: SurfaceSet) -> np.ndarray:
 
 def _similarity(a: SurfaceSet, hb: np.ndarray, ok: np.ndarray, d: tuple[int, int]) -> np.ndarray:
     """Appearance similarity of ``a``'s surfaces, colours shifted by ``d``, to ``b``'s
-    (``hb`` = :func:`_looks` of b, ``ok`` = :func:`_comparable`)."""
-    ha = np.stack([np.sqrt(_blur(_shift(s.hist, d))).ravel() for s in a.surfaces])
-    return np.where(ok, ha @ hb.T, 0.0)
+    (``hb`` = ``b.looks()``, ``ok`` = :func:`_comparable`)."""
+    return np.where(ok, a.looks(d) @ hb.T, 0.0)
 
 
 def _pair(sim: np.ndarray) -> list[tuple[int, int, float]]:
@@ -335,10 +343,6 @@ def _pair(sim: np.ndarray) -> list[tuple[int, int, float]]:
         s[i, :] = 0
         s[:, j] = 0
     return out
-
-
-def _self_similar(h: np.ndarray) -> np.ndarray:
-    return h @ h.T
 
 
 def _layout(a: SurfaceSet, b: SurfaceSet, pairs: list[tuple[int, int, float]]) -> tuple[float, int]:
@@ -363,7 +367,7 @@ def compare(a: SurfaceSet, b: SurfaceSet) -> Agreement:
     if not a.surfaces or not b.surfaces:
         return empty
     best: tuple[float, list[tuple[int, int, float]], tuple[int, int]] | None = None
-    hb, ok = _looks(b), _comparable(a, b)
+    hb, ok = b.looks(), _comparable(a, b)
     for d in SHIFTS:
         pairs = _pair(_similarity(a, hb, ok, d))
         score = sum(min(a.surfaces[i].weight, b.surfaces[j].weight) for i, j, _ in pairs)
@@ -374,7 +378,8 @@ def compare(a: SurfaceSet, b: SurfaceSet) -> Agreement:
     if not pairs:
         return replace_shift(empty, d)
     # distinct appearances: pairs whose surfaces look alike in either picture are one
-    same_a, same_b = _self_similar(_looks(a)), _self_similar(hb)
+    ha = a.looks()
+    same_a, same_b = ha @ ha.T, hb @ hb.T
     group = list(range(len(pairs)))
     for x in range(len(pairs)):
         for y in range(x):

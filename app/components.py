@@ -416,12 +416,14 @@ def _veiled(img: Any, revealed: bool, size: int) -> bytes:
     """``img`` shrunk to ``size`` as PNG: blurred and grey unless ``revealed``."""
     from PIL import ImageFilter
 
+    from media.pixels import to_grey8, to_rgb8
+
     img = img.copy()
     img.thumbnail((size, size))
     if revealed:
-        img = img.convert("RGB")
+        img = to_rgb8(img)
     else:
-        img = img.convert("L").filter(ImageFilter.GaussianBlur(radius=max(4, size // 14)))
+        img = to_grey8(img).filter(ImageFilter.GaussianBlur(radius=max(4, size // 14)))
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()

@@ -28,6 +28,7 @@ from app import state as S
 from graph.auth import Action
 from graph.errors import GraphError
 from loaders import visual as visual_pass
+from media.pixels import to_grey8, to_rgb8
 from media.visual import features as vf
 from media.visual import match as vmatch
 from service import clues as clues_service
@@ -123,10 +124,10 @@ def outlined(
     small = img.copy()
     small.thumbnail((size, size))
     if revealed:
-        small = small.convert("RGB")
+        small = to_rgb8(small)
     else:
         small = (
-            small.convert("L")
+            to_grey8(small)
             .filter(ImageFilter.GaussianBlur(radius=max(4, size // 14)))
             .convert("RGB")
         )
@@ -159,7 +160,7 @@ def _open_picture(path: str, kind: str | None, frame_ms: int | None) -> Image.Im
     try:
         with Image.open(p) as src:
             src.draft("RGB", (1600, 1600))
-            return ImageOps.exif_transpose(src).convert("RGB")
+            return to_rgb8(ImageOps.exif_transpose(src))
     except Exception:  # any unreadable file: the pair still shows its numbers
         return None
 
@@ -516,7 +517,7 @@ def _triage_pair(e: dict, m: dict, f: dict, ctx: dict, where: str) -> None:
         with left:
             revealed = e["sha256"] in st.session_state.setdefault(S.REVEALED, set())
             with Image.open(io.BytesIO(e["data"])) as im:
-                img = ImageOps.exif_transpose(im).convert("RGB")
+                img = to_rgb8(ImageOps.exif_transpose(im))
             boxes = m["a"]
             if e.get("size") and img.size != tuple(e["size"]):
                 fx, fy = img.width / e["size"][0], img.height / e["size"][1]

@@ -21,6 +21,8 @@ import numpy as np
 import pdqhash
 from PIL import Image
 
+from media.pixels import to_rgb8
+
 #: The reference hasher shrinks anything larger than this to exactly this square.
 PDQ_DOWNSAMPLE = 512
 
@@ -88,22 +90,6 @@ def _bits_to_hex(bits: np.ndarray) -> str:
     return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
 
 
-def _to_rgb(img: Image.Image) -> Image.Image:
-    """An 8-bit RGB view of any Pillow mode (alpha dropped, as the reference does)."""
-    if img.mode == "RGB":
-        return img
-    if img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
-        arr = np.asarray(img).astype(np.int64)
-        arr = np.clip(arr, 0, 65535) // 257 if arr.max(initial=0) > 255 else np.clip(arr, 0, 255)
-        return Image.fromarray(arr.astype(np.uint8), "L").convert("RGB")
-    if img.mode == "F":
-        values = np.nan_to_num(np.asarray(img, dtype=np.float64))
-        if values.max(initial=0.0) <= 1.0:
-            values = values * 255.0
-        return Image.fromarray(np.clip(values, 0, 255).astype(np.uint8), "L").convert("RGB")
-    return img.convert("RGB")
-
-
 def _cimg_nearest(
     img: Image.Image,
     size: int = PDQ_DOWNSAMPLE,
@@ -139,7 +125,7 @@ def pdq_reference(img: Image.Image) -> tuple[str, int]:
 
     Pixels are hashed as given: EXIF Orientation is not applied (nor by the reference).
     """
-    bits, quality = pdqhash.compute(_pdq_base(_to_rgb(img)))
+    bits, quality = pdqhash.compute(_pdq_base(to_rgb8(img)))
     return _bits_to_hex(bits), int(quality)
 
 
@@ -290,7 +276,7 @@ def image_hashes(
     quality is below 50, since such hashes match anything). ``width``/``height`` are the
     size of ``img``. Orientation is not applied: pixels are hashed as stored.
     """
-    rgb = _to_rgb(img)
+    rgb = to_rgb8(img)
     base = _pdq_base(rgb)
     variants, quality = pdqhash.compute_dihedral(base)
     hex_variants = [_bits_to_hex(v) for v in variants]

@@ -30,6 +30,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
+from media.pixels import to_rgb8
+
 from .surfaces import SurfaceSet, describe
 
 WORK_SIDE = 800  # longest side the detector sees
@@ -216,7 +218,7 @@ def open_image(path: Path | io.BytesIO, work_side: int = WORK_SIDE) -> tuple[Ima
     if orient in (5, 6, 7, 8):
         w, h = h, w
     out: Image.Image = ImageOps.exif_transpose(im) if orient != 1 else im
-    return out.convert("RGB"), int(w), int(h)
+    return to_rgb8(out), int(w), int(h)
 
 
 def extract_file(path: Path, box: tuple[int, int, int, int] | None = None) -> SceneFeatures:
@@ -290,7 +292,7 @@ def prepare(
     Raises :class:`VisualError` for what cannot be matched (not RGB, too small, too flat).
     """
     if isinstance(image, Image.Image):
-        arr = np.asarray(image.convert("RGB"))
+        arr = np.asarray(to_rgb8(image))
     else:
         arr = np.asarray(image)
         if arr.ndim == 2:

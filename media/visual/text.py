@@ -35,6 +35,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from media.pixels import to_rgb8
+
 # Script -> the Tesseract model that reads it (Debian package tesseract-ocr-script-<x>).
 SCRIPT_MODELS: dict[str, str] = {
     "Latin": "Latin",
@@ -136,7 +138,7 @@ def _as_rgb(image: Image.Image | np.ndarray) -> np.ndarray:
     if isinstance(image, Image.Image):
         try:
             image.load()
-            arr = np.asarray(image.convert("RGB"))
+            arr = np.asarray(to_rgb8(image))
         except (OSError, SyntaxError, ValueError) as e:
             raise ValueError(f"picture could not be decoded for reading text: {e}") from e
     elif isinstance(image, np.ndarray):

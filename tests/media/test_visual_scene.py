@@ -49,6 +49,23 @@ def test_small_picture_is_refused(tmp_path: Path) -> None:
         extract_file(p)
 
 
+@pytest.mark.parametrize("mode", ["I;16", "I", "F"])
+def test_a_wide_grey_picture_is_matched_like_its_8_bit_copy(tmp_path: Path, mode: str) -> None:
+    # 16-bit scans and PNGs, float TIFFs: Pillow's RGB conversion clips them to a white
+    # (or black) frame, which was refused as "too flat" and never matched
+    grey = np.asarray(Image.fromarray(_texture(5)).convert("L"))
+    if mode == "F":
+        wide = Image.fromarray(grey.astype(np.float32) / 255.0, "F")
+    else:
+        wide = Image.fromarray(grey.astype(np.uint16) * 257).convert(mode)
+    p = tmp_path / "wide.tif"
+    wide.save(p)
+    assert Image.open(p).mode == mode
+    got = extract_file(p)
+    ref = extract_file(_save(tmp_path, "grey.png", np.repeat(grey[:, :, None], 3, axis=2)))
+    assert len(got) == len(ref) and np.array_equal(got.xy, ref.xy)
+
+
 def test_truncated_picture_is_refused(tmp_path: Path) -> None:
     buf = io.BytesIO()
     Image.fromarray(_texture(2)).save(buf, format="JPEG", quality=90)

@@ -37,3 +37,25 @@ CREATE INDEX linked_crosscountry IF NOT EXISTS FOR ()-[r:LINKED]-() ON (r.crossC
 CREATE INDEX linked_score IF NOT EXISTS FOR ()-[r:LINKED]-() ON (r.score);
 // The camera trail finds a serial by the end of the camera's id (folded make|model|serial).
 CREATE TEXT INDEX camera_id_text IF NOT EXISTS FOR (n:Camera) ON (n.id);
+// What a load changed, found without reading the whole store (links update after a load:
+// neardup_touched_media, links_affected_series, links_affected_groups). A relationship
+// property index needs the type, so each type a loader writes with its loadId has one
+// (tests/graph/test_touched.py writes each and checks it is found).
+CREATE INDEX media_loadid IF NOT EXISTS FOR (n:Media) ON (n.loadId);
+CREATE INDEX series_loadid IF NOT EXISTS FOR (n:Series) ON (n.loadId);
+CREATE INDEX clue_loadid IF NOT EXISTS FOR (n:Clue) ON (n.loadId);
+CREATE INDEX location_loadid IF NOT EXISTS FOR (n:Location) ON (n.loadId);
+CREATE INDEX contains_loadid IF NOT EXISTS FOR ()-[r:CONTAINS]-() ON (r.loadId);
+CREATE INDEX holds_loadid IF NOT EXISTS FOR ()-[r:HOLDS]-() ON (r.loadId);
+CREATE INDEX taken_with_loadid IF NOT EXISTS FOR ()-[r:TAKEN_WITH]-() ON (r.loadId);
+CREATE INDEX geotagged_at_loadid IF NOT EXISTS FOR ()-[r:GEOTAGGED_AT]-() ON (r.loadId);
+CREATE INDEX shows_loadid IF NOT EXISTS FOR ()-[r:SHOWS]-() ON (r.loadId);
+CREATE INDEX depicts_loadid IF NOT EXISTS FOR ()-[r:DEPICTS]-() ON (r.loadId);
+CREATE INDEX shared_by_loadid IF NOT EXISTS FOR ()-[r:SHARED_BY]-() ON (r.loadId);
+CREATE INDEX lists_loadid IF NOT EXISTS FOR ()-[r:LISTS]-() ON (r.loadId);
+CREATE INDEX same_scene_loadid IF NOT EXISTS FOR ()-[r:SAME_SCENE]-() ON (r.loadId);
+CREATE INDEX shares_object_loadid IF NOT EXISTS FOR ()-[r:SHARES_OBJECT]-() ON (r.loadId);
+CREATE INDEX suggests_loadid IF NOT EXISTS FOR ()-[r:SUGGESTS]-() ON (r.loadId);
+CREATE INDEX investigates_loadid IF NOT EXISTS FOR ()-[r:INVESTIGATES]-() ON (r.loadId);
+CREATE INDEX features_loadid IF NOT EXISTS FOR ()-[r:FEATURES]-() ON (r.loadId);
+CREATE INDEX points_to_loadid IF NOT EXISTS FOR ()-[r:POINTS_TO]-() ON (r.loadId);

@@ -1,0 +1,127 @@
+"""What a load changed, found through loadId indexes (the links update after each load).
+
+Each relationship type a loader can write with its ``loadId`` is written here alone and
+must be found: ``neardup_touched_media``, ``links_affected_series`` and
+``links_affected_groups`` name every type (a relationship property index needs the
+type), so a type added to the model and missing from them fails here. Also checked: the
+queries seek those indexes instead of scanning every relationship of the store.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from graph import db, links, neardup, queries
+from graph.schema import Rel
+
+#: Relationship types that never end on a Media (or carry no loadId: derived by the
+#: engine, or an analyst's rejection). Every other type of the model must be found.
+NOT_ON_MEDIA = {
+    Rel.IN_COUNTRY,
+    Rel.OWNED_BY,
+    Rel.INVESTIGATES,
+    Rel.POINTS_TO,
+    Rel.FEATURES,
+    Rel.NEAR_DUPLICATE,
+    Rel.LINKED,
+    Rel.REJECTED_SUGGESTION,
+}
+ON_MEDIA = sorted(set(Rel) - NOT_ON_MEDIA)
+#: Relationship types that can end on a Series, with the label of their other end.
+ON_SERIES = {
+    Rel.CONTAINS: "Media",
+    Rel.INVESTIGATES: "Case",
+    Rel.FEATURES: "Victim",
+    Rel.SHOWS: "Clue",
+}
+
+
+def _write(driver, cypher: str, **params) -> None:
+    db.write(driver, cypher, name="test.touched", **params)
+
+
+@pytest.mark.parametrize("rel", ON_MEDIA)
+def test_a_relationship_the_load_wrote_on_a_media_is_found(driver, rel):
+    # the nodes come from an earlier load; only the relationship is this load's
+    _write(
+        driver,
+        "CREATE (:Series {id: 'S-1', loadId: 'L1'})-[:CONTAINS {loadId: 'L1'}]->"
+        "(m:Media {sha256: 'aa', loadId: 'L1'}), (:Clue {id: 'c', loadId: 'L1'}), "
+        "(:Media {sha256: 'bb', loadId: 'L1'})",
+    )
+    other = (
+        "(o:Media {sha256: 'bb'})"
+        if rel in (Rel.SAME_SCENE, Rel.SHARES_OBJECT)
+        else ("(o:Clue {id: 'c'})")
+    )
+    _write(
+        driver,
+        f"MATCH (m:Media {{sha256: 'aa'}}), {other} CREATE (m)-[:{rel} {{loadId: 'L2'}}]->(o)",
+    )
+    touched = set(neardup.touched_media(driver, "L2"))
+    assert "aa" in touched
+    assert "S-1" in links.affected_series(driver, "L2")
+    assert neardup.touched_media(driver, "L1") and not neardup.touched_media(driver, "L3")
+
+
+@pytest.mark.parametrize("rel", sorted(ON_SERIES))
+def test_a_relationship_the_load_wrote_on_a_series_changes_that_series(driver, rel):
+    label = ON_SERIES[rel]
+    key = "sha256" if label == "Media" else "id"
+    _write(
+        driver,
+        f"CREATE (:Series {{id: 'S-1', loadId: 'L1'}}), (:{label} {{{key}: 'x', loadId: 'L1'}})",
+    )
+    a, b = ("o", "s") if rel == Rel.INVESTIGATES else ("s", "o")
+    _write(
+        driver,
+        f"MATCH (s:Series {{id: 'S-1'}}), (o:{label} {{{key}: 'x'}}) "
+        f"CREATE ({a})-[:{rel} {{loadId: 'L2'}}]->({b})",
+    )
+    assert links.affected_series(driver, "L2") == {"S-1"}
+
+
+def test_a_clue_and_a_place_the_load_touched_are_groups_to_weigh_again(driver):
+    _write(
+        driver,
+        "CREATE (s:Series {id: 'S-1'})-[:CONTAINS]->(:Media {sha256: 'aa'}), "
+        "(s)-[:CONTAINS]->(:Media {sha256: 'bb'}), "
+        "(c:Clue {id: 'c'})-[:POINTS_TO]->(l:Location {id: 'geonames:1'}), "
+        "(g:Location {id: 'geonames:2'})",
+    )
+    _write(
+        driver,
+        "MATCH (a:Media {sha256: 'aa'}), (b:Media {sha256: 'bb'}), (c:Clue {id: 'c'}), "
+        "(g:Location {id: 'geonames:2'}) "
+        "CREATE (a)-[:SHOWS {loadId: 'L2'}]->(c), (b)-[:GEOTAGGED_AT {loadId: 'L3'}]->(g)",
+    )
+    groups = db.records(driver, queries.links_affected_groups(), name="t", loadId="L2")
+    assert {(g["kind"], g["id"]) for g in groups} == {("clue", "c"), ("place", "geonames:1")}
+    groups = db.records(driver, queries.links_affected_groups(), name="t", loadId="L3")
+    assert [(g["kind"], g["id"], g["series"]) for g in groups] == [("place", "geonames:2", ["S-1"])]
+
+
+def _db_hits(plan: dict) -> int:
+    return int(plan.get("dbHits", 0)) + sum(_db_hits(c) for c in plan.get("children", []))
+
+
+@pytest.mark.parametrize(
+    "query", ["neardup_touched_media", "links_affected_series", "links_affected_groups"]
+)
+def test_a_load_that_wrote_nothing_costs_next_to_nothing_to_look_up(driver, query):
+    # 1,200 relationships of one earlier load: the untyped (m:Media)-[r]-() read them all,
+    # and a label in a typed pattern made the planner scan the label (believing that a
+    # seek of the store's only loadId value returns everything) instead of seeking
+    _write(
+        driver,
+        "UNWIND range(1, 400) AS i "
+        "CREATE (s:Series {id: 'S-' + i, loadId: 'L1'})-[:CONTAINS {loadId: 'L1'}]->"
+        "(m:Media {sha256: 'm' + i, loadId: 'L1'})-[:SHOWS {loadId: 'L1'}]->"
+        "(:Clue {id: 'c' + i, loadId: 'L1'}), (m)-[:GEOTAGGED_AT {loadId: 'L1'}]->"
+        "(:Location {id: 'geonames:' + i, loadId: 'L1'})",
+    )
+    with driver.session(database=db.database()) as ses:
+        res = ses.run("PROFILE " + getattr(queries, query)(), loadId="L2")
+        assert list(res) == []
+        hits = _db_hits(res.consume().profile)
+    assert hits < 200, hits

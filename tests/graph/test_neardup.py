@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from graph import links, neardup
+from graph import db, links, neardup
 from graph.config import reset_settings
 from graph.neardup import TAG_CROP, TAG_PDQ, TAG_TRIMMED, MediaCodes, compare_codes
 from tests.graph.test_links import World, flip, rand_hex, sha, stored_neardups
@@ -327,6 +327,32 @@ def test_update_after_a_load_equals_a_rebuild(world, driver):
     incremental = stored_neardups(driver)
     neardup.rebuild(driver)
     assert stored_neardups(driver) == incremental
+
+
+@pytest.mark.neo4j
+def test_update_rebuilds_when_the_index_does_not_hold_as_many_media_as_the_graph(world, driver):
+    # A write that changed what the index must hold without bumping its version (a bug
+    # the count check exists for): the update notices the count and rebuilds.
+    rng = random.Random(5)
+    two_series(world)
+    world.media("a", "S-FR", pdq=P[0])
+    world.finish_load()
+    neardup.rebuild(driver)
+    db.write(  # written without moving the media indexes' version
+        driver,
+        "CREATE (:Media {sha256: $sha, kind: 'image', pdq: $pdq, pdqQuality: 90})",
+        {"sha": sha("x"), "pdq": flip(P[0], 3, rng)},
+        name="test.unversioned",
+    )
+    world.load = "L2"
+    world.media("c", "S-DE", pdq=P[2])
+    world.finish_load("2024-01-02T00:00:00Z")
+    rep = neardup.update(driver, neardup.touched_media(driver, "L2"), "L2")
+    assert rep.full is True
+    assert len(neardup.ensure_index(driver)) == 3
+    assert [tuple(sorted(k)) for k in stored_neardups(driver)] == [
+        tuple(sorted((sha("a"), sha("x"))))
+    ]
 
 
 @pytest.mark.neo4j

@@ -26,7 +26,7 @@ The index
     the dihedral variants and the pHashes, keyed by sha256. Candidates come from the
     self-join of the stored hashes, from each PDQ searched among the variants and from
     the pHash self-join; each candidate is then decided by :func:`compare` on the full set
-    of hashes. The index is saved under ``<home>/index/`` with its fingerprints and the
+    of hashes. The index is saved under ``<home>/index/`` with the digests of its files and the
     epoch and version of the graph it reflects (:mod:`graph.indexversion`: a search
     compares one number, it never scans the media); it is rebuilt from the graph when
     missing or stale and updated in place after a load.
@@ -68,7 +68,9 @@ VIDEO_METHODS = ("vpdq", "video_frame")
 #: Tags of the stored hashes.
 TAG_PDQ, TAG_TRIMMED, TAG_CROP = 0, 1, 2
 
-_STATE_FORMAT = "cluegraph-neardup/4"
+_STATE_FORMAT = "cluegraph-neardup/5"  # 5: the state ties its files by their digests
+#: An index saved by format 4 (files tied by their fingerprints) is still read as it is.
+_STATE_FORMATS = {_STATE_FORMAT: "digests", "cluegraph-neardup/4": "fingerprints"}
 _PAGE = 5000
 _WRITE_BATCH = 5000
 
@@ -445,11 +447,16 @@ class NearDupIndex:
 
     def save(self, directory: Path, state: dict[str, Any]) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        fps = {name: idx.save(directory / f"{name}.npz") for name, idx in self._parts().items()}
+        # each file is tied to the state by the digest of its arrays (its fingerprint, a
+        # sort of every code, is not needed for that)
+        digests = {
+            name: idx.save(directory / f"{name}.npz", fingerprint=False)
+            for name, idx in self._parts().items()
+        }
         for old in directory.glob("*.npz"):
-            if old.stem not in fps:
+            if old.stem not in digests:
                 old.unlink(missing_ok=True)
-        state = {**state, "format": _STATE_FORMAT, "fingerprints": fps, "media": len(self)}
+        state = {**state, "format": _STATE_FORMAT, "digests": digests, "media": len(self)}
         tmp = directory / "state.json.tmp"
         tmp.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
         tmp.replace(directory / "state.json")
@@ -459,11 +466,13 @@ class NearDupIndex:
         """The saved index and its state, or None when missing or damaged."""
         try:
             state = json.loads((directory / "state.json").read_text(encoding="utf-8"))
-            if state.get("format") != _STATE_FORMAT:
+            ties = _STATE_FORMATS.get(state.get("format"))
+            if ties is None:
                 return None
+            expect = "expected_digest" if ties == "digests" else "expected_fingerprint"
             parts = {
-                name: HashIndex.load(directory / f"{name}.npz", expected_fingerprint=fp)
-                for name, fp in state["fingerprints"].items()
+                name: HashIndex.load(directory / f"{name}.npz", **{expect: tie})
+                for name, tie in state[ties].items()
             }
             idx = cls(stored=parts["stored"], variants=parts["variants"], phash=parts["phash"])
         except (OSError, ValueError, KeyError, StaleIndex, GraphError) as e:
@@ -1007,7 +1016,7 @@ def note_load(driver: neo4j.Driver, load_id: str) -> NearDupReport | None:
     except (OSError, ValueError):
         return rebuild(driver, t)
     mine = indexversion.of_load(driver, load_id)
-    if saved.get("format") != _STATE_FORMAT or not same_state(saved, state, mine):
+    if saved.get("format") not in _STATE_FORMATS or not same_state(saved, state, mine):
         return rebuild(driver, t)
     new = {**saved, **{k: v for k, v in state.items() if not k.startswith("_")}}
     tmp = path.with_suffix(".json.tmp")

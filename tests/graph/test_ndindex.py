@@ -362,6 +362,21 @@ def test_load_with_another_fingerprint_reports_a_stale_index(tmp_path):
         HashIndex.load(tmp_path / "x.idx", expected_fingerprint="64:1:1:0000")
 
 
+def test_saved_without_a_fingerprint_it_is_tied_by_its_digest(tmp_path, monkeypatch):
+    index = HashIndex(64)
+    index.add(["a", "b"], ["0000000000000000", "00000000000000ff"])
+    fingerprint = index.fingerprint
+    index._fingerprint = None
+    monkeypatch.setattr(HashIndex, "_compute_fingerprint", lambda self: pytest.fail("sorted"))
+    digest = index.save(tmp_path / "x.idx", fingerprint=False)
+    assert HashIndex.read_meta(tmp_path / "x.idx")["fingerprint"] is None
+    loaded = HashIndex.load(tmp_path / "x.idx", expected_digest=digest)
+    monkeypatch.undo()
+    assert (loaded.ids, loaded.fingerprint) == (["a", "b"], fingerprint)  # computed when asked
+    with pytest.raises(StaleIndex, match="digest"):
+        HashIndex.load(tmp_path / "x.idx", expected_digest="0" * 64)
+
+
 def test_load_with_another_version_reports_a_stale_index(tmp_path):
     index = HashIndex(64)
     index.add(["a"], ["0000000000000000"])

@@ -442,14 +442,21 @@ def test_a_rebuild_with_nothing_changed_adds_the_digests_to_an_older_saved_index
     world.media("a", "S-FR", pdq=P[0])
     world.finish_load()
     neardup.rebuild(driver)
+    state_path = neardup.index_dir() / "state.json"
+    state = json.loads(state_path.read_text())
+    fingerprints = {}
     for f in neardup.index_dir().glob("*.npz"):  # as saved before the digests existed
         meta = HashIndex.read_meta(f)
         del meta["digest"]
+        meta["fingerprint"] = fingerprints[f.stem] = HashIndex.load(f).fingerprint
         with np.load(f, allow_pickle=False) as data:
             body = {k: data[k] for k in data.files}
         body["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         with open(f, "wb") as fh:
             np.savez(fh, **body)
+    del state["digests"]  # and its state tied them by their fingerprints (format 4)
+    state.update(format="cluegraph-neardup/4", fingerprints=fingerprints)
+    state_path.write_text(json.dumps(state))
     rep = neardup.rebuild(driver)
     assert rep.media_read == 0
     metas = [HashIndex.read_meta(f) for f in neardup.index_dir().glob("*.npz")]

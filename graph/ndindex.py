@@ -300,6 +300,15 @@ class HashIndex:
         n = self._codes.shape[0]
         plan = self.plan(radius, m=m, batch=max(1, min(queries.shape[0], 256)))
         use_mih = method == "mih" or (method == "auto" and plan.method == "mih")
+        if use_mih and method == "auto" and plan.m not in self._tables:
+            # Tables not built yet (a one-shot command's few queries: a load's update):
+            # scanning every code for them costs less than building the tables first
+            # (1.7 s at 1M 256-bit codes against 0.05 s for 40 queries); same answers
+            nq = queries.shape[0]
+            flat_ns = COSTS["flat_per_code"] * n * nq + COSTS["flat_per_call"] * (1 + nq // 1024)
+            if self._faiss is None:
+                flat_ns += COSTS["faiss_add_per_code"] * n
+            use_mih = flat_ns >= COSTS["table_per_code"] * plan.m * n
         per_query = max(plan.est_candidates_per_query, 1.0)
         batch = int(min(4096, max(1, BATCH_CANDIDATES // per_query)))
         batch = int(max(1, min(batch, (1 << 21) // max(plan.probes_per_query, 1))))

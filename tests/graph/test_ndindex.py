@@ -166,6 +166,27 @@ def test_search_equals_brute_force_on_clustered_codes(cluster, method):
     assert as_dicts(index.search(hexes(queries), radius, method=method)) == expected
 
 
+@pytest.mark.parametrize(("bits", "radius"), SETTINGS, ids=["pdq", "phash"])
+def test_a_first_search_of_a_few_codes_scans_instead_of_building_the_tables(bits, radius):
+    # a one-shot command (a load's update) asks for a few codes once: building the MIH
+    # tables over every stored code would cost more than scanning them
+    rng = np.random.default_rng(bits)
+    codes = rng.integers(0, 256, (100_000, bits // 8), dtype=np.uint8)
+    owners = [f"m{i}" for i in range(len(codes))]
+    queries = codes[:3].copy()
+    queries[:, 0] ^= 0b101  # two bits off three stored codes
+    index = HashIndex(bits)
+    index.add(owners, codes)
+    plan = index.plan(radius, batch=3)
+    assert plan.method == "mih"  # what the cost model picks once the tables exist
+    found = as_dicts(index.search(hexes(queries), radius))
+    assert index._tables == {}
+    assert found == reference_search(codes, owners, queries, radius)
+    assert all(f.get(f"m{i}") == 2 for i, f in enumerate(found))
+    index.build(radius, m=plan.m, method="mih")  # the app prepares them: then they serve
+    assert as_dicts(index.search(hexes(queries), radius)) == found
+
+
 @pytest.mark.parametrize("position", range(4))
 def test_mih_equals_brute_force_for_every_substring_count(cluster, position):
     bits, radius, index, codes, owners, queries = cluster

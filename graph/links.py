@@ -212,7 +212,12 @@ def refresh_media(
     return rep
 
 
-def affected_series(driver: neo4j.Driver, load_id: str, w: Weights | None = None) -> set[str]:
+def affected_series(
+    driver: neo4j.Driver,
+    load_id: str,
+    w: Weights | None = None,
+    media: Sequence[str] | None = None,
+) -> set[str]:
     """Series whose links a load may have changed.
 
     The series it changed directly (``links_affected_series``), and every series showing
@@ -224,13 +229,23 @@ def affected_series(driver: neo4j.Driver, load_id: str, w: Weights | None = None
     ``link_clue_ubiquity`` its rarity was and is 0 (a white wall gaining a series).
     """
     w = w or Weights.of()
+    # the media the load touched (``neardup.touched_media``, which the caller usually has)
+    shas = list(media) if media is not None else neardup.touched_media(driver, load_id)
     rows = db.records(
-        driver, queries.links_affected_series(), name="links.affected", loadId=load_id
+        driver,
+        queries.links_affected_series(),
+        name="links.affected",
+        loadId=load_id,
+        sha256s=shas,
     )
     direct = {r["seriesId"] for r in rows}
     out = set(direct)
     groups = db.records(
-        driver, queries.links_affected_groups(), name="links.affected_groups", loadId=load_id
+        driver,
+        queries.links_affected_groups(),
+        name="links.affected_groups",
+        loadId=load_id,
+        sha256s=shas,
     )
     for g in groups:
         members = set(g["series"])
@@ -269,7 +284,7 @@ def update_for_load(driver: neo4j.Driver, load_id: str) -> LinkReport:
         _run(driver, None, rep)
         rep.seconds["total"] = time.perf_counter() - t0
         return rep
-    scope = affected_series(driver, load_id)
+    scope = affected_series(driver, load_id, media=touched)
     if nd is not None and nd.changed_media:
         scope |= series_of_media(driver, nd.changed_media)
     if vm.changed_media:
@@ -291,7 +306,8 @@ def update_for_loads(driver: neo4j.Driver, load_ids: Sequence[str]) -> LinkRepor
     if len(ids) == 1:
         return update_for_load(driver, ids[0])
     t0 = time.perf_counter()
-    touched = sorted({m for i in ids for m in neardup.touched_media(driver, i)})
+    by_load = {i: neardup.touched_media(driver, i) for i in ids}
+    touched = sorted({m for i in ids for m in by_load[i]})
     own: set[int] = set()
     for i in ids:
         own |= indexversion.of_load(driver, i)
@@ -305,7 +321,7 @@ def update_for_loads(driver: neo4j.Driver, load_ids: Sequence[str]) -> LinkRepor
         return rep
     scope: set[str] = set()
     for i in ids:
-        scope |= affected_series(driver, i)
+        scope |= affected_series(driver, i, media=by_load[i])
     if nd.changed_media:
         scope |= series_of_media(driver, nd.changed_media)
     if vm.changed_media:

@@ -1,42 +1,12 @@
 // Clues and places whose set of series a load may have changed (their rarity depends on it), with the series that show or reach them now.
-// $loadId: string
+// $loadId: string   $sha256s: list of strings (the media the load touched: neardup_touched_media)
 // Returns: kind ('clue' or 'place'), id, series
-// A relationship of the load is found through its type's loadId index (graph/schema.cypher:
-// one per type a loader writes, each tested by tests/graph/test_touched.py), its Media end
-// picked after the UNWIND: an untyped (m:Media)-[r]-() read every relationship of the
-// store, and a label in the pattern makes the planner scan the label instead of seeking.
-CALL () {
-  CALL () {
-    MATCH ()-[r:HOLDS]->() WHERE r.loadId = $loadId RETURN r
-    UNION ALL
-    MATCH ()-[r:CONTAINS]->() WHERE r.loadId = $loadId RETURN r
-    UNION ALL
-    MATCH ()-[r:TAKEN_WITH]->() WHERE r.loadId = $loadId RETURN r
-    UNION ALL
-    MATCH ()-[r:GEOTAGGED_AT]->() WHERE r.loadId = $loadId RETURN r
-    UNION ALL
-    MATCH ()-[r:SHOWS]->() WHERE r.loadId = $loadId RETURN r
-    UNION ALL
-    MATCH ()-[r:DEPICTS]->() WHERE r.loadId = $loadId RETURN r
-    UNION ALL
-    MATCH ()-[r:SHARED_BY]->() WHERE r.loadId = $loadId RETURN r
-    UNION ALL
-    MATCH ()-[r:LISTS]->() WHERE r.loadId = $loadId RETURN r
-    UNION ALL
-    MATCH ()-[r:SAME_SCENE]->() WHERE r.loadId = $loadId RETURN r
-    UNION ALL
-    MATCH ()-[r:SHARES_OBJECT]->() WHERE r.loadId = $loadId RETURN r
-    UNION ALL
-    MATCH ()-[r:SUGGESTS]->() WHERE r.loadId = $loadId RETURN r
-  }
-  UNWIND [startNode(r), endNode(r)] AS m
-  WITH m WHERE m:Media
-  RETURN m
-  UNION
-  MATCH (m:Media) WHERE m.loadId = $loadId RETURN m
-  UNION
-  MATCH (h:HashSet)-[:LISTS]->(m:Media) WHERE h.loadId = $loadId RETURN m
-}
+// The load's media come as a parameter (found once by neardup_touched_media). A relationship
+// of the load is found through its type's loadId index (graph/schema.cypher), its end
+// checked after the seek: an untyped (s)-[r]-() read every relationship of the store, and
+// a label in the pattern makes the planner scan the label instead of seeking.
+UNWIND $sha256s AS sha
+MATCH (m:Media {sha256: sha})
 WITH collect(m) AS media
 CALL (media) {
   CALL (media) {

@@ -95,9 +95,21 @@ def test_a_clue_and_a_place_the_load_touched_are_groups_to_weigh_again(driver):
         "(g:Location {id: 'geonames:2'}) "
         "CREATE (a)-[:SHOWS {loadId: 'L2'}]->(c), (b)-[:GEOTAGGED_AT {loadId: 'L3'}]->(g)",
     )
-    groups = db.records(driver, queries.links_affected_groups(), name="t", loadId="L2")
+    groups = db.records(
+        driver,
+        queries.links_affected_groups(),
+        name="t",
+        loadId="L2",
+        sha256s=neardup.touched_media(driver, "L2"),
+    )
     assert {(g["kind"], g["id"]) for g in groups} == {("clue", "c"), ("place", "geonames:1")}
-    groups = db.records(driver, queries.links_affected_groups(), name="t", loadId="L3")
+    groups = db.records(
+        driver,
+        queries.links_affected_groups(),
+        name="t",
+        loadId="L3",
+        sha256s=neardup.touched_media(driver, "L3"),
+    )
     assert [(g["kind"], g["id"], g["series"]) for g in groups] == [("place", "geonames:2", ["S-1"])]
 
 
@@ -121,7 +133,7 @@ def test_a_load_that_wrote_nothing_costs_next_to_nothing_to_look_up(driver, quer
         "(:Location {id: 'geonames:' + i, loadId: 'L1'})",
     )
     with driver.session(database=db.database()) as ses:
-        res = ses.run("PROFILE " + getattr(queries, query)(), loadId="L2")
+        res = ses.run("PROFILE " + getattr(queries, query)(), loadId="L2", sha256s=[])
         assert list(res) == []
         hits = _db_hits(res.consume().profile)
     assert hits < 200, hits

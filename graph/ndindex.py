@@ -632,7 +632,7 @@ class HashIndex:
         the metadata holds a digest of the arrays as written, which :meth:`load` checks
         instead of computing the fingerprint again (a sort of every code: ~25 s of CPU for
         3.9M codes on a busy machine against well under a second for the digest).
-        Returns the fingerprint.
+        Returns the fingerprint (the digest with ``fingerprint=False``).
         """
         self._consolidate()
         fp = self.fingerprint if fingerprint else None

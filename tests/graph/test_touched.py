@@ -95,22 +95,24 @@ def test_a_clue_and_a_place_the_load_touched_are_groups_to_weigh_again(driver):
         "(g:Location {id: 'geonames:2'}) "
         "CREATE (a)-[:SHOWS {loadId: 'L2'}]->(c), (b)-[:GEOTAGGED_AT {loadId: 'L3'}]->(g)",
     )
-    groups = db.records(
+    assert {(g["kind"], g["id"]) for g in _groups(driver, "L2")} == {
+        ("clue", "c"),
+        ("place", "geonames:1"),
+    }
+    assert [(g["kind"], g["id"], g["series"]) for g in _groups(driver, "L3")] == [
+        ("place", "geonames:2", ["S-1"])
+    ]
+
+
+def _groups(driver, load_id: str) -> list[dict]:
+    """The clues and places a load's changes weigh again, as the links update asks."""
+    return db.records(
         driver,
         queries.links_affected_groups(),
-        name="t",
-        loadId="L2",
-        sha256s=neardup.touched_media(driver, "L2"),
+        name="test.groups",
+        loadId=load_id,
+        sha256s=neardup.touched_media(driver, load_id),
     )
-    assert {(g["kind"], g["id"]) for g in groups} == {("clue", "c"), ("place", "geonames:1")}
-    groups = db.records(
-        driver,
-        queries.links_affected_groups(),
-        name="t",
-        loadId="L3",
-        sha256s=neardup.touched_media(driver, "L3"),
-    )
-    assert [(g["kind"], g["id"], g["series"]) for g in groups] == [("place", "geonames:2", ["S-1"])]
 
 
 def _db_hits(plan: dict) -> int:

@@ -257,7 +257,7 @@ def phash(img: Image.Image) -> str:
     Greyscale, Lanczos to 32x32, the 8x8 lowest DCT coefficients, each above their median
     or not. The coefficients are rounded to 1e-6 first, so that the exact zeros of flat or
     symmetric pictures (where imagehash's bits follow floating-point noise) give 0 bits;
-    otherwise the hashes are imagehash's, bit for bit (tests/media/test_pdq.py).
+    otherwise the hashes are imagehash's, bit for bit (tests/media/test_mediafile.py).
     """
     grey = img.convert("L").resize((_PHASH_SIDE, _PHASH_SIDE), Image.Resampling.LANCZOS)
     coeffs = np.round(_PHASH_DCT @ np.asarray(grey, dtype=np.float64) @ _PHASH_DCT.T, 6)

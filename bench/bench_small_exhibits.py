@@ -72,6 +72,12 @@ def main() -> None:
         "interleaved with this tree's, same server, same run.",
     )
     args = ap.parse_args()
+    origin = None
+    if args.base:  # checked now, not after the runs
+        if not (args.base / "cli").is_dir():
+            sys.exit(f"--base {args.base}: not an export of the tree (no cli/)")
+        stamp = args.base / "EXPORTED_FROM"
+        origin = stamp.read_text().strip() if stamp.exists() else "commit not recorded"
     py = sys.executable
     res: dict = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -138,7 +144,7 @@ def main() -> None:
         bc = statistics.median(c for _w, c in base_runs)
         base_line = [
             f"| same, older code ({args.base.name}: "
-            f"{(args.base / 'EXPORTED_FROM').read_text().strip()}), interleaved: median wall / "
+            f"{origin}), interleaved: median wall / "
             f"CPU | {bw:.2f} s / {bc:.2f} s |"
         ]
     md = "\n".join(

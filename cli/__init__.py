@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import importlib
+import multiprocessing
+import os
 import sys
+import threading
+from typing import NoReturn
 
 import typer
 from typer import _click as click
@@ -99,9 +104,43 @@ def main() -> None:
     # The driver logs each retry with the server's address; the CLI reports errors itself.
     logging.getLogger("neo4j").setLevel(logging.CRITICAL)
     try:
-        app()
-    except GraphError as e:
-        fail(str(e))
-    except KeyboardInterrupt:
-        console.print("[yellow]interrupted[/]")
-        sys.exit(130)
+        try:
+            app()
+        except GraphError as e:
+            fail(str(e))
+        except KeyboardInterrupt:
+            console.print("[yellow]interrupted[/]")
+            sys.exit(130)
+    except SystemExit as e:
+        leave(e.code)
+    leave(0)
+
+
+def leave(code: object) -> NoReturn:
+    """End the process with ``code`` (a ``SystemExit`` code) without the interpreter's
+    teardown when nothing is left running.
+
+    A command has written its files, closed its pools and printed its report by the time
+    it returns. What Python does after that (free every object, then unload numpy, OpenCV,
+    faiss and the driver one module at a time) took 0.15-0.3 s of a 1 s one-picture
+    ``load media`` (issue 13). The exit handlers (``atexit``: logging's flush, temporary
+    directories' clean-up, multiprocessing's finalizers) still run, and the streams are
+    flushed; then ``os._exit``. A thread that is not a daemon, or a child process still
+    alive, gets the ordinary exit, which waits for it."""
+    status = 0 if code is None else code if isinstance(code, int) else 1
+    if not isinstance(code, int | None):
+        print(code, file=sys.stderr)  # what SystemExit("message") prints
+    busy = any(
+        t.is_alive() and not t.daemon
+        for t in threading.enumerate()
+        if t is not threading.main_thread()
+    )
+    if busy or multiprocessing.active_children():
+        sys.exit(status)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (| head): nothing left to say
+            pass
+    os._exit(status & 0xFF if status >= 0 else 1)

@@ -44,7 +44,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -217,41 +217,82 @@ def affected_series(
     load_id: str,
     w: Weights | None = None,
     media: Sequence[str] | None = None,
+    *,
+    media_only: bool = False,
 ) -> set[str]:
     """Series whose links a load may have changed.
 
     The series it changed directly (``links_affected_series``), and every series showing
     a clue or reaching a place whose set of series it may have changed
-    (``links_affected_groups``), since a clue's weight depends on how many series show
-    it. Such a group is skipped when it weighs nothing before and after the load: only
-    directly changed series can have joined or left it, so with ``n`` series now, of
-    which ``k`` changed directly, it had at least ``n - k``; when ``n - k`` reaches
-    ``link_clue_ubiquity`` its rarity was and is 0 (a white wall gaining a series).
+    (``links_affected_groups``, then ``links_group_series``), since a clue's weight
+    depends on how many series show it. Such a group is skipped when it weighs nothing
+    before and after the load: only directly changed series can have joined or left it,
+    so with ``n`` series now, of which ``k`` changed directly, it had at least ``n - k``;
+    when ``n - k`` reaches ``link_clue_ubiquity`` its rarity was and is 0 (a white wall
+    gaining a series).
+
+    ``media_only``: the load wrote nothing but its media and relationships from them
+    (:data:`MEDIA_ONLY_KINDS`): what it changed is reached from its media alone, by
+    queries without the general ones' branch per relationship type (which cost 0.1-0.3 s
+    to plan each time a small store's statistics move). Both give the same series for
+    such a load (tests/graph/test_touched.py).
     """
     w = w or Weights.of()
     # the media the load touched (``neardup.touched_media``, which the caller usually has)
-    shas = list(media) if media is not None else neardup.touched_media(driver, load_id)
-    rows = db.records(
-        driver,
-        queries.links_affected_series(),
-        name="links.affected",
-        loadId=load_id,
-        sha256s=shas,
+    shas = (
+        list(media)
+        if media is not None
+        else neardup.touched_media(driver, load_id, media_only=media_only)
     )
-    direct = {r["seriesId"] for r in rows}
+    if media_only:
+        direct = series_of_media(driver, shas)
+    else:
+        rows = db.records(
+            driver,
+            queries.links_affected_series(),
+            name="links.affected",
+            loadId=load_id,
+            sha256s=shas,
+        )
+        direct = {r["seriesId"] for r in rows}
     out = set(direct)
-    groups = db.records(
-        driver,
-        queries.links_affected_groups(),
-        name="links.affected_groups",
-        loadId=load_id,
-        sha256s=shas,
-    )
-    for g in groups:
+    for g in affected_groups(driver, load_id, shas, media_only=media_only):
         members = set(g["series"])
         if len(members) - len(members & direct) < w.ubiquity:
             out |= members
     return out
+
+
+def affected_groups(
+    driver: neo4j.Driver, load_id: str, sha256s: Sequence[str], *, media_only: bool = False
+) -> list[dict[str, Any]]:
+    """The clues and places whose set of series a load may have changed, each with its
+    series now: ``{"kind": "clue"|"place", "id", "series"}``. ``sha256s``: the media the
+    load touched; ``media_only`` as in :func:`affected_series`."""
+    if media_only:
+        found = db.records(
+            driver,
+            queries.links_affected_groups_of_media(),
+            name="links.affected_groups",
+            sha256s=list(sha256s),
+        )
+    else:
+        found = db.records(
+            driver,
+            queries.links_affected_groups(),
+            name="links.affected_groups",
+            loadId=load_id,
+            sha256s=list(sha256s),
+        )
+    if not found:
+        return []
+    return db.records(
+        driver,
+        queries.links_group_series(),
+        name="links.group_series",
+        clueIds=[g["id"] for g in found if g["kind"] == "clue"],
+        placeIds=[g["id"] for g in found if g["kind"] == "place"],
+    )
 
 
 def series_of_media(driver: neo4j.Driver, sha256s: Iterable[str]) -> set[str]:
@@ -268,14 +309,22 @@ def series_of_media(driver: neo4j.Driver, sha256s: Iterable[str]) -> set[str]:
     return out
 
 
-def update_for_load(driver: neo4j.Driver, load_id: str) -> LinkReport:
+#: Kinds of load (``LoadReport.kind``) that write nothing but their media, each stamped
+#: with the load's id, and relationships from those media (cases, series, cameras,
+#: places: loaders/media_write.py): what they changed is found from their media alone.
+MEDIA_ONLY_KINDS = frozenset({"media"})
+
+
+def update_for_load(driver: neo4j.Driver, load_id: str, *, kind: str = "") -> LinkReport:
     """Near-duplicates of the media the load touched, then the links of affected series.
 
     When the near-duplicate index does not reflect the graph as it stood before this load,
-    everything is rebuilt (a load happened that the engine never saw).
+    everything is rebuilt (a load happened that the engine never saw). ``kind``: the
+    load's kind; for a :data:`MEDIA_ONLY_KINDS` load the lookups start from its media.
     """
     t0 = time.perf_counter()
-    touched = neardup.touched_media(driver, load_id)
+    media_only = kind in MEDIA_ONLY_KINDS
+    touched = neardup.touched_media(driver, load_id, media_only=media_only)
     nd = neardup.update(driver, touched, load_id) if touched else neardup.note_load(driver, load_id)
     vm = videomatch.update(driver, touched, load_id, full=bool(nd is not None and nd.full))
     if nd is not None and nd.full:
@@ -284,7 +333,7 @@ def update_for_load(driver: neo4j.Driver, load_id: str) -> LinkReport:
         _run(driver, None, rep)
         rep.seconds["total"] = time.perf_counter() - t0
         return rep
-    scope = affected_series(driver, load_id, media=touched)
+    scope = affected_series(driver, load_id, media=touched, media_only=media_only)
     if nd is not None and nd.changed_media:
         scope |= series_of_media(driver, nd.changed_media)
     if vm.changed_media:
@@ -298,15 +347,20 @@ def update_for_load(driver: neo4j.Driver, load_id: str) -> LinkReport:
     return rep
 
 
-def update_for_loads(driver: neo4j.Driver, load_ids: Sequence[str]) -> LinkReport:
+def update_for_loads(
+    driver: neo4j.Driver, load_ids: Sequence[str], *, kinds: Mapping[str, str] | None = None
+) -> LinkReport:
     """One update after several loads (``load media --manifest``): the near-duplicates of
     every medium they touched, then the links of every series they may have changed.
-    Equals :func:`update_for_load` after each (tested), at the cost of one."""
+    Equals :func:`update_for_load` after each (tested), at the cost of one. ``kinds``:
+    each load's kind, by load id (see :func:`update_for_load`)."""
     ids = list(dict.fromkeys(i for i in load_ids if i))
+    kinds = kinds or {}
     if len(ids) == 1:
-        return update_for_load(driver, ids[0])
+        return update_for_load(driver, ids[0], kind=kinds.get(ids[0], ""))
     t0 = time.perf_counter()
-    by_load = {i: neardup.touched_media(driver, i) for i in ids}
+    only = {i: kinds.get(i, "") in MEDIA_ONLY_KINDS for i in ids}
+    by_load = {i: neardup.touched_media(driver, i, media_only=only[i]) for i in ids}
     touched = sorted({m for i in ids for m in by_load[i]})
     own: set[int] = set()
     for i in ids:
@@ -321,7 +375,7 @@ def update_for_loads(driver: neo4j.Driver, load_ids: Sequence[str]) -> LinkRepor
         return rep
     scope: set[str] = set()
     for i in ids:
-        scope |= affected_series(driver, i, media=by_load[i])
+        scope |= affected_series(driver, i, media=by_load[i], media_only=only[i])
     if nd.changed_media:
         scope |= series_of_media(driver, nd.changed_media)
     if vm.changed_media:
@@ -345,7 +399,7 @@ def after_load(driver: neo4j.Driver, report: Any) -> LinkReport | None:
     load_id = getattr(report, "load_id", "")
     if not load_id:
         return rebuild(driver)
-    return update_for_load(driver, load_id)
+    return update_for_load(driver, load_id, kind=getattr(report, "kind", ""))
 
 
 def after_write(
@@ -390,12 +444,12 @@ def after_write(
     if report is not None:
         return after_load(driver, report)
     if reports is not None:
-        done = [
-            r.load_id
+        done = {
+            r.load_id: getattr(r, "kind", "")
             for r in reports
             if not (getattr(r, "dry_run", False) or getattr(r, "refused", False)) and r.written
-        ]
-        return update_for_loads(driver, done) if done else None
+        }
+        return update_for_loads(driver, list(done), kinds=done) if done else None
     if series is not None:
         return refresh(driver, series)
     if media is not None:

@@ -1025,11 +1025,15 @@ def note_load(driver: neo4j.Driver, load_id: str) -> NearDupReport | None:
     return None
 
 
-def touched_media(driver: neo4j.Driver, load_id: str) -> list[str]:
-    """Media a load wrote, or whose relationships it wrote (series, hash sets, ...)."""
-    rows = db.records(
-        driver, queries.neardup_touched_media(), name="neardup.touched", loadId=load_id
-    )
+def touched_media(driver: neo4j.Driver, load_id: str, *, media_only: bool = False) -> list[str]:
+    """Media a load wrote, or whose relationships it wrote (series, hash sets, ...).
+
+    ``media_only``: the load wrote nothing but its media and relationships from them (a
+    :data:`graph.links.MEDIA_ONLY_KINDS` load): its media are found by their ``loadId``
+    alone, a query that plans in milliseconds where the general one takes 0.1-0.3 s each
+    time a small store's statistics move."""
+    query = queries.neardup_touched_media_of_folder if media_only else queries.neardup_touched_media
+    rows = db.records(driver, query(), name="neardup.touched", loadId=load_id)
     return [r["sha256"] for r in rows if r["sha256"]]
 
 

@@ -1,10 +1,11 @@
-// Clues and places whose set of series a load may have changed (their rarity depends on it), with the series that show or reach them now.
+// Clues and places whose set of series a load may have changed (their rarity depends on it): links_group_series gives their series now.
 // $loadId: string   $sha256s: list of strings (the media the load touched: neardup_touched_media)
-// Returns: kind ('clue' or 'place'), id, series
+// Returns: kind ('clue' or 'place'), id
 // The load's media come as a parameter (found once by neardup_touched_media). A relationship
 // of the load is found through its type's loadId index (graph/schema.cypher), its end
 // checked after the seek: an untyped (s)-[r]-() read every relationship of the store, and
-// a label in the pattern makes the planner scan the label instead of seeking.
+// a label in the pattern makes the planner scan the label instead of seeking. A load that
+// writes nothing but its media (load media) takes links_affected_groups_of_media instead.
 UNWIND $sha256s AS sha
 MATCH (m:Media {sha256: sha})
 WITH collect(m) AS media
@@ -19,13 +20,7 @@ CALL (media) {
     UNWIND media AS m
     MATCH (m)-[:SHOWS]->(c:Clue) RETURN c
   }
-  WITH DISTINCT c
-  RETURN 'clue' AS kind, c.id AS id,
-         COLLECT { MATCH (s:Series)-[:SHOWS]->(c) RETURN s.id
-                   UNION
-                   MATCH (s:Series)-[:CONTAINS]->(m:Media)-[:SHOWS]->(c)
-                   WHERE NOT coalesce(m.nonPertinent, false)
-                   RETURN s.id } AS series
+  RETURN DISTINCT 'clue' AS kind, c.id AS id
   UNION
   CALL (media) {
     MATCH (l:Location) WHERE l.loadId = $loadId RETURN l
@@ -54,16 +49,6 @@ CALL (media) {
     UNWIND media AS m
     MATCH (m)-[:SHOWS]->(:Clue)-[:POINTS_TO]->(l:Location) RETURN l
   }
-  WITH DISTINCT l
-  RETURN 'place' AS kind, l.id AS id,
-         COLLECT { MATCH (s:Series)-[:SHOWS]->(:Clue)-[:POINTS_TO]->(l) RETURN s.id
-                   UNION
-                   MATCH (s:Series)-[:CONTAINS]->(m:Media)-[:SHOWS]->(:Clue)-[:POINTS_TO]->(l)
-                   WHERE NOT coalesce(m.nonPertinent, false)
-                   RETURN s.id
-                   UNION
-                   MATCH (s:Series)-[:CONTAINS]->(m:Media)-[:GEOTAGGED_AT]->(l)
-                   WHERE NOT coalesce(m.nonPertinent, false)
-                   RETURN s.id } AS series
+  RETURN DISTINCT 'place' AS kind, l.id AS id
 }
-RETURN kind, id, series
+RETURN kind, id

@@ -9,6 +9,8 @@ queries seek those indexes instead of scanning every relationship of the store.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from graph import db, links, neardup, queries
@@ -106,13 +108,7 @@ def test_a_clue_and_a_place_the_load_touched_are_groups_to_weigh_again(driver):
 
 def _groups(driver, load_id: str) -> list[dict]:
     """The clues and places a load's changes weigh again, as the links update asks."""
-    return db.records(
-        driver,
-        queries.links_affected_groups(),
-        name="test.groups",
-        loadId=load_id,
-        sha256s=neardup.touched_media(driver, load_id),
-    )
+    return links.affected_groups(driver, load_id, neardup.touched_media(driver, load_id))
 
 
 def _db_hits(plan: dict) -> int:
@@ -120,7 +116,13 @@ def _db_hits(plan: dict) -> int:
 
 
 @pytest.mark.parametrize(
-    "query", ["neardup_touched_media", "links_affected_series", "links_affected_groups"]
+    "query",
+    [
+        "neardup_touched_media",
+        "neardup_touched_media_of_folder",
+        "links_affected_series",
+        "links_affected_groups",
+    ],
 )
 def test_a_load_that_wrote_nothing_costs_next_to_nothing_to_look_up(driver, query):
     # 1,200 relationships of one earlier load: the untyped (m:Media)-[r]-() read them all,
@@ -134,8 +136,66 @@ def test_a_load_that_wrote_nothing_costs_next_to_nothing_to_look_up(driver, quer
         "(:Clue {id: 'c' + i, loadId: 'L1'}), (m)-[:GEOTAGGED_AT {loadId: 'L1'}]->"
         "(:Location {id: 'geonames:' + i, loadId: 'L1'})",
     )
-    with driver.session(database=db.database()) as ses:
-        res = ses.run("PROFILE " + getattr(queries, query)(), loadId="L2", sha256s=[])
-        assert list(res) == []
-        hits = _db_hits(res.consume().profile)
+    # Planned for this store once its index statistics describe it: a plan cached by an
+    # earlier test on a few nodes, or made before the loadId indexes were sampled again
+    # (in the background), scans an index where a seek finds nothing.
+    deadline = time.monotonic() + 30
+    while True:
+        with driver.session(database=db.database()) as ses:
+            ses.run("CALL db.resampleOutdatedIndexes()").consume()
+            res = ses.run(
+                "CYPHER replan=force PROFILE " + getattr(queries, query)(),
+                loadId="L2",
+                sha256s=[],
+            )
+            assert list(res) == []
+            hits = _db_hits(res.consume().profile)
+        if hits < 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert hits < 200, hits
+
+
+def test_a_folder_load_is_found_from_its_media_as_the_general_queries_find_it(driver, tmp_path):
+    """``load media`` writes nothing but its media and relationships from them, so the
+    lookups from its media alone (planned in milliseconds) must find what the general
+    lookups (a branch per relationship type) find: the media, the series, the clues and
+    places to weigh again, here with a camera, a geotag, a series, and a hash-only record
+    (a clue shown, pointing to a place) merged into the loaded file."""
+    import hashlib
+
+    from loaders.media import MediaLoadOptions, load_media
+    from tests.loaders.test_media_loader import gps, jpeg, world
+
+    world(driver, cases=("C1", "C2"), series=("S1", "S2", "S3"))
+    merged = jpeg(tmp_path / "f" / "a.jpg", 1, make="Canon", model="EOS 5D", serial="123",
+                  gps_ifd=gps(48.8566, 2.3522))  # fmt: skip
+    jpeg(tmp_path / "f" / "b.jpg", 2, make="Canon", model="EOS 5D", serial="123")
+    md5 = hashlib.md5(merged.read_bytes()).hexdigest()
+    _write(
+        driver,
+        "CREATE (:Media {md5: $md5, loadId: 'L0'})-[:SHOWS {loadId: 'L0'}]->"
+        "(c:Clue {id: 'c-bag', loadId: 'L0'})-[:POINTS_TO]->(:Location {id: 'geonames:9'}), "
+        "(s2:Series {id: 'S9'})-[:SHOWS]->(c), (s2)-[:CONTAINS]->(:Media {sha256: 'zz'})",
+        md5=md5,
+    )
+    report = load_media(driver, tmp_path / "f", MediaLoadOptions(case_id="C1", series_id="S1"))
+    assert report.ok and report.written == 2 and report.kind in links.MEDIA_ONLY_KINDS
+    lid = report.load_id
+
+    lean = neardup.touched_media(driver, lid, media_only=True)
+    general = neardup.touched_media(driver, lid)
+    assert sorted(lean) == sorted(general) and len(lean) == 2
+    groups = {
+        flag: sorted((g["kind"], g["id"], sorted(g["series"]))
+                     for g in links.affected_groups(driver, lid, lean, media_only=flag))
+        for flag in (True, False)
+    }  # fmt: skip
+    assert groups[True] == groups[False]
+    assert {(k, i) for k, i, _ in groups[True]} >= {("clue", "c-bag"), ("place", "geonames:9")}
+    assert any(k == "place" and i != "geonames:9" for k, i, _ in groups[True])  # the geotag
+    series = {
+        flag: links.affected_series(driver, lid, media=lean, media_only=flag)
+        for flag in (True, False)
+    }
+    assert series[True] == series[False] == {"S1", "S9"}

@@ -1,6 +1,6 @@
 """Many small exhibits: seconds per one-picture folder, one command per folder or one call.
 
-    python bench/bench_small_exhibits.py [--folders 6] [--reset-db] [--visual]
+    python bench/bench_small_exhibits.py [--folders 6] [--reset-db] [--visual] [--records N]
 
 Units receive exhibits one at a time: a case folder holding one picture. The figure is the
 wall time of a whole ``cluegraph load media DIR --case ID --no-visual`` run in a fresh
@@ -8,7 +8,10 @@ interpreter (imports, walk, analysis, writes, the link update), on a warm server
 folder after the other; then the same folders again (new pictures) through one
 ``--manifest`` call. It also times ``python -c "import cli.load"`` alone (the fixed cost
 of the interpreter and the imports) and, with ``--visual``, one folder with the visual
-pass (the default of ``load media``).
+pass (the default of ``load media``). With ``--records N`` the store holds N media
+(metadata records, untimed) before the folders, as a unit's does; without it the folders
+go into an empty store, whose statistics move with every load (Neo4j plans the load's
+queries again when they do).
 
 Prints a Markdown table and writes ``bench/results/small_exhibits.json`` and ``.md``.
 The pictures are synthetic (gradients and shapes drawn with numpy/Pillow).
@@ -17,8 +20,10 @@ The pictures are synthetic (gradients and shapes drawn with numpy/Pillow).
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -60,11 +65,38 @@ def folders(base: Path, n: int, seed0: int) -> list[Path]:
     return out
 
 
+def write_records(path: Path, n: int, n_cases: int) -> None:
+    """``n`` media records (random hashes, a PDQ and a pHash each) spread over the bench's
+    cases and series, for ``load media-records``."""
+    rng = random.Random(13)
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["sha256", "pdq", "pdq_quality", "phash", "case_id", "series_id"])
+        for i in range(n):
+            w.writerow(
+                [
+                    f"{rng.getrandbits(256):064x}",
+                    f"{rng.getrandbits(256):064x}",
+                    90,
+                    f"{rng.getrandbits(64):016x}",
+                    f"BENCH-C{i % n_cases}",
+                    f"BENCH-S{i % 200}",
+                ]
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--folders", type=int, default=6)
     ap.add_argument("--reset-db", action="store_true", help="Wipe the configured database first.")
     ap.add_argument("--visual", action="store_true", help="Also one folder with the visual pass.")
+    ap.add_argument(
+        "--records",
+        type=int,
+        default=0,
+        help="Media already in the store before the timed folders (metadata records loaded "
+        "with `load media-records`, untimed): a unit's store rather than an empty one.",
+    )
     ap.add_argument(
         "--base",
         type=Path,
@@ -93,10 +125,17 @@ def main() -> None:
     elif db.counts(drv)[0]:
         sys.exit("the database is not empty: pass --reset-db to wipe it")
     db.apply_schema(drv)
-    seed_world(n_cases=max(50, 2 * args.folders + 2))
+    n_cases = max(50, 2 * args.folders + 2)
+    seed_world(n_cases=n_cases)
     n = args.folders
     with tempfile.TemporaryDirectory(prefix="cluegraph-bench-small-") as tmp:
         base = Path(tmp)
+        if args.records:
+            records = base / "records.csv"
+            write_records(records, args.records, n_cases)
+            t = time.perf_counter()
+            run([py, "-m", "cli", "load", "media-records", str(records)])
+            res["records_load_s"] = time.perf_counter() - t
         imports = [run([py, "-c", "import cli.load"])[0] for _ in range(3)]
         one_by_one: list[tuple[float, float]] = []
         base_runs: list[tuple[float, float]] = []
@@ -124,6 +163,7 @@ def main() -> None:
     res.update(
         {
             "folders": n,
+            "records": args.records,
             "import_cli_load_s": imports,
             "one_command_per_folder_wall_cpu_s": one_by_one,
             "base": str(args.base) if args.base else None,
@@ -152,7 +192,13 @@ def main() -> None:
             f"# Many small exhibits ({res['date']})",
             "",
             f"Machine: {common.describe(res['machine'])}; {common.describe_code(res['code'])}. "
-            f"Command: `{res['command']}`. Warm server; one synthetic 1-3 MP JPEG a folder.",
+            f"Command: `{res['command']}`. Warm server; one synthetic 1-3 MP JPEG a folder; "
+            + (
+                f"{args.records:,} media in the store before the folders (records, loaded in "
+                f"{res['records_load_s']:.1f} s, untimed)."
+                if args.records
+                else "an empty store (50 cases, 200 series) before the folders."
+            ),
             "",
             "| measure | value |",
             "|---|---|",

@@ -951,8 +951,10 @@ def update(
     state = _graph_state(driver, t)
     mine = set(own) | indexversion.of_load(driver, load_id)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cluegraph-count") as pool:
-        # The check's count reads every media in Neo4j (2 s at 1M) while this process
-        # reads the saved index (as long again): the two overlap instead of adding up.
+        # The check's count reads every media in Neo4j (2-3 s at 1M): it runs while this
+        # process reads the saved index, searches it and writes the new pairs, and is
+        # awaited only before the index is saved. A count that disagrees means the index
+        # missed a write: the rebuild then rewrites every pair, these included.
         eligible = pool.submit(eligible_count, driver, t)
         loaded = NearDupIndex.load(index_dir())
         if loaded is None or not same_state(loaded[1], state, mine):
@@ -964,24 +966,24 @@ def update(
         codes = codes_of(driver, touched, t)
         idx.remove(touched)
         idx.add(codes.values())
+        rep.media_indexed = len(codes)
+        queries_ = list(codes.values())
+        found = idx.search(queries_, t) if queries_ and len(idx) else [set() for _ in queries_]
+        cand = {
+            (a, b) if a < b else (b, a)
+            for q, hits in zip(queries_, found, strict=True)
+            for a, b in ((q.sha256, h) for h in hits)
+        }
+        rep.candidates = len(cand)
+        others = {x for pair in cand for x in pair} - set(codes)
+        all_codes = {**codes, **codes_of(driver, others, t)}
+        new = decide(cand, all_codes, t)
+        rep.matches = len(new)
+        old = _existing_edges(driver, touched)
+        rep.written, rep.deleted, rep.changed_media = _write_diff(driver, new, old)
         if len(idx) != eligible.result():
             log.info("near-duplicate index differs from the graph after %s: rebuilding", load_id)
             return rebuild(driver, t)
-    rep.media_indexed = len(codes)
-    queries_ = list(codes.values())
-    found = idx.search(queries_, t) if queries_ and len(idx) else [set() for _ in queries_]
-    cand = {
-        (a, b) if a < b else (b, a)
-        for q, hits in zip(queries_, found, strict=True)
-        for a, b in ((q.sha256, h) for h in hits)
-    }
-    rep.candidates = len(cand)
-    others = {x for pair in cand for x in pair} - set(codes)
-    all_codes = {**codes, **codes_of(driver, others, t)}
-    new = decide(cand, all_codes, t)
-    rep.matches = len(new)
-    old = _existing_edges(driver, touched)
-    rep.written, rep.deleted, rep.changed_media = _write_diff(driver, new, old)
     # The saved pairs follow: those of untouched media stay, the touched media's are new.
     pairs = _load_matches(_saved, t)
     if pairs is not None:

@@ -108,11 +108,125 @@ def _digest(codes: np.ndarray, owner: np.ndarray, id_bytes: np.ndarray, offsets:
     h = hashlib.sha256(_FORMAT.encode() + b"\0")
     for a in (codes, owner.astype("<i8", copy=False), id_bytes, offsets.astype("<i8", copy=False)):
         h.update(str(a.shape).encode() + b"\0")
-        h.update(np.ascontiguousarray(a).tobytes())
+        # the array's own buffer, not a copy (0.3 s at 1M); a view of nothing: no bytes
+        h.update(memoryview(np.ascontiguousarray(a).reshape(-1)).cast("B") if a.size else b"")
     return h.hexdigest()
 
 
 # --------------------------------------------------------------------------- the index
+
+
+class _Ids:
+    """The ids of a :class:`HashIndex` by position.
+
+    Those read from a saved file stay the bytes read (64 MB for 1M SHA-256 keys) and are
+    decoded one by one when a search returns them; ids added since are kept as strings.
+    The id -> position dictionary is built only for many lookups at once: a few are
+    found in the bytes themselves. Decoding 1M ids and building their dictionary took
+    1.6 s of a one-picture load into a 1M-media store, which looks up one or two ids
+    and returns a few hits (issue 13); saving writes the bytes read back unchanged."""
+
+    #: Lookups answered by searching the bytes (about 15 ms each at 1M ids); more build
+    #: the dictionary (about 1 s at 1M).
+    FEW = 8
+
+    def __init__(self, raw: bytes = b"", offsets: np.ndarray | None = None) -> None:
+        self._raw = raw
+        self._off = offsets if offsets is not None else np.zeros(1, dtype=np.int64)
+        self._n_raw = int(self._off.shape[0]) - 1
+        self._new: list[str] = []
+        self._list: list[str] | None = None if self._n_raw else self._new
+        self._pos: dict[str, int] | None = None if self._n_raw else {}
+
+    def __len__(self) -> int:
+        return len(self._list) if self._list is not None else self._n_raw + len(self._new)
+
+    def __getitem__(self, k: int) -> str:
+        if self._list is not None:
+            return self._list[k]
+        if k < self._n_raw:
+            return self._raw[self._off[k] : self._off[k + 1]].decode("utf-8")
+        return self._new[k - self._n_raw]
+
+    def as_list(self) -> list[str]:
+        """Every id, in order (decoded once and kept)."""
+        if self._list is None:
+            raw, off = self._raw, self._off.tolist()
+            self._list = [raw[a:b].decode("utf-8") for a, b in zip(off[:-1], off[1:], strict=True)]
+            self._list += self._new
+            self._new = self._list
+            self._raw, self._off, self._n_raw = b"", np.zeros(1, dtype=np.int64), 0
+        return self._list
+
+    def _positions(self) -> dict[str, int]:
+        if self._pos is None:
+            self._pos = {i: k for k, i in enumerate(self.as_list())}
+        return self._pos
+
+    def _find_raw(self, id_: str) -> int | None:
+        """The position of ``id_`` among the ids read, found in their bytes (``-1``: too
+        many matches inside other ids, e.g. short ids: ask the dictionary)."""
+        needle = id_.encode("utf-8")
+        start, tries = self._raw.find(needle), 0
+        while start >= 0:
+            k = int(np.searchsorted(self._off, start))
+            if (
+                k < self._n_raw
+                and self._off[k] == start
+                and self._off[k + 1] == start + len(needle)
+            ):
+                return k
+            tries += 1
+            if tries > 64:
+                return -1
+            start = self._raw.find(needle, start + 1)
+        return None
+
+    def lookup(self, ids: Sequence[str]) -> list[int | None]:
+        """The position of each id (None when absent)."""
+        if self._pos is None and len(set(ids)) > self.FEW:
+            self._positions()
+        if self._pos is not None:
+            return [self._pos.get(i) for i in ids]
+        found: dict[str, int | None] = {}
+        for i in ids:
+            if i not in found:
+                k = self._find_raw(i)
+                if k == -1:
+                    return [self._positions().get(i) for i in ids]
+                if k is None and i in self._new:
+                    k = self._n_raw + self._new.index(i)
+                found[i] = k
+        return [found[i] for i in ids]
+
+    def append(self, id_: str) -> int:
+        """Add a new id (not already present); returns its position."""
+        k = len(self)
+        if self._list is not None:
+            self._list.append(id_)
+        else:
+            self._new.append(id_)
+        if self._pos is not None:
+            self._pos[id_] = k
+        return k
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep the ids where ``mask`` is true (in order)."""
+        kept = [i for i, k in zip(self.as_list(), mask.tolist(), strict=True) if k]
+        self._list = self._new = kept
+        self._pos = None
+
+    def encoded(self) -> tuple[np.ndarray, np.ndarray]:
+        """The ids as saved: their UTF-8 bytes end to end and the offsets of each."""
+        tail = [i.encode("utf-8") for i in (self._new if self._list is None else self._list)]
+        head = self._raw if self._list is None else b""
+        base = self._off if self._list is None else np.zeros(1, dtype=np.int64)
+        offsets = np.empty(base.shape[0] + len(tail), dtype=np.int64)
+        offsets[: base.shape[0]] = base
+        if tail:
+            np.cumsum([len(e) for e in tail], out=offsets[base.shape[0] :])
+            offsets[base.shape[0] :] += base[-1]
+        return np.frombuffer(head + b"".join(tail), dtype=np.uint8), offsets
 
 
 class HashIndex:
@@ -134,8 +248,7 @@ class HashIndex:
         self.bits = bits
         self.nbytes = bits // 8
         self.method = self._check_method(method)
-        self._ids: list[str] = []
-        self._id_pos: dict[str, int] = {}
+        self._ids = _Ids()
         self._codes = np.empty((0, self.nbytes), dtype=np.uint8)
         self._owner = np.empty(0, dtype=np.int64)
         self._pending: list[tuple[np.ndarray, np.ndarray]] = []
@@ -154,7 +267,7 @@ class HashIndex:
     @property
     def ids(self) -> list[str]:
         """Ids in insertion order (a copy)."""
-        return list(self._ids)
+        return list(self._ids.as_list())
 
     def add(self, ids: Sequence[str], hexes: Sequence[str] | np.ndarray) -> None:
         """Add codes; ``ids[i]`` owns ``hexes[i]``. Repeat an id to give it several codes.
@@ -171,19 +284,20 @@ class HashIndex:
         if not id_list:
             return
         owner = np.empty(len(id_list), dtype=np.int64)
-        pos = self._id_pos
-        for i, id_ in enumerate(id_list):
-            k = pos.get(id_)
+        known = self._ids.lookup(id_list)
+        added: dict[str, int] = {}
+        for i, (id_, k) in enumerate(zip(id_list, known, strict=True)):
             if k is None:
-                k = pos[id_] = len(self._ids)
-                self._ids.append(id_)
+                k = added.get(id_)
+                if k is None:
+                    k = added[id_] = self._ids.append(id_)
             owner[i] = k
         self._pending.append((codes, owner))
         self._reset_caches()
 
     def remove(self, ids: Sequence[str]) -> int:
         """Remove ids with all their codes; unknown ids are ignored. Returns codes removed."""
-        gone = {self._id_pos[i] for i in check_ids(ids) if i in self._id_pos}
+        gone = {k for k in self._ids.lookup(check_ids(ids)) if k is not None}
         if not gone:
             return 0
         self._consolidate()
@@ -194,8 +308,7 @@ class HashIndex:
         removed = int((~keep).sum())
         self._codes = np.ascontiguousarray(self._codes[keep])
         self._owner = new_pos[self._owner[keep]]
-        self._ids = [i for i, k in zip(self._ids, keep_id, strict=True) if k]
-        self._id_pos = {i: k for k, i in enumerate(self._ids)}
+        self._ids.keep(keep_id)
         self._reset_caches()
         return removed
 
@@ -509,7 +622,7 @@ class HashIndex:
         if not keys:
             return
         key, dist = min_per_key(np.concatenate(keys), np.concatenate(dists))
-        ids = self._ids
+        ids = self._ids.as_list()
         for k, d in zip(key.tolist(), dist.tolist(), strict=True):
             yield ids[k // n_ids], ids[k % n_ids], d
 
@@ -589,7 +702,7 @@ class HashIndex:
         return self._fingerprint
 
     def _compute_fingerprint(self) -> str:
-        ids = self._ids
+        ids = self._ids.as_list()
         sorted_ids = sorted(range(len(ids)), key=ids.__getitem__)
         rank = np.empty(len(ids), dtype=np.int64)
         rank[sorted_ids] = np.arange(len(ids))
@@ -636,10 +749,7 @@ class HashIndex:
         """
         self._consolidate()
         fp = self.fingerprint if fingerprint else None
-        encoded = [i.encode("utf-8") for i in self._ids]
-        id_bytes = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-        id_offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum([len(e) for e in encoded], out=id_offsets[1:])
+        id_bytes, id_offsets = self._ids.encoded()
         digest = _digest(self._codes, self._owner, id_bytes, id_offsets)
         meta = {
             "format": _FORMAT,
@@ -713,17 +823,25 @@ class HashIndex:
         if digest is not None and _digest(codes, owner, raw_ids, id_offsets) != digest:
             raise InvalidHash(f"{os.fspath(path)}: content does not match its digest (damaged)")
         id_bytes = raw_ids.tobytes()
-        ids = [
-            id_bytes[a:b].decode("utf-8")
-            for a, b in zip(id_offsets[:-1].tolist(), id_offsets[1:].tolist(), strict=True)
-        ]
+        id_offsets = np.asarray(id_offsets, dtype=np.int64)
+        if (
+            id_offsets.ndim != 1
+            or id_offsets.size < 1
+            or id_offsets[0] != 0
+            or id_offsets[-1] != len(id_bytes)
+            or (id_offsets.size > 1 and bool((np.diff(id_offsets) < 0).any()))
+        ):
+            raise InvalidHash(f"{os.fspath(path)}: id offsets do not fit the id bytes")
+        # kept as the bytes read: decoded when a search returns them (_Ids)
+        ids = _Ids(id_bytes, id_offsets)
         index = cls(int(meta["bits"]), method=meta.get("method", "auto"))
         if codes.shape != (meta["n_codes"], index.nbytes) or owner.shape != (meta["n_codes"],):
             raise InvalidHash(f"{os.fspath(path)}: arrays do not match the saved counts")
+        if len(ids) != meta.get("n_ids", len(ids)):
+            raise InvalidHash(f"{os.fspath(path)}: ids do not match the saved counts")
         if owner.size and (owner.min() < 0 or owner.max() >= len(ids)):
             raise InvalidHash(f"{os.fspath(path)}: code owners point outside the id list")
         index._ids = ids
-        index._id_pos = {i: k for k, i in enumerate(ids)}
         index._codes = np.ascontiguousarray(codes, dtype=np.uint8)
         index._owner = owner.astype(np.int64)
         if digest is not None:

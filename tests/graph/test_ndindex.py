@@ -7,6 +7,7 @@ All codes are random (synthetic); no real hashes. The reference distances come f
 from __future__ import annotations
 
 import functools
+import json
 
 import numpy as np
 import pytest
@@ -373,6 +374,71 @@ def test_save_load_keeps_ids_and_fingerprint(cluster, tmp_path):
     index.save(tmp_path / "pdq.idx", version="v7")
     loaded = HashIndex.load(tmp_path / "pdq.idx", expected_version="v7")
     assert (loaded.ids, loaded.fingerprint) == (index.ids, index.fingerprint)
+
+
+@pytest.mark.parametrize("short_ids", [False, True])
+def test_a_loaded_index_edited_then_saved_equals_one_built_from_the_same_rows(tmp_path, short_ids):
+    """A loaded index keeps its ids as the bytes read (decoded for hits, looked up in the
+    bytes for a few ids, by a dictionary for many): after adds to known and new ids,
+    removals, searches, and a save and load again, it equals an index built from scratch
+    from the same rows. Short ids ("7" inside "17", "170", ...) take the dictionary."""
+    rng = np.random.default_rng(7)
+    n = 400
+    ids = [str(i) if short_ids else f"{i:064x}" for i in range(n)]
+    codes = random_codes(rng, n, 64)
+    first = HashIndex(64)
+    first.add(ids, hexes(codes))
+    first.save(tmp_path / "a.npz", fingerprint=False)
+    loaded = HashIndex.load(tmp_path / "a.npz")
+    assert len(loaded) == n and loaded.n_codes == n
+    # a second code for a known id, a new id, a few lookups then many
+    extra = random_codes(rng, 3, 64)
+    new_ids = [ids[17], "new-1", ids[3]]
+    loaded.add(new_ids, hexes(extra))
+    assert loaded.remove([ids[5], "absent"]) == 1
+    loaded.add(ids[100:140], hexes(random_codes(rng, 40, 64)))  # many lookups at once
+    assert loaded.remove(["new-1"]) == 1
+    rows_ids = [i for i in ids if i != ids[5]] + [ids[17], ids[3]] + ids[100:140]
+    rows_codes = np.concatenate([np.delete(codes, 5, axis=0), extra[[0, 2]], loaded._codes[-40:]])
+    built = HashIndex(64)
+    built.add(rows_ids, hexes(rows_codes))
+    queries = np.concatenate([codes[:20], extra])
+    assert loaded.search(hexes(queries), 6) == built.search(hexes(queries), 6)
+    assert sorted(loaded.ids) == sorted(built.ids) and loaded.fingerprint == built.fingerprint
+    loaded.save(tmp_path / "b.npz", fingerprint=False)
+    again = HashIndex.load(tmp_path / "b.npz")
+    assert again.fingerprint == built.fingerprint
+    assert again.search(hexes(queries), 6) == built.search(hexes(queries), 6)
+    # saved right after a load with one new id: the bytes read are written back as read
+    one = HashIndex.load(tmp_path / "a.npz")
+    one.add(["late"], hexes(extra[:1]))
+    one.save(tmp_path / "c.npz", fingerprint=False)
+    assert HashIndex.load(tmp_path / "c.npz").ids == [*ids, "late"]
+
+
+def test_an_empty_index_saves_and_loads(tmp_path):
+    HashIndex(256).save(tmp_path / "e.npz", fingerprint=False)
+    loaded = HashIndex.load(tmp_path / "e.npz")
+    assert (len(loaded), loaded.n_codes, loaded.ids) == (0, 0, [])
+    loaded.add(["a"], ["00" * 32])
+    assert loaded.search(["00" * 32], 0) == [[("a", 0)]]
+
+
+def test_id_offsets_that_do_not_fit_the_id_bytes_are_refused(tmp_path):
+    index = HashIndex(64)
+    index.add(["a", "bb"], ["0000000000000000", "ffffffffffffffff"])
+    index.save(tmp_path / "x.npz", fingerprint=False)
+    with np.load(tmp_path / "x.npz") as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["id_offsets"] = np.array([0, 2, 1], dtype=np.int64)  # not increasing
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    meta["digest"] = ndindex._digest(
+        arrays["codes"], arrays["owner"], arrays["id_bytes"], arrays["id_offsets"]
+    )
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(tmp_path / "x.npz", **arrays)
+    with pytest.raises(InvalidHash, match="offsets"):
+        HashIndex.load(tmp_path / "x.npz")
 
 
 def test_load_with_another_fingerprint_reports_a_stale_index(tmp_path):

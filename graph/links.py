@@ -315,17 +315,33 @@ def series_of_media(driver: neo4j.Driver, sha256s: Iterable[str]) -> set[str]:
 MEDIA_ONLY_KINDS = frozenset({"media"})
 
 
-def update_for_load(driver: neo4j.Driver, load_id: str, *, kind: str = "") -> LinkReport:
+def media_delta(report: Any) -> int | None:
+    """The Media nodes a load created less those it deleted, when its writer counted them
+    (``loaders.media_write.MEDIA_COUNTERS``); None otherwise."""
+    counters = getattr(report, "counters", None) or {}
+    if getattr(report, "kind", "") not in MEDIA_ONLY_KINDS or "media_created" not in counters:
+        return None
+    return int(counters["media_created"]) - int(counters.get("media_deleted", 0))
+
+
+def update_for_load(
+    driver: neo4j.Driver, load_id: str, *, kind: str = "", delta: int | None = None
+) -> LinkReport:
     """Near-duplicates of the media the load touched, then the links of affected series.
 
     When the near-duplicate index does not reflect the graph as it stood before this load,
     everything is rebuilt (a load happened that the engine never saw). ``kind``: the
     load's kind; for a :data:`MEDIA_ONLY_KINDS` load the lookups start from its media.
+    ``delta``: :func:`media_delta` of the load (``neardup.update``'s ``media_delta``).
     """
     t0 = time.perf_counter()
     media_only = kind in MEDIA_ONLY_KINDS
     touched = neardup.touched_media(driver, load_id, media_only=media_only)
-    nd = neardup.update(driver, touched, load_id) if touched else neardup.note_load(driver, load_id)
+    nd = (
+        neardup.update(driver, touched, load_id, media_delta=delta)
+        if touched
+        else neardup.note_load(driver, load_id)
+    )
     vm = videomatch.update(driver, touched, load_id, full=bool(nd is not None and nd.full))
     if nd is not None and nd.full:
         rep = LinkReport(full=True, neardup=nd, videos=vm)
@@ -348,16 +364,21 @@ def update_for_load(driver: neo4j.Driver, load_id: str, *, kind: str = "") -> Li
 
 
 def update_for_loads(
-    driver: neo4j.Driver, load_ids: Sequence[str], *, kinds: Mapping[str, str] | None = None
+    driver: neo4j.Driver,
+    load_ids: Sequence[str],
+    *,
+    kinds: Mapping[str, str] | None = None,
+    deltas: Mapping[str, int | None] | None = None,
 ) -> LinkReport:
     """One update after several loads (``load media --manifest``): the near-duplicates of
     every medium they touched, then the links of every series they may have changed.
-    Equals :func:`update_for_load` after each (tested), at the cost of one. ``kinds``:
-    each load's kind, by load id (see :func:`update_for_load`)."""
+    Equals :func:`update_for_load` after each (tested), at the cost of one. ``kinds``,
+    ``deltas``: each load's kind and :func:`media_delta`, by load id (see
+    :func:`update_for_load`)."""
     ids = list(dict.fromkeys(i for i in load_ids if i))
-    kinds = kinds or {}
+    kinds, deltas = kinds or {}, deltas or {}
     if len(ids) == 1:
-        return update_for_load(driver, ids[0], kind=kinds.get(ids[0], ""))
+        return update_for_load(driver, ids[0], kind=kinds.get(ids[0], ""), delta=deltas.get(ids[0]))
     t0 = time.perf_counter()
     only = {i: kinds.get(i, "") in MEDIA_ONLY_KINDS for i in ids}
     by_load = {i: neardup.touched_media(driver, i, media_only=only[i]) for i in ids}
@@ -365,7 +386,9 @@ def update_for_loads(
     own: set[int] = set()
     for i in ids:
         own |= indexversion.of_load(driver, i)
-    nd = neardup.update(driver, touched, None, own=own)
+    each = [deltas.get(i) for i in ids]
+    total = None if any(d is None for d in each) else sum(d for d in each if d is not None)
+    nd = neardup.update(driver, touched, None, own=own, media_delta=total)
     vm = videomatch.update(driver, touched, None, full=nd.full, own=own)
     if nd.full:
         rep = LinkReport(full=True, neardup=nd, videos=vm)
@@ -399,7 +422,9 @@ def after_load(driver: neo4j.Driver, report: Any) -> LinkReport | None:
     load_id = getattr(report, "load_id", "")
     if not load_id:
         return rebuild(driver)
-    return update_for_load(driver, load_id, kind=getattr(report, "kind", ""))
+    return update_for_load(
+        driver, load_id, kind=getattr(report, "kind", ""), delta=media_delta(report)
+    )
 
 
 def after_write(
@@ -444,12 +469,19 @@ def after_write(
     if report is not None:
         return after_load(driver, report)
     if reports is not None:
-        done = {
-            r.load_id: getattr(r, "kind", "")
+        done = [
+            r
             for r in reports
             if not (getattr(r, "dry_run", False) or getattr(r, "refused", False)) and r.written
-        }
-        return update_for_loads(driver, list(done), kinds=done) if done else None
+        ]
+        if not done:
+            return None
+        return update_for_loads(
+            driver,
+            [r.load_id for r in done],
+            kinds={r.load_id: getattr(r, "kind", "") for r in done},
+            deltas={r.load_id: media_delta(r) for r in done},
+        )
     if series is not None:
         return refresh(driver, series)
     if media is not None:

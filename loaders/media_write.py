@@ -85,6 +85,20 @@ _COUNTERS = (
     "relationships_deleted",
     "properties_set",
 )
+#: Media nodes created and deleted (hash-only records merged into a file), counted from
+#: the statements that write Media nodes alone (``media_write``, ``media_create_new``):
+#: the near-duplicate update checks the store's media count against them
+#: (:func:`graph.neardup.update`, ``media_delta``).
+MEDIA_COUNTERS = ("media_created", "media_deleted")
+_MEDIA_STATEMENTS = ("media", "create_new")
+
+
+def _add(total: dict[str, int], c: Any, statement: str) -> None:
+    for k in _COUNTERS:
+        total[k] += getattr(c, k)
+    if statement in _MEDIA_STATEMENTS:
+        total["media_created"] += c.nodes_created
+        total["media_deleted"] += c.nodes_deleted
 
 
 def write_media(
@@ -96,13 +110,11 @@ def write_media(
 
     @neo4j.unit_of_work(metadata={"app": "cluegraph", "query": "load.media"})
     def work(tx: neo4j.ManagedTransaction) -> dict[str, int]:
-        total = dict.fromkeys(_COUNTERS, 0)
+        total = dict.fromkeys((*_COUNTERS, *MEDIA_COUNTERS), 0)
         for key, query in MERGE_STATEMENTS.items():
             if not parts[key]:
                 continue
-            c = tx.run(query(), {**params, "rows": parts[key]}).consume().counters
-            for k in _COUNTERS:
-                total[k] += getattr(c, k)
+            _add(total, tx.run(query(), {**params, "rows": parts[key]}).consume().counters, key)
         return total
 
     try:
@@ -163,12 +175,10 @@ def write_media_bulk(
 
     @neo4j.unit_of_work(metadata={"app": "cluegraph", "query": "load.media_bulk"})
     def work(tx: neo4j.ManagedTransaction) -> dict[str, int]:
-        total = dict.fromkeys(_COUNTERS, 0)
+        total = dict.fromkeys((*_COUNTERS, *MEDIA_COUNTERS), 0)
 
-        def run(query: str, **kw: Any) -> None:
-            c = tx.run(query, {**params, **kw}).consume().counters
-            for k in _COUNTERS:
-                total[k] += getattr(c, k)
+        def run(query: str, statement: str = "", **kw: Any) -> None:
+            _add(total, tx.run(query, {**params, **kw}).consume().counters, statement)
 
         res = tx.run(queries.media_not_new(), rows=list(keys.values()))
         known = {rec["sha256"] for rec in res}
@@ -178,7 +188,7 @@ def write_media_bulk(
             parts = split_rows(old)
             for key, query in MERGE_STATEMENTS.items():
                 if parts[key]:
-                    run(query(), rows=parts[key])
+                    run(query(), key, rows=parts[key])
         if new:
             cameras = {r["camera"]["id"]: r["camera"] for r in new if r.get("camera")}
             places = {r["place"]["id"]: r["place"] for r in new if r.get("place")}
@@ -186,7 +196,7 @@ def write_media_bulk(
                 run(queries.media_merge_cameras(), cameras=list(cameras.values()))
             if places:
                 run(queries.media_merge_places(), places=list(places.values()))
-            run(queries.media_create_new(), rows=list(_new_rows(new).values()))
+            run(queries.media_create_new(), "create_new", rows=list(_new_rows(new).values()))
         return total
 
     try:

@@ -199,3 +199,55 @@ def test_a_folder_load_is_found_from_its_media_as_the_general_queries_find_it(dr
         for flag in (True, False)
     }
     assert series[True] == series[False] == {"S1", "S9"}
+
+
+def _folder(tmp_path, name: str, seeds: list[int]):
+    from tests.loaders.test_media_loader import jpeg
+
+    for s in seeds:
+        jpeg(tmp_path / name / f"{s}.jpg", s)
+    return tmp_path / name
+
+
+def test_a_folder_load_that_accounts_for_the_media_count_skips_the_eligible_count(
+    driver, tmp_path, monkeypatch
+):
+    """The near-duplicate update's guard (the eligible media counted in Neo4j, 2.5 s at 1M)
+    is not needed when the store's media count (count store) is the one the saved index
+    recorded plus what the load's writer created: a second folder load makes no count;
+    a media written in between without a load (the guard's reason) brings it back, and
+    the rebuild it finds necessary."""
+    from loaders.media import MediaLoadOptions, load_media
+    from tests.loaders.test_media_loader import world
+
+    world(driver, cases=("C1",), series=("S1",))
+    counted: list[int] = []
+    real = neardup.eligible_count
+
+    def counting(*a, **k):
+        counted.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(neardup, "eligible_count", counting)
+
+    def load(name: str, seeds: list[int]):
+        rep = load_media(driver, _folder(tmp_path, name, seeds), MediaLoadOptions(case_id="C1"))
+        assert rep.ok and links.media_delta(rep) == len(seeds)
+        return links.after_write(driver, report=rep)
+
+    load("a", [1, 2])  # the first: no saved index yet (a rebuild, which records the count)
+    counted.clear()
+    second = load("b", [3])
+    assert not second.neardup.full and counted == []
+    assert len(neardup.ensure_index(driver)) == 3
+
+    db.write(  # a media written outside any load, its version not moved
+        driver,
+        "CREATE (:Media {sha256: 'ff' + $n, kind: 'image', pdq: $pdq, pdqQuality: 90})",
+        n="0" * 62,
+        pdq="ab" * 32,
+        name="test.unversioned",
+    )
+    third = load("c", [4])
+    assert counted and third.neardup.full
+    assert len(neardup.ensure_index(driver)) == 5

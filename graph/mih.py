@@ -42,6 +42,10 @@ def _miss(nbytes: float) -> float:
 
 
 FAISS_PARALLEL_MIN_QUERIES = 64  # smaller batches run faiss on one thread
+#: A flat scan whose XOR table (queries x codes x bytes) is at most this is made with numpy
+#: alone: a one-picture load into a small store (40 codes against a few thousand) does not
+#: import faiss (35 ms) for it.
+SMALL_SCAN_BYTES = 1 << 22
 DIRECT_MAX_WIDTH = 20  # substrings up to 2**20 values get a direct offset table
 MAX_WIDTH = 32  # substring keys are uint32
 MAX_PROBES_PER_QUERY = 200_000

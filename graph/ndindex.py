@@ -71,6 +71,7 @@ from graph.mih import (
     COSTS,
     FAISS_PARALLEL_MIN_QUERIES,
     MAX_WIDTH,
+    SMALL_SCAN_BYTES,
     Plan,
     Tables,
     build_tables,
@@ -489,7 +490,24 @@ class HashIndex:
         self, q: np.ndarray, radius: int, base: int | None
     ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """faiss range search; with ``base`` (a self-join), query row ``i`` is code row
-        ``base + i`` and only code rows above it are reported."""
+        ``base + i`` and only code rows above it are reported. A small scan
+        (``SMALL_SCAN_BYTES``) is made with numpy: same rows and distances."""
+        n = self._codes.shape[0]
+        if (
+            self._faiss is None
+            and hasattr(np, "bitwise_count")
+            and q.shape[0] * n * self.nbytes <= SMALL_SCAN_BYTES
+        ):
+            x = np.bitwise_count(np.bitwise_xor(q[:, None, :], self._codes[None, :, :]))
+            dist = x.sum(axis=2, dtype=np.int32)
+            qs, cs = np.nonzero(dist <= radius)
+            qi, idx, d = qs.astype(np.int32), cs.astype(np.int64), dist[qs, cs]
+            if base is not None:
+                keep = idx > qi + base
+                qi, idx, d = qi[keep], idx[keep], d[keep]
+            if qi.size:
+                yield qi, idx, d
+            return
         import faiss
 
         index = self._get_faiss()

@@ -714,3 +714,30 @@ def test_auto_answers_crowded_buckets_exactly():
     queries = np.stack([flip(rng, np.zeros(32, np.uint8), d) for d in (0, 3, 31, 32)])
     expected = reference_search(codes, owners, queries, 31)
     assert as_dicts(index.search(queries, 31)) == expected
+
+
+@pytest.mark.parametrize("bits", [64, 256])
+def test_a_small_flat_scan_without_faiss_gives_what_faiss_gives(bits, monkeypatch):
+    """A flat scan small enough (``SMALL_SCAN_BYTES``) is made with numpy, without
+    importing faiss: the same rows and distances as faiss's range search, searched and
+    joined, and as brute force."""
+    rng = np.random.default_rng(bits)
+    codes = random_codes(rng, 300, bits)
+    codes[150:160] = [flip(rng, codes[i], i % 5) for i in range(10)]  # near pairs
+    owners = [f"m{i}" for i in range(300)]
+    queries = np.concatenate([codes[:20], random_codes(rng, 5, bits)])
+    radius = bits // 16
+
+    def run() -> tuple[list, dict]:
+        index = HashIndex(bits, method="flat")
+        index.add(owners, hexes(codes))
+        found = index.search(hexes(queries), radius)
+        pairs = {(a, b) if a < b else (b, a): d for a, b, d in index.pairs(radius)}
+        return found, pairs
+
+    small = run()
+    monkeypatch.setattr(ndindex, "SMALL_SCAN_BYTES", 0)  # faiss for every scan
+    assert small == run()
+    ref = reference_search(codes, owners, queries, radius)
+    assert [dict(hits) for hits in small[0]] == ref
+    assert small[1] == reference_pairs(codes, owners, radius)

@@ -81,6 +81,19 @@ def compute(g: Any, ms: float) -> dict[str, Any]:
     }
 
 
+def intact(driver: neo4j.Driver) -> bool:
+    """Whether clusters were stored and every group and member written then is still
+    there (not whether they match the links now: :func:`store` checks that)."""
+    rows = db.records(driver, queries.clusters_current(), name="clusters.current")
+    cur = rows[0] if rows else None
+    return (
+        cur is not None
+        and cur["digest"] is not None
+        and cur["groups"] == cur["groupsNow"]
+        and cur["members"] == cur["membersNow"]
+    )
+
+
 def store(driver: neo4j.Driver) -> int:
     """Recompute and store the clusters (one transaction); return how many groups.
 

@@ -251,3 +251,44 @@ def test_a_folder_load_that_accounts_for_the_media_count_skips_the_eligible_coun
     third = load("c", [4])
     assert counted and third.neardup.full
     assert len(neardup.ensure_index(driver)) == 5
+
+
+def test_clusters_are_computed_again_only_when_a_folder_load_changed_a_link(
+    driver, tmp_path, monkeypatch
+):
+    """A folder load cannot change a series' countries: when it changes no link either,
+    the stored clusters stand as they are (not recomputed); when it links two series,
+    they are recomputed and hold the new link."""
+    from graph import clusters
+    from loaders.media import MediaLoadOptions, load_media
+    from tests.loaders.test_media_loader import jpeg, world
+
+    world(driver, cases=("C1", "C2"), series=("S1", "S2"))
+    _write(
+        driver,
+        "MATCH (c2:Case {id: 'C2'}), (s2:Series {id: 'S2'}) MERGE (c2)-[:INVESTIGATES]->(s2)",
+    )
+    stored: list[int] = []
+    real = clusters.store
+    monkeypatch.setattr(clusters, "store", lambda d: stored.append(1) or real(d))
+
+    def load(name: str, seed: int, case: str, series: str, **exif):
+        jpeg(tmp_path / name / "a.jpg", seed, **exif)
+        opts = MediaLoadOptions(case_id=case, series_id=series)
+        rep = load_media(driver, tmp_path / name, opts)
+        assert rep.ok
+        return links.after_write(driver, report=rep)
+
+    cam = {"make": "Canon", "model": "EOS 5D", "serial": "4242"}
+    load("a", 1, "C1", "S1", **cam)
+    stored.clear()
+    linked = load("b", 2, "C2", "S2", **cam)  # the same camera in another series
+    assert linked.written >= 1 and stored == [1]
+    rows = db.records(
+        driver, "MATCH (s:Series) WHERE s.id IN ['S1', 'S2'] RETURN s.community AS c", name="t"
+    )
+    assert len({r["c"] for r in rows}) == 1 and rows[0]["c"] is not None
+    stored.clear()
+    quiet = load("c", 3, "C1", "S1")  # no camera: no link changes
+    assert (quiet.written, quiet.deleted, stored) == (0, 0, [])
+    assert clusters.intact(driver)

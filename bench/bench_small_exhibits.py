@@ -91,6 +91,12 @@ def main() -> None:
     ap.add_argument("--reset-db", action="store_true", help="Wipe the configured database first.")
     ap.add_argument("--visual", action="store_true", help="Also one folder with the visual pass.")
     ap.add_argument(
+        "--series",
+        action="store_true",
+        help="Each folder goes into a series of its case (`--series`): its links and the "
+        "stored clusters are then brought up to date too.",
+    )
+    ap.add_argument(
         "--records",
         type=int,
         default=0,
@@ -140,16 +146,18 @@ def main() -> None:
         one_by_one: list[tuple[float, float]] = []
         base_runs: list[tuple[float, float]] = []
         for i, d in enumerate(folders(base / "single", n, 0)):
+            into = ["--series", f"BENCH-S{i}"] if args.series else []
             cmd = [py, "-m", "cli", "load", "media", str(d), "--case", f"BENCH-C{i}",
-                   "--no-visual"]  # fmt: skip
+                   "--no-visual", *into]  # fmt: skip
             if args.base:  # the same folder again under the older code: a second load of it
                 (d2,) = folders(base / "base", 1, 300 + i)
                 base_runs.append(run([*cmd[:5], str(d2), *cmd[6:]], cwd=args.base))
             one_by_one.append(run(cmd))
         la_single = os.getloadavg()
         man = base / "manifest.csv"
-        lines = ["folder,case_id"] + [
-            f"{d},BENCH-C{n + i}" for i, d in enumerate(folders(base / "many", n, 100))
+        lines = ["folder,case_id,series_id"] + [
+            f"{d},BENCH-C{n + i}," + (f"BENCH-S{n + i}" if args.series else "")
+            for i, d in enumerate(folders(base / "many", n, 100))
         ]
         man.write_text("\n".join(lines) + "\n")
         manifest_s, manifest_cpu = run(
@@ -158,12 +166,25 @@ def main() -> None:
         visual_s = None
         if args.visual:
             (d,) = folders(base / "visual", 1, 200)
-            visual_s = run([py, "-m", "cli", "load", "media", str(d), "--case", "BENCH-C0"])[0]
+            visual_s = run(
+                [
+                    py,
+                    "-m",
+                    "cli",
+                    "load",
+                    "media",
+                    str(d),
+                    "--case",
+                    "BENCH-C0",
+                    *(["--series", "BENCH-S0"] if args.series else []),
+                ]  # fmt: skip
+            )[0]
     wipe()
     res.update(
         {
             "folders": n,
             "records": args.records,
+            "series": args.series,
             "import_cli_load_s": imports,
             "one_command_per_folder_wall_cpu_s": one_by_one,
             "base": str(args.base) if args.base else None,
@@ -192,7 +213,8 @@ def main() -> None:
             f"# Many small exhibits ({res['date']})",
             "",
             f"Machine: {common.describe(res['machine'])}; {common.describe_code(res['code'])}. "
-            f"Command: `{res['command']}`. Warm server; one synthetic 1-3 MP JPEG a folder; "
+            f"Command: `{res['command']}`. Warm server; one synthetic 1-3 MP JPEG a folder"
+            + (", into a series of its case; " if args.series else "; ")
             + (
                 f"{args.records:,} media in the store before the folders (records, loaded in "
                 f"{res['records_load_s']:.1f} s, untimed)."

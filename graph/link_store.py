@@ -45,7 +45,11 @@ def write_links(
     judgements: dict[Pair, dict[str, Any]],
 ) -> tuple[int, int]:
     """Make the stored links of ``scope`` equal ``new``; return (written, deleted)."""
-    old_rows = db.records(driver, queries.links_existing(), name="links.existing", seriesIds=scope)
+    if scope is None:
+        query, name = queries.links_existing(), "links.existing"
+    else:  # a few series by their keys, not a read of every link
+        query, name = queries.links_existing_of(), "links.existing_of"
+    old_rows = db.records(driver, query, name=name, seriesIds=scope)
     old = {(r["a"], r["b"]): r for r in old_rows}
     rows = []
     for key, link in new.items():

@@ -78,7 +78,9 @@ def compute_links(
         return {}
     for ev in EVIDENCE:
         ev(driver, scope, col, w)
-    countries = series_countries(driver)
+    countries = series_countries(
+        driver, None if scope is None else {x for pair in col.items for x in pair}
+    )
     keep = set(judged)
     out: dict[Pair, Link] = {}
     for (a, b), items in sorted(col.items.items()):

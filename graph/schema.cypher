@@ -59,3 +59,7 @@ CREATE INDEX suggests_loadid IF NOT EXISTS FOR ()-[r:SUGGESTS]-() ON (r.loadId);
 CREATE INDEX investigates_loadid IF NOT EXISTS FOR ()-[r:INVESTIGATES]-() ON (r.loadId);
 CREATE INDEX features_loadid IF NOT EXISTS FOR ()-[r:FEATURES]-() ON (r.loadId);
 CREATE INDEX points_to_loadid IF NOT EXISTS FOR ()-[r:POINTS_TO]-() ON (r.loadId);
+// Geotags by latitude: the update of a few series reads only the geotags within reach of
+// theirs (links_geotags_near), not every geotag of the store.
+CREATE INDEX media_lat IF NOT EXISTS FOR (n:Media) ON (n.lat);
+CREATE INDEX geotagged_at_lat IF NOT EXISTS FOR ()-[r:GEOTAGGED_AT]-() ON (r.lat);

@@ -8,6 +8,7 @@ as the loaders do, so that incremental updates can be compared with full rebuild
 from __future__ import annotations
 
 import json
+import math
 import random
 from dataclasses import dataclass
 
@@ -774,6 +775,47 @@ def test_geotags_within_a_kilometre_link_series(world, driver):
     links.rebuild(driver)
     ev = link(driver, "S-DE", "S-FR")["evidence"][0]
     assert (ev["kind"], ev["distanceM"] < 1000) == ("same_location", True)
+
+
+def test_links_of_a_few_series_read_only_the_geotags_within_reach_and_equal_the_full_ones(
+    world, driver
+):
+    """An update's scope reads its own geotags, then only those in latitude bands within
+    reach of them (graph/link_evidence.py ``lat_bands``): the links of each series equal
+    those of a full computation, with geotags on the file or only on its geotag
+    relationship, near the band's edge, several files of one spot, non-pertinent ones."""
+    rng = random.Random(11)
+    km_deg = math.degrees(1.0 / 6371.0088)
+    base = (48.85, 2.35)
+    for i in range(12):
+        world.series(f"S-{i}", ("FR", "DE", "NL")[i % 3])
+    n = 0
+    for i in range(12):
+        for _ in range(4):
+            n += 1
+            # clusters around a few spots, some exactly at the 1 km edge in latitude
+            spot = rng.choice([0.0, 0.5, 1.0, 1.02, 0.98, 3.0])
+            lat = base[0] + spot * km_deg + rng.uniform(-2e-5, 2e-5)
+            lon = base[1] + rng.uniform(-3e-3, 3e-3)
+            world.media(f"g{n}", f"S-{i}", lat=lat, lon=lon, non_pertinent=rng.random() < 0.1)
+    # a geotag kept only on the relationship (records loaded with a place)
+    world.place("gn-1", "Paris", "FR", base[0], base[1])
+    world.media("rel-only", "S-11")
+    db.write(
+        driver,
+        "MATCH (m:Media {sha256: $sha}), (l:Location {id: 'gn-1'}) "
+        "MERGE (m)-[:GEOTAGGED_AT {lat: $lat, lon: $lon}]->(l)",
+        sha=sha("rel-only"),
+        lat=base[0] + 0.5 * km_deg,
+        lon=base[1],
+        name="test.geotag",
+    )
+    full = links.compute_links(driver, None)
+    assert any(s == "S-11" for pair in full for s in pair)
+    for i in range(12):
+        sid = f"S-{i}"
+        mine = links.compute_links(driver, [sid])
+        assert mine == {k: v for k, v in full.items() if sid in k}, sid
 
 
 def test_geotags_three_kilometres_apart_do_not_link(world, driver):

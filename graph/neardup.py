@@ -42,6 +42,7 @@ import dataclasses
 import fcntl
 import json
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -68,9 +69,19 @@ VIDEO_METHODS = ("vpdq", "video_frame")
 #: Tags of the stored hashes.
 TAG_PDQ, TAG_TRIMMED, TAG_CROP = 0, 1, 2
 
-_STATE_FORMAT = "cluegraph-neardup/5"  # 5: the state ties its files by their digests
-#: An index saved by format 4 (files tied by their fingerprints) is still read as it is.
-_STATE_FORMATS = {_STATE_FORMAT: "digests", "cluegraph-neardup/4": "fingerprints"}
+_STATE_FORMAT = "cluegraph-neardup/6"  # 6: tails (codes added since the whole save)
+#: Indexes saved by formats 5 (files tied by their digests, no tails) and 4 (tied by their
+#: fingerprints) are still read as they are.
+_STATE_FORMATS = {
+    _STATE_FORMAT: "digests",
+    "cluegraph-neardup/5": "digests",
+    "cluegraph-neardup/4": "fingerprints",
+}
+#: A save writes only the codes added since the last whole save (a tail per part) while
+#: the tails are fewer than this and hold fewer codes than a twentieth of the whole (at
+#: least TAIL_MIN_CODES); then the index is written whole again.
+TAIL_MAX_FILES = 32
+TAIL_MIN_CODES = 4096
 _PAGE = 5000
 _WRITE_BATCH = 5000
 
@@ -347,6 +358,9 @@ class NearDupIndex:
     stored: HashIndex = field(default_factory=lambda: HashIndex(256))
     variants: HashIndex = field(default_factory=lambda: HashIndex(256))
     phash: HashIndex = field(default_factory=lambda: HashIndex(64))
+    #: Where and as what this index was last read or saved (its parts' digests, tails and
+    #: whole sizes): a save then writes tails only (:meth:`save`).
+    _origin: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.stored)
@@ -446,20 +460,89 @@ class NearDupIndex:
         return {"stored": self.stored, "variants": self.variants, "phash": self.phash}
 
     def save(self, directory: Path, state: dict[str, Any]) -> None:
+        """Save with ``state``: only what was added since this index was read from
+        ``directory`` (a tail per part: 40 codes for a one-picture load, where the whole
+        index is 200 MB at 1M media) when nothing was removed, the saved state is still
+        the one read, and the tails stay small; else the whole index."""
         directory.mkdir(parents=True, exist_ok=True)
+        if not self._save_tails(directory, state):
+            self._save_whole(directory, state)
+
+    def _save_whole(self, directory: Path, state: dict[str, Any]) -> None:
         # each file is tied to the state by the digest of its arrays (its fingerprint, a
         # sort of every code, is not needed for that)
         digests = {
             name: idx.save(directory / f"{name}.npz", fingerprint=False)
             for name, idx in self._parts().items()
         }
+        self._write_state(directory, state, digests, {})
         for old in directory.glob("*.npz"):
-            if old.stem not in digests:
+            if old.stem not in digests:  # tails and parts of older formats
                 old.unlink(missing_ok=True)
-        state = {**state, "format": _STATE_FORMAT, "digests": digests, "media": len(self)}
+
+    def _save_tails(self, directory: Path, state: dict[str, Any]) -> bool:
+        origin = self._origin
+        if origin is None or origin.get("directory") != str(directory):
+            return False
+        try:
+            on_disk = json.loads((directory / "state.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        if (on_disk.get("digests"), on_disk.get("tails", {})) != (
+            origin["digests"],
+            origin["tails"],
+        ):
+            return False  # saved again by another process since this one read it
+        parts = self._parts()
+        added: dict[str, tuple[int, int]] = {}
+        for name, idx in parts.items():
+            a = idx.appended
+            if a is None:
+                return False  # a removal: the whole index
+            added[name] = a
+        tails = {k: [list(t) for t in v] for k, v in origin["tails"].items()}
+        for name in parts:
+            old = tails.get(name, [])
+            codes = sum(int(t[2]) for t in old) + added[name][0]
+            limit = max(TAIL_MIN_CODES, int(origin["whole"].get(name, 0)) // 20)
+            if len(old) >= TAIL_MAX_FILES or codes > limit:
+                return False
+        token = secrets.token_hex(6)
+        for name, idx in parts.items():
+            n_codes, n_ids = added[name]
+            if n_codes or n_ids:
+                file = f"{name}.t{token}.npz"
+                digest = idx.save_tail(directory / file)
+                tails.setdefault(name, []).append([file, digest, n_codes])
+        self._write_state(directory, state, origin["digests"], tails, whole=origin["whole"])
+        return True
+
+    def _write_state(
+        self,
+        directory: Path,
+        state: dict[str, Any],
+        digests: dict[str, str],
+        tails: dict[str, list[list[Any]]],
+        whole: dict[str, int] | None = None,
+    ) -> None:
+        whole = whole or {name: idx.n_codes for name, idx in self._parts().items()}
+        state = {
+            **state,
+            "format": _STATE_FORMAT,
+            "digests": digests,
+            "tails": tails,
+            "whole": whole,
+            "media": len(self),
+        }
         tmp = directory / "state.json.tmp"
         tmp.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
         tmp.replace(directory / "state.json")
+        self._origin = {
+            "directory": str(directory),
+            "digests": digests,
+            "tails": tails,
+            "whole": whole,
+        }
 
     @classmethod
     def load(cls, directory: Path) -> tuple[NearDupIndex, dict[str, Any]] | None:
@@ -474,7 +557,18 @@ class NearDupIndex:
                 name: HashIndex.load(directory / f"{name}.npz", **{expect: tie})
                 for name, tie in state[ties].items()
             }
+            tails = state.get("tails") or {}
+            for name, files in tails.items():
+                for file, digest, _codes in files:
+                    parts[name].append_tail(directory / file, expected_digest=digest)
             idx = cls(stored=parts["stored"], variants=parts["variants"], phash=parts["phash"])
+            if ties == "digests" and isinstance(state.get("whole"), dict):
+                idx._origin = {
+                    "directory": str(directory),
+                    "digests": state[ties],
+                    "tails": tails,
+                    "whole": state["whole"],
+                }
         except (OSError, ValueError, KeyError, StaleIndex, GraphError) as e:
             log.info("near-duplicate index not usable (%s): rebuilding", type(e).__name__)
             return None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pytest
 
 from graph import db, links, neardup
@@ -461,3 +463,100 @@ def test_a_rebuild_with_nothing_changed_adds_the_digests_to_an_older_saved_index
     assert rep.media_read == 0
     metas = [HashIndex.read_meta(f) for f in neardup.index_dir().glob("*.npz")]
     assert metas and all("digest" in m for m in metas)
+
+
+# ----------------------------------------------------------------------------- tails
+
+
+def _random_codes(rng: random.Random, n: int, start: int = 0) -> list[MediaCodes]:
+    return [
+        codes(
+            f"m{start + i:05d}",
+            rand_hex(rng),
+            variants=[rand_hex(rng) for _ in range(3)],
+            crops=[rand_hex(rng)],
+            phash=f"{rng.getrandbits(64):016x}",
+        )
+        for i in range(n)
+    ]
+
+
+def _same(a: neardup.NearDupIndex, b: neardup.NearDupIndex, probe: list[MediaCodes]) -> None:
+    t = neardup.Thresholds.of()
+    assert (len(a), a.n_codes, sorted(a.ids)) == (len(b), b.n_codes, sorted(b.ids))
+    assert a.search(probe, t) == b.search(probe, t)
+    for name in ("stored", "variants", "phash"):
+        assert getattr(a, name).fingerprint == getattr(b, name).fingerprint, name
+
+
+def test_a_save_after_additions_writes_tails_and_reads_back_the_same_index(tmp_path):
+    """What a load adds is saved as a tail per part (the whole files untouched); read
+    back, the index equals one built from every code; a removal, too many tails or
+    another process's save since the read write the whole index again (tails gone)."""
+    rng = random.Random(3)
+    d = tmp_path / "index"
+    first = _random_codes(rng, 300)
+    idx = neardup.NearDupIndex()
+    idx.add(first)
+    idx.save(d, {"version": 1})
+    whole = {p.name: p.stat().st_mtime_ns for p in d.glob("*.npz")}
+    built = neardup.NearDupIndex()
+    built.add(first)
+    everything = list(first)
+    for step in range(3):
+        loaded, state = neardup.NearDupIndex.load(d)
+        more = _random_codes(rng, 2, start=1000 + 10 * step)
+        loaded.add(more)
+        built.add(more)
+        everything += more
+        loaded.save(d, {"version": 2 + step})
+        now = {p.name: p.stat().st_mtime_ns for p in d.glob("*.npz") if ".t" not in p.name}
+        assert now == whole
+    saved = json.loads((d / "state.json").read_text())
+    assert [len(saved["tails"][k]) for k in ("stored", "variants", "phash")] == [3, 3, 3]
+    again, state = neardup.NearDupIndex.load(d)
+    assert state["version"] == 4
+    _same(again, built, everything[::7] + everything[-6:])
+
+    # a removal: the whole index, the tails deleted
+    again.remove([first[0].sha256])
+    built.remove([first[0].sha256])
+    again.save(d, {"version": 5})
+    assert not list(d.glob("*.t*.npz"))
+    assert json.loads((d / "state.json").read_text())["tails"] == {}
+    _same(neardup.NearDupIndex.load(d)[0], built, everything[::7])
+
+    # another process saved since this one read: the whole index
+    a, _ = neardup.NearDupIndex.load(d)
+    b, _ = neardup.NearDupIndex.load(d)
+    b.add(_random_codes(rng, 1, start=5000))
+    b.save(d, {"version": 6})
+    a.add(_random_codes(rng, 1, start=6000))
+    a.save(d, {"version": 7})
+    assert json.loads((d / "state.json").read_text())["tails"] == {}
+
+    # too many tails: the whole index
+    for step in range(neardup.TAIL_MAX_FILES + 1):
+        x, _ = neardup.NearDupIndex.load(d)
+        x.add(_random_codes(rng, 1, start=7000 + step))
+        x.save(d, {"version": 8 + step})
+    tails = json.loads((d / "state.json").read_text())["tails"]
+    assert len(tails.get("stored", [])) < 2 and len(list(d.glob("stored.t*.npz"))) < 2
+
+
+def test_a_damaged_tail_makes_the_saved_index_unusable(tmp_path):
+    rng = random.Random(4)
+    d = tmp_path / "index"
+    idx = neardup.NearDupIndex()
+    idx.add(_random_codes(rng, 20))
+    idx.save(d, {"version": 1})
+    loaded, _ = neardup.NearDupIndex.load(d)
+    loaded.add(_random_codes(rng, 2, start=100))
+    loaded.save(d, {"version": 2})
+    (tail,) = d.glob("stored.t*.npz")
+    with np.load(tail) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["codes"] = arrays["codes"].copy()
+    arrays["codes"][0, 0] ^= 1
+    np.savez(tail, **arrays)
+    assert neardup.NearDupIndex.load(d) is None  # the caller rebuilds

@@ -963,6 +963,18 @@ def rebuild(
     return rep
 
 
+def _candidate_pairs(
+    idx: NearDupIndex, items: list[MediaCodes], t: Thresholds
+) -> set[tuple[str, str]]:
+    """Every pair (ordered) of a searched media and a media the index finds for it."""
+    found = idx.search(items, t) if items and len(idx) else [set() for _ in items]
+    return {
+        (a, b) if a < b else (b, a)
+        for q, hits in zip(items, found, strict=True)
+        for a, b in ((q.sha256, h) for h in hits)
+    }
+
+
 def _digests_saved(directory: Path) -> bool:
     """Whether every part of the saved index carries the digest its load checks."""
     try:
@@ -1008,13 +1020,7 @@ def _rebuild_from_saved(
     rep.media_indexed = len(idx)
     rep.seconds["read"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    queries_ = list(codes.values())
-    found = idx.search(queries_, t) if queries_ and len(idx) else [set() for _ in queries_]
-    cand = {
-        (a, b) if a < b else (b, a)
-        for q, hits in zip(queries_, found, strict=True)
-        for a, b in ((q.sha256, h) for h in hits)
-    }
+    cand = _candidate_pairs(idx, list(codes.values()), t)
     rep.candidates = len(cand)
     rep.seconds["search"] = time.perf_counter() - t1
     t2 = time.perf_counter()
@@ -1086,13 +1092,7 @@ def update(
         idx.remove(touched)
         idx.add(codes.values())
         rep.media_indexed = len(codes)
-        queries_ = list(codes.values())
-        found = idx.search(queries_, t) if queries_ and len(idx) else [set() for _ in queries_]
-        cand = {
-            (a, b) if a < b else (b, a)
-            for q, hits in zip(queries_, found, strict=True)
-            for a, b in ((q.sha256, h) for h in hits)
-        }
+        cand = _candidate_pairs(idx, list(codes.values()), t)
         rep.candidates = len(cand)
         others = {x for pair in cand for x in pair} - set(codes)
         all_codes = {**codes, **codes_of(driver, others, t)}

@@ -421,6 +421,9 @@ def run_pass(
             finally:
                 if pool is not None:
                     pool.shutdown(cancel_futures=True)
+            # the inverted file the verification built (or the block it added) is saved,
+            # so that the next command maps it instead of building it again
+            idx.save()
             lr.read = total
             lr.written = rep.analysed + rep.resumed
             lr.finished_at = now_iso()

@@ -9,8 +9,13 @@ Layout of the index directory (mode 0700, every file mode 0600):
 - ``vocab-<id>.npy``: the visual vocabulary, k-means centroids of RootSIFT descriptors
   trained with faiss on the indexed collection itself (no model is shipped or fetched);
 - ``shard-XX.bin`` (256 shards by key hash): per picture its key, its visual words and its
-  :class:`SceneFeatures` bytes. Opening reads only keys and words; features are read from
-  disk when a match is verified, so memory stays bounded at ~0.8 KB per picture.
+  :class:`SceneFeatures` bytes. Opening reads only the keys; a shard's words are read when
+  an inverted file must be built from them, and features when a match is verified;
+- ``inverted-<name>.bin``: the inverted file of the last full build (with its idf) and one
+  per block of pictures added since, as the manifest lists them, mapped read-only by the
+  next process: a one-picture load into an index of 100k pictures maps it instead of
+  building it again (7-15 s at 100k). A build that no longer describes the index (another
+  vocabulary, a picture removed or replaced) is dropped and built again on the next query.
 
 Every file is written to a temporary name, flushed to disk and renamed over the old one,
 so a killed process leaves either the old or the new version of each file. A shard whose
@@ -29,9 +34,12 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import struct
 from collections.abc import Iterable
+from itertools import repeat
 from pathlib import Path
+from typing import Any, BinaryIO, cast
 
 import faiss
 import numpy as np
@@ -57,9 +65,14 @@ MAX_BLOCKS = 16
 MIN_VERIFY_TFIDF = 0.18
 MIN_VERIFY_BRUTE = 14.0
 _MAGIC = b"CGVI"
-_VERSION = 1
+#: of the manifest: 2 since 2026-12-07 (shards of version 2, saved inverted files), so
+#: that an older ClueGraph says "unknown format version" instead of "damaged shard";
+#: a manifest of version 1 is read as it is
+_VERSION = 2
+_SHARD_VERSION = 2  # of the shards written now (1 is still read)
 _HEAD = "<4sH16sI"
-_REC = "<HII"
+_REC = "<HII"  # key bytes, features bytes, words (a record of a version-1 shard)
+_REC_DT = np.dtype([("kl", "<u2"), ("fl", "<u4"), ("nw", "<u4")])  # the same, version 2
 
 
 def _shard_of(key: str) -> int:
@@ -89,6 +102,197 @@ def _fsync_dir(d: Path) -> None:
         os.close(fd)
 
 
+def _read_table(fh: BinaryIO, path: Path) -> tuple[bytes, list[str], np.ndarray, np.ndarray, int]:
+    """A shard's vocabulary id, its keys, their features' lengths and word counts, and the
+    offset of its first word.
+
+    Shards of version 2 (written since 2026-12-07) hold the record table as one array and
+    the keys as one run of bytes: read in two reads, no loop over records in Python
+    (0.69 s to open 100k pictures with version 1). Version 1 interleaved each record with
+    its key; such shards are still read, record by record, and written again as version 2
+    when they change."""
+    head = fh.read(struct.calcsize(_HEAD))
+    if len(head) != struct.calcsize(_HEAD):
+        raise VisualError(f"visual index {path}: damaged shard header")
+    magic, ver, vid, n = struct.unpack(_HEAD, head)
+    if magic != _MAGIC or ver not in (1, _SHARD_VERSION):
+        raise VisualError(f"visual index {path}: damaged shard header")
+    if ver == _SHARD_VERSION:
+        raw = fh.read(n * _REC_DT.itemsize)
+        if len(raw) != n * _REC_DT.itemsize:
+            raise VisualError(f"visual index {path}: shard is truncated")
+        table = np.frombuffer(raw, _REC_DT)
+        size = int(table["kl"].sum(dtype=np.int64)) + max(n - 1, 0)
+        blob = fh.read(size)
+        if len(blob) != size:
+            raise VisualError(f"visual index {path}: shard is truncated")
+        keys = blob.decode().split("\n") if n else []
+        if len(keys) != n:  # a key holding a line break: cut by the lengths instead
+            kls = table["kl"].tolist()
+            ends = np.cumsum(table["kl"].astype(np.int64) + 1).tolist()
+            keys = [blob[e - 1 - kl : e - 1].decode() for e, kl in zip(ends, kls, strict=True)]
+        return (
+            vid,
+            keys,
+            table["fl"].astype(np.int64),
+            table["nw"].astype(np.int64),
+            struct.calcsize(_HEAD) + len(raw) + len(blob),
+        )
+    rec = struct.Struct(_REC)
+    buf, pos = b"", 0
+    recs: list[tuple[str, int, int]] = []
+    for _ in range(n):
+        if len(buf) - pos < rec.size + 512:  # a record and the longest key it can have
+            more = fh.read(max(65536, (n - len(recs)) * (rec.size + 72)))
+            buf, pos = buf[pos:] + more, 0
+        if len(buf) - pos < rec.size:
+            raise VisualError(f"visual index {path}: shard is truncated")
+        kl, fl, nw = rec.unpack_from(buf, pos)
+        key = buf[pos + rec.size : pos + rec.size + kl]
+        if len(key) != kl:
+            raise VisualError(f"visual index {path}: shard is truncated")
+        recs.append((key.decode(), fl, nw))
+        pos += rec.size + kl
+    return (
+        vid,
+        [k for k, _, _ in recs],
+        np.array([fl for _, fl, _ in recs], np.int64),
+        np.array([nw for _, _, nw in recs], np.int64),
+        fh.tell() - (len(buf) - pos),
+    )
+
+
+class _Words(dict[str, np.ndarray]):
+    """Key -> visual words of the picture, read from its shard on first use (a whole
+    shard's words at once): a query answered from the saved inverted file needs none of
+    them, so opening an index of 100k pictures does not read 100k word lists."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__()
+        self.dir = directory
+        # shard -> its keys, the offsets of their words and their word counts (not read yet)
+        self._unread: dict[int, tuple[list[str], list[int], list[int]]] = {}
+
+    def locate_shard(self, shard: int, keys: list[str], offsets: list[int], ns: list[int]) -> None:
+        """Where the words of a shard's keys are (read when one of them is asked for)."""
+        self._unread[shard] = (keys, offsets, ns)
+
+    def _read_shard(self, s: int) -> None:
+        keys, offsets, ns = self._unread.pop(s)
+        if not keys:
+            return
+        lo = min(offsets)
+        hi = max(at + 2 * n for at, n in zip(offsets, ns, strict=True))
+        with open(self.dir / f"shard-{s:02x}.bin", "rb") as fh:
+            fh.seek(lo)
+            raw = fh.read(hi - lo)
+        if len(raw) != hi - lo:
+            raise VisualError(f"visual index {self.dir}: shard {s:02x} is truncated")
+        for k, at, n in zip(keys, offsets, ns, strict=True):
+            if not dict.__contains__(self, k):  # a value set since is newer than the shard's
+                dict.__setitem__(self, k, np.frombuffer(raw, "<u2", n, at - lo).astype(np.int32))
+
+    def _ensure(self, key: str) -> None:
+        s = _shard_of(key)
+        if s in self._unread:
+            self._read_shard(s)
+
+    def __missing__(self, key: str) -> np.ndarray:
+        self._ensure(key)
+        if not dict.__contains__(self, key):
+            raise KeyError(key)
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        if dict.__contains__(self, key):
+            return True
+        if isinstance(key, str):
+            self._ensure(key)
+        return dict.__contains__(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def pop(self, key: str, *default: Any) -> Any:  # type: ignore[override]
+        self._ensure(key)  # else the shard's copy would come back on its first read
+        return dict.pop(self, key, *default)
+
+
+_INV_MAGIC = b"CGVF"
+_INV_VERSION = 1
+_INV_HEAD = struct.Struct("<4sHBB4xQQQQ")  # magic, version, index bytes, idf?, n, kv, nnz, keys
+
+
+def _write_part(path: Path, keys: list[str], inv: sp.csr_matrix, idf: np.ndarray | None) -> None:
+    """Save a words x pictures inverted file (the full build with its idf, or an added
+    block) so that another process maps it instead of building it again."""
+    kv, n = inv.shape
+    wide = inv.nnz >= 2**31 or n >= 2**31
+    it = np.dtype("<i8" if wide else "<i4")
+    blob = "\n".join(keys).encode()
+    head = _INV_HEAD.pack(
+        _INV_MAGIC, _INV_VERSION, it.itemsize, idf is not None, n, kv, inv.nnz, len(blob)
+    )
+    pad = b"\0" * (-(len(head) + len(blob)) % 8)
+    arrays = [
+        inv.indptr.astype(it, copy=False),
+        inv.indices.astype(it, copy=False),
+        inv.data.astype("<f4", copy=False),
+    ]
+    if idf is not None:
+        arrays.append(idf.astype("<f4", copy=False))
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        parts = [memoryview(head), memoryview(blob), memoryview(pad)]
+        parts += [memoryview(cast(Any, np.ascontiguousarray(a))) for a in arrays]
+        for part in parts:
+            view = part.cast("B")
+            while view:
+                view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def _read_part(path: Path) -> tuple[list[str], sp.csr_matrix, np.ndarray | None]:
+    """An inverted file saved by :func:`_write_part`, its arrays mapped (read-only): a
+    query reads only its own words' posting lists from the page cache."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(_INV_HEAD.size)
+        if len(head) != _INV_HEAD.size:
+            raise VisualError(f"visual index {path}: truncated")
+        magic, ver, width, has_idf, n, kv, nnz, kb = _INV_HEAD.unpack(head)
+        if magic != _INV_MAGIC or ver != _INV_VERSION or width not in (4, 8):
+            raise VisualError(f"visual index {path}: not an inverted file of this version")
+        blob = fh.read(kb)
+    off = _INV_HEAD.size + kb
+    off += -off % 8
+    it = np.dtype("<i8" if width == 8 else "<i4")
+    shapes = [(it, kv + 1), (it, nnz), (np.dtype("<f4"), nnz)]
+    if has_idf:
+        shapes.append((np.dtype("<f4"), kv))
+    if len(blob) != kb or size != off + sum(dt.itemsize * m for dt, m in shapes):
+        raise VisualError(f"visual index {path}: truncated")
+    arrays = []
+    for dt, m in shapes:
+        arrays.append(
+            np.memmap(path, dtype=dt, mode="r", offset=off, shape=(m,)) if m else np.empty(0, dt)
+        )
+        off += dt.itemsize * m
+    keys = blob.decode().split("\n") if n else []
+    if len(keys) != n:
+        raise VisualError(f"visual index {path}: {len(keys)} keys for {n} pictures")
+    inv = sp.csr_matrix((arrays[2], arrays[1], arrays[0]), shape=(kv, n), copy=False)
+    return keys, inv, arrays[3] if has_idf else None
+
+
 class VisualIndex:
     """Scene features of many pictures, keyed by media sha256 (or ``sha256@frame_ms``)."""
 
@@ -99,7 +303,8 @@ class VisualIndex:
         self.trained_on = 0
         # key -> (shard, offset, length) of features on disk; None when only in memory
         self._where: dict[str, tuple[int, int, int] | None] = {}
-        self._words: dict[str, np.ndarray] = {}
+        self._shard_keys: dict[int, set[str]] = {}  # the keys of each shard
+        self._words = _Words(self.dir)
         self._pending: dict[str, bytes] = {}
         self._dirty: set[int] = set()
         self._matrix: tuple[list[str], sp.csr_matrix, np.ndarray] | None = (
@@ -110,6 +315,10 @@ class VisualIndex:
         self._delta_keys: list[str] = []
         self._blocks: list[tuple[list[str], sp.csr_matrix]] = []
         self._all_keys: list[str] | None = None
+        # names of the saved inverted files of the full build and of each added block
+        # (None: not saved yet); see _persist_inverted
+        self._matrix_id: str | None = None
+        self._block_ids: list[str | None] = []
         self._quantizer: faiss.IndexFlatL2 | None = None
         #: keys and a binary words x pictures matrix (which words each picture holds), for
         #: object votes; built on first use like the inverted file
@@ -126,10 +335,10 @@ class VisualIndex:
             tmp.unlink()
         man = d / "manifest.json"
         m = json.loads(man.read_text()) if man.exists() else None
-        if m is not None and m.get("version") != _VERSION:
+        if m is not None and m.get("version") not in (1, _VERSION):
             raise VisualError(f"visual index {d}: unknown format version {m.get('version')}")
         if m is None or m.get("features") != FORMAT_VERSION:
-            old = [*d.glob("shard-*.bin"), *d.glob("vocab-*.npy"), man]
+            old = [*d.glob("shard-*.bin"), *d.glob("vocab-*.npy"), *d.glob("inverted-*.bin"), man]
             if any(p.exists() for p in old):
                 log.warning(
                     "visual index %s holds features of format %s (this version writes %s): "
@@ -152,28 +361,26 @@ class VisualIndex:
             if not p.exists():
                 continue
             with open(p, "rb") as fh:
-                head = fh.read(struct.calcsize(_HEAD))
-                magic, ver, vid, n = struct.unpack(_HEAD, head)
-                if magic != _MAGIC or ver != _VERSION:
-                    raise VisualError(f"visual index {p}: damaged shard header")
-                recs = []
-                for _ in range(n):
-                    kl, fl, nw = struct.unpack(_REC, fh.read(struct.calcsize(_REC)))
-                    recs.append((fh.read(kl).decode(), fl, nw))
-                words = [
-                    np.frombuffer(fh.read(2 * nw), "<u2").astype(np.int32) for _, _, nw in recs
-                ]
-                off = fh.tell()
-            for (key, fl, _), w in zip(recs, words, strict=True):
-                idx._where[key] = (s, off, fl)
-                idx._words[key] = w
-                if vid != idx.vocab_id:
-                    stale.append(key)
-                off += fl
+                vid, keys, fl, nw, words_at = _read_table(fh, p)
+            w_end = words_at + 2 * np.cumsum(nw)
+            f_end = int(w_end[-1]) + np.cumsum(fl) if len(keys) else fl
+            idx._where.update(
+                zip(
+                    keys,
+                    zip(repeat(s), (f_end - fl).tolist(), fl.tolist(), strict=False),
+                    strict=True,
+                )
+            )
+            idx._words.locate_shard(s, keys, (w_end - 2 * nw).tolist(), nw.tolist())
+            idx._shard_keys[s] = set(keys)
+            if vid != idx.vocab_id:
+                stale.extend(keys)
         if stale and idx.vocab is not None:
             for key in stale:
                 idx._words[key] = idx._quantize(idx.get(key))
                 idx._dirty.add(_shard_of(key))
+        elif idx.vocab is not None and m.get("inverted"):
+            idx._load_inverted(m["inverted"])
         return idx
 
     def save(self) -> None:
@@ -193,20 +400,26 @@ class VisualIndex:
         for s in sorted(self._dirty):
             self._write_shard(s)
         self._dirty.clear()
+        inverted = self._persist_inverted()
         man = {
             "version": _VERSION,
             "features": FORMAT_VERSION,
             "vocab": vid_hex,
             "trained_on": self.trained_on,
+            "inverted": inverted,
         }
         _write_atomic(self.dir / "manifest.json", json.dumps(man).encode())
         _fsync_dir(self.dir)
         for p in self.dir.glob("vocab-*.npy"):
             if p.name != f"vocab-{vid_hex}.npy":
                 p.unlink()
+        keep = set() if inverted is None else {inverted["base"], *inverted["blocks"]}
+        for p in self.dir.glob("inverted-*.bin"):
+            if p.name[len("inverted-") : -len(".bin")] not in keep:
+                p.unlink(missing_ok=True)  # a reader that mapped it keeps its pages
 
     def _write_shard(self, s: int) -> None:
-        keys = sorted(k for k in self._where if _shard_of(k) == s)
+        keys = sorted(self._shard_keys.get(s, ()))
         p = self.dir / f"shard-{s:02x}.bin"
         if not keys:
             if p.exists():
@@ -214,10 +427,16 @@ class VisualIndex:
             return
         feats = [self._raw(k) for k in keys]
         words = [self._words.get(k, np.empty(0, np.int32)) for k in keys]
-        parts = [struct.pack(_HEAD, _MAGIC, _VERSION, self.vocab_id, len(keys))]
-        for k, f, w in zip(keys, feats, words, strict=True):
-            kb = k.encode()
-            parts.append(struct.pack(_REC, len(kb), len(f), len(w)) + kb)
+        kbs = [k.encode() for k in keys]
+        table = np.array(
+            [(len(kb), len(f), len(w)) for kb, f, w in zip(kbs, feats, words, strict=True)],
+            _REC_DT,
+        )
+        parts = [
+            struct.pack(_HEAD, _MAGIC, _SHARD_VERSION, self.vocab_id, len(keys)),
+            table.tobytes(),
+            b"\n".join(kbs),  # split in one call when read
+        ]
         parts += [w.astype("<u2").tobytes() for w in words]
         off = sum(len(x) for x in parts)
         parts += feats
@@ -232,6 +451,7 @@ class VisualIndex:
         new = key not in self._where
         self._pending[key] = feats.to_bytes()
         self._where[key] = None
+        self._shard_keys.setdefault(_shard_of(key), set()).add(key)
         self._words[key] = (
             self._quantize(feats) if self.vocab is not None else np.empty(0, np.int32)
         )
@@ -252,12 +472,15 @@ class VisualIndex:
         self._delta_keys = []
         self._blocks = []
         self._all_keys = None
+        self._matrix_id = None
+        self._block_ids = []
 
     def remove(self, keys: Iterable[str]) -> None:
         for k in keys:
             if k in self._where:
                 self._raw(k)  # keep the other records of the shard readable
                 del self._where[k]
+                self._shard_keys[_shard_of(k)].discard(k)
                 self._words.pop(k, None)
                 self._pending.pop(k, None)
                 self._dirty.add(_shard_of(k))
@@ -364,11 +587,7 @@ class VisualIndex:
             self._matrix = self._build()
         keys, inv, idf = self._matrix
         if self._delta_keys:
-            have = sum(len(b[0]) for b in self._blocks)
-            if have < len(self._delta_keys):
-                if len(self._blocks) >= MAX_BLOCKS:  # merge the blocks into one
-                    self._blocks, have = [], 0
-                self._blocks.append(self._build(self._delta_keys[have:], idf)[:2])
+            self._sync_blocks()
             if self._all_keys is None:
                 self._all_keys = keys + [k for b in self._blocks for k in b[0]]
             keys = self._all_keys
@@ -385,6 +604,73 @@ class VisualIndex:
                 [scores, *((qs @ b).toarray().ravel() for _, b in self._blocks)]
             )
         return keys, scores
+
+    def _sync_blocks(self) -> None:
+        """Put the pictures added since the full build into an added block (the blocks
+        are merged into one when there are ``MAX_BLOCKS``)."""
+        assert self._matrix is not None
+        have = sum(len(b[0]) for b in self._blocks)
+        if have < len(self._delta_keys):
+            if len(self._blocks) >= MAX_BLOCKS:  # merge the blocks into one
+                self._blocks, self._block_ids, have = [], [], 0
+            self._blocks.append(self._build(self._delta_keys[have:], self._matrix[2])[:2])
+            self._block_ids.append(None)
+            self._all_keys = None
+
+    def _persist_inverted(self) -> dict[str, Any] | None:
+        """Save the parts of the inverted file not saved yet (the full build, the added
+        blocks); what the manifest records of them (None when there is no current full
+        build: the next query builds one)."""
+        if self.vocab is None or self._matrix is None:
+            return None
+        if self._delta_keys:
+            self._sync_blocks()
+
+        def save(keys: list[str], inv: sp.csr_matrix, idf: np.ndarray | None) -> str:
+            name = secrets.token_hex(8)
+            _write_part(self.dir / f"inverted-{name}.bin", keys, inv, idf)
+            return name
+
+        if self._matrix_id is None:
+            self._matrix_id = save(*self._matrix)
+        for i, (keys, inv) in enumerate(self._blocks):
+            if self._block_ids[i] is None:
+                self._block_ids[i] = save(keys, inv, None)
+        return {"vocab": self.vocab_id.hex(), "base": self._matrix_id, "blocks": self._block_ids}
+
+    def _load_inverted(self, saved: dict[str, Any]) -> None:
+        """Map the inverted file another process saved, if it still describes this index
+        (same vocabulary, no picture gone); otherwise the next query builds it."""
+        if self.vocab is None or saved.get("vocab") != self.vocab_id.hex():
+            return
+        try:
+            keys, inv, idf = _read_part(self.dir / f"inverted-{saved['base']}.bin")
+            blocks = [
+                _read_part(self.dir / f"inverted-{b}.bin")[:2] for b in saved.get("blocks", [])
+            ]
+        except (OSError, ValueError, KeyError, VisualError) as e:
+            log.warning(
+                "visual index %s: the saved inverted file cannot be read (%s); it is built "
+                "again on the next query",
+                self.dir,
+                type(e).__name__,
+            )
+            return
+        added = [k for bk, _ in blocks for k in bk]
+        covered = set(keys)
+        covered.update(added)
+        if (
+            idf is None
+            or inv.shape != (self.vocab.shape[0], len(keys))
+            or len(covered) != len(keys) + len(added)
+            or not covered <= self._where.keys()
+        ):
+            return  # pictures were removed, or the file is not this index's
+        self._matrix, self._matrix_id = (keys, inv, idf), saved["base"]
+        self._blocks, self._block_ids = blocks, list(saved.get("blocks", []))
+        self._delta_keys = added + sorted(self._where.keys() - covered)
+        if len(self._delta_keys) > DELTA_MAX * max(len(keys), VOCAB_MIN):
+            self._invalidate()
 
     @staticmethod
     def _top(keys: list[str], scores: np.ndarray, k: int) -> list[tuple[str, float]]:

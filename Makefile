@@ -3,6 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 CG     := $(VENV)/bin/cluegraph
 PYTHON ?= python3
+PACKAGES := app cli graph loaders media service
 
 .PHONY: install system-deps demo test test-fast bench lint format db-start db-stop clean
 
@@ -27,6 +28,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q -U pip
 	$(VENV)/bin/pip install -q -e ".[dev]"
+	@# an editable install leaves the project's modules uncompiled; where the environment
+	@# sets PYTHONDONTWRITEBYTECODE every command compiled ~66 of them again (0.2 s)
+	$(PY) -m compileall -q $(PACKAGES) >/dev/null
 	touch $@
 
 ## make demo: start the local Neo4j, load the demo world (once), serve the app.

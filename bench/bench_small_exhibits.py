@@ -1,17 +1,21 @@
 """Many small exhibits: seconds per one-picture folder, one command per folder or one call.
 
-    python bench/bench_small_exhibits.py [--folders 6] [--reset-db] [--visual] [--records N]
+    python bench/bench_small_exhibits.py [--folders 6] [--reset-db] [--visual]
+        [--visual-index N] [--records N]
 
 Units receive exhibits one at a time: a case folder holding one picture. The figure is the
 wall time of a whole ``cluegraph load media DIR --case ID --no-visual`` run in a fresh
 interpreter (imports, walk, analysis, writes, the link update), on a warm server, one
 folder after the other; then the same folders again (new pictures) through one
 ``--manifest`` call. It also times ``python -c "import cli.load"`` alone (the fixed cost
-of the interpreter and the imports) and, with ``--visual``, one folder with the visual
-pass (the default of ``load media``). With ``--records N`` the store holds N media
-(metadata records, untimed) before the folders, as a unit's does; without it the folders
-go into an empty store, whose statistics move with every load (Neo4j plans the load's
-queries again when they do).
+of the interpreter and the imports) and, with ``--visual``, three folders with the visual
+pass (the default of ``load media``), one command each. With ``--visual-index N`` the
+visual index already holds N pictures before those (``bench/visual_fill.py``: the
+features of generated rooms under synthetic keys), as a unit's does after months of loads;
+with ``--base`` the older code's folders run first, on an index that code wrote. With
+``--records N`` the store holds N media (metadata records, untimed) before the folders, as
+a unit's does; without it the folders go into an empty store, whose statistics move with
+every load (Neo4j plans the load's queries again when they do).
 
 Prints a Markdown table and writes ``bench/results/small_exhibits.json`` and ``.md``.
 The pictures are synthetic (gradients and shapes drawn with numpy/Pillow).
@@ -55,6 +59,22 @@ def run(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
     return s, cpu() - c
 
 
+VISUAL_FOLDERS = 3
+PACKAGES = ("app", "cli", "graph", "loaders", "media", "service")
+
+
+def fill_visual_index(n: int, tree: Path = ROOT) -> None:
+    """Replace the visual index under ``CLUEGRAPH_HOME`` with one of ``n`` pictures,
+    written by the code of ``tree`` (``bench/visual_fill.py`` run with that tree first on
+    its path: an older tree writes the index in its own format)."""
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "visual_fill.py"), str(n)],
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        check=True,
+    )
+
+
 def folders(base: Path, n: int, seed0: int) -> list[Path]:
     out = []
     for i in range(n):
@@ -89,7 +109,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--folders", type=int, default=6)
     ap.add_argument("--reset-db", action="store_true", help="Wipe the configured database first.")
-    ap.add_argument("--visual", action="store_true", help="Also one folder with the visual pass.")
+    ap.add_argument(
+        "--visual", action="store_true", help="Also three folders with the visual pass."
+    )
+    ap.add_argument(
+        "--visual-index",
+        type=int,
+        default=0,
+        help="Pictures in the visual index before the visual folders (synthetic keys "
+        "carrying the features of generated rooms; untimed). Implies --visual.",
+    )
     ap.add_argument(
         "--series",
         action="store_true",
@@ -117,6 +146,14 @@ def main() -> None:
         stamp = args.base / "EXPORTED_FROM"
         origin = stamp.read_text().strip() if stamp.exists() else "commit not recorded"
     py = sys.executable
+    # both trees compiled as `make install` leaves them (what an environment setting
+    # PYTHONDONTWRITEBYTECODE would otherwise compile again in every command)
+    for tree in [ROOT, *([args.base] if args.base else [])]:
+        subprocess.run(
+            [py, "-m", "compileall", "-q", *(str(tree / p) for p in PACKAGES)],
+            check=True,
+            capture_output=True,
+        )
     res: dict = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": "python bench/bench_small_exhibits.py " + " ".join(sys.argv[1:]),
@@ -163,23 +200,30 @@ def main() -> None:
         manifest_s, manifest_cpu = run(
             [py, "-m", "cli", "load", "media", "--manifest", str(man), "--no-visual"]
         )
-        visual_s = None
-        if args.visual:
-            (d,) = folders(base / "visual", 1, 200)
-            visual_s = run(
-                [
-                    py,
-                    "-m",
-                    "cli",
-                    "load",
-                    "media",
-                    str(d),
-                    "--case",
-                    "BENCH-C0",
-                    *(["--series", "BENCH-S0"] if args.series else []),
-                ]  # fmt: skip
-            )[0]
+        visual_runs: list[tuple[float, float]] = []
+        base_visual_runs: list[tuple[float, float]] = []
+        if args.visual or args.visual_index:
+
+            def visual_cmd(i: int, d: Path) -> list[str]:
+                into = ["--series", f"BENCH-S{i}"] if args.series else []
+                return [py, "-m", "cli", "load", "media", str(d), "--case", f"BENCH-C{i}", *into]
+
+            if args.base:  # the older code first, on an index it wrote itself
+                if args.visual_index:
+                    fill_visual_index(args.visual_index, args.base)
+                for i, d in enumerate(folders(base / "visual-base", VISUAL_FOLDERS, 250)):
+                    base_visual_runs.append(run(visual_cmd(i, d), cwd=args.base))
+            if args.visual_index:
+                t = time.perf_counter()
+                fill_visual_index(args.visual_index)
+                res["visual_index_fill_s"] = time.perf_counter() - t
+            for i, d in enumerate(folders(base / "visual", VISUAL_FOLDERS, 200)):
+                visual_runs.append(run(visual_cmd(i, d)))
     wipe()
+    if args.visual_index:  # gigabytes of synthetic features: not left behind
+        from loaders import visual
+
+        visual.remove_index()
     res.update(
         {
             "folders": n,
@@ -193,7 +237,9 @@ def main() -> None:
             "load_average_after_singles": la_single,
             "manifest_s": manifest_s,
             "manifest_s_per_folder": manifest_s / n,
-            "with_visual_s": visual_s,
+            "visual_index": args.visual_index,
+            "with_visual_wall_cpu_s": visual_runs,
+            "base_with_visual_wall_cpu_s": base_visual_runs,
             "load_average": os.getloadavg(),
         }
     )
@@ -233,9 +279,24 @@ def main() -> None:
             f"{manifest_s:.2f} s / {manifest_cpu:.2f} s ({manifest_s / n:.2f} / "
             f"{manifest_cpu / n:.2f} s a folder) |",
             *(
-                [f"| one folder with the visual pass (the default) | {visual_s:.2f} s |"]
-                if visual_s is not None
-                else []
+                [
+                    f"| `load media DIR --case C` (the visual pass, the default), one command "
+                    f"per folder ({len(runs)} folders"
+                    + (
+                        f", {args.visual_index:,} pictures already in the visual index"
+                        if args.visual_index
+                        else ""
+                    )
+                    + f"){who}: each wall (median) / median CPU | "
+                    + ", ".join(f"{w:.2f}" for w, _c in runs)
+                    + f" s ({statistics.median(w for w, _c in runs):.2f} s) / "
+                    f"{statistics.median(c for _w, c in runs):.2f} s |"
+                    for runs, who in (
+                        (base_visual_runs, f", older code ({origin}), run first"),
+                        (visual_runs, ""),
+                    )
+                    if runs
+                ]
             ),
             f"| load average after the single runs / at the end | "
             f"{la_single[0]:.1f} / {res['load_average'][0]:.1f} |",

@@ -175,7 +175,7 @@ def _as_version_1(path: Path) -> None:
     import struct
 
     with open(path, "rb") as fh:
-        vid, keys, fl, nw, words_at = index_mod._read_table(fh, path)
+        vid, _gen, keys, fl, nw, words_at = index_mod._read_table(fh, path)
         fh.seek(words_at)
         rest = fh.read()
     parts = [struct.pack(index_mod._HEAD, index_mod._MAGIC, 1, vid, len(keys))]
@@ -233,3 +233,98 @@ def test_keys_with_line_breaks_and_words_read_late(trained) -> None:
     third.save()
     fourth = VisualIndex.open(d)
     assert "p01" not in fourth and np.array_equal(fourth._words["p02"], fourth._words["p05"])
+
+
+# ----------------------------------------------------------------------------- shard tails
+
+
+def _key_in_shard_of(existing: str, prefix: str, skip: int = 0) -> str:
+    """A new key that falls in the same shard as ``existing`` (the ``skip``-th such)."""
+    target, i = index_mod._shard_of(existing), 0
+    while True:
+        key = f"{prefix}{i}"
+        if index_mod._shard_of(key) == target:
+            if skip == 0:
+                return key
+            skip -= 1
+        i += 1
+
+
+def _tails(d: Path, key: str) -> list[str]:
+    return sorted(p.name for p in d.glob(f"shard-{index_mod._shard_of(key):02x}+*.bin"))
+
+
+def test_additions_are_written_as_tails_and_the_base_is_left_alone(trained, monkeypatch) -> None:
+    d, feats = trained
+    monkeypatch.setattr(index_mod, "TAIL_SHARE", 100.0)  # one picture a shard here
+    base = d / f"shard-{index_mod._shard_of('p03'):02x}.bin"
+    before = base.read_bytes()
+    new = _key_in_shard_of("p03", "n")
+    extra = extract(_texture(500))
+    idx = VisualIndex.open(d)
+    idx.add(new, extra)
+    # p03 analysed again (new features under the same key): written to the tail too
+    idx.add("p03", feats["p05"])
+    words = {k: idx._words[k] for k in (new, "p03")}
+    idx.save()
+    assert base.read_bytes() == before and len(_tails(d, new)) == 1
+    again = VisualIndex.open(d)
+    assert len(again) == 11 and again.keys() == sorted([*feats, new])
+    assert np.array_equal(again.get(new).desc, extra.desc)
+    assert np.array_equal(again.get("p03").desc, feats["p05"].desc)  # the tail's record wins
+    for k, w in words.items():
+        assert np.array_equal(again._words[k], w)
+    assert np.array_equal(again.get("p06").desc, feats["p06"].desc)
+
+
+def test_tails_are_merged_then_folded_into_the_base(trained, monkeypatch) -> None:
+    d, feats = trained
+    monkeypatch.setattr(index_mod, "TAIL_MAX", 2)
+    monkeypatch.setattr(index_mod, "TAIL_SHARE", 100.0)  # one picture a shard here
+    base = d / f"shard-{index_mod._shard_of('p04'):02x}.bin"
+    before = base.read_bytes()
+    added = {}
+    for i, want in enumerate((1, 2, 1)):  # the third write merges the two tails and itself
+        key = _key_in_shard_of("p04", "t", skip=i)
+        added[key] = extract(_texture(600 + i))
+        idx = VisualIndex.open(d)
+        idx.add(key, added[key])
+        idx.save()
+        assert len(_tails(d, key)) == want and base.read_bytes() == before
+    monkeypatch.setattr(index_mod, "TAIL_SHARE", 0.0)  # the next addition folds them in
+    key = _key_in_shard_of("p04", "t", skip=3)
+    added[key] = extract(_texture(610))
+    idx = VisualIndex.open(d)
+    idx.add(key, added[key])
+    idx.save()
+    assert not _tails(d, key) and base.read_bytes() != before
+    again = VisualIndex.open(d)
+    for k, f in {**feats, **added}.items():
+        assert np.array_equal(again.get(k).desc, f.desc)
+
+
+def test_a_removal_rewrites_the_base_and_an_older_tail_never_comes_back(
+    trained, monkeypatch
+) -> None:
+    d, feats = trained
+    monkeypatch.setattr(index_mod, "TAIL_SHARE", 100.0)  # one picture a shard here
+    new = _key_in_shard_of("p02", "n")
+    idx = VisualIndex.open(d)
+    idx.add(new, extract(_texture(700)))
+    idx.save()
+    (tail,) = _tails(d, new)
+    kept = (d / tail).read_bytes()
+    idx = VisualIndex.open(d)
+    idx.remove([new])
+    idx.save()
+    assert not _tails(d, new)
+    # a process killed after writing the new base, before deleting the tail it replaced
+    (d / tail).write_bytes(kept)
+    again = VisualIndex.open(d)
+    assert new not in again and again.keys() == sorted(feats)
+    assert np.array_equal(again.get("p02").desc, feats["p02"].desc)
+    # the next writer deletes it, and a new tail does not reuse its number
+    again.add(_key_in_shard_of("p02", "n", skip=1), extract(_texture(701)))
+    again.save()
+    assert tail not in _tails(d, new) and len(_tails(d, new)) == 1
+    assert VisualIndex.open(d).keys() == sorted([*feats, _key_in_shard_of("p02", "n", skip=1)])

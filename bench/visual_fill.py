@@ -8,13 +8,15 @@ give an older tree an index in its own format. The generated rooms' views
 their own keys (they train the vocabulary); the rest are synthetic keys, each carrying
 the features of one of those views (so that verifying a candidate costs what it would)
 and a word list drawn from the real views' word frequencies (as ``bench_retrieval.py``
-does), so that posting lists have realistic lengths. None of these keys is a media of the
-graph. Only names every version of the index has are used.
+does), so that posting lists have realistic lengths. The pass's state file gets a line per
+picture, as the pass leaves it. None of these keys is a media of the graph. Only names
+every version of the index has are used.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import sys
 
 import numpy as np
@@ -50,6 +52,15 @@ def fill(n: int, first_room: int = 500, rooms: int = 16) -> None:
                 by_shard.setdefault(shard, set()).add(key)
             idx._dirty.add(shard)
         idx.save()
+        # the pass's state file: a line per analysed picture, as the pass appends them
+        # (every fifth with a line of text read)
+        from loaders.visual_state import STATE_FILE, VERSION
+
+        read = [{"text": "SALE 50% OFF", "conf": 91.0, "box": [10, 20, 200, 40]}]
+        with open(idx.dir / STATE_FILE, "a", encoding="utf-8") as fh:
+            for i, key in enumerate(idx.keys()):
+                rec = {"key": key, "v": VERSION, "status": "ok", "note": None}
+                fh.write(json.dumps({**rec, "reads": read if i % 5 == 0 else []}) + "\n")
         # a query, then a save, as the visual pass ends: the tree that keeps its inverted
         # file saves it now, as it would have after the pass that indexed these pictures
         idx.candidates(idx.get(real[0]), k=50)

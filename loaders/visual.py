@@ -388,7 +388,7 @@ def run_pass(
             rep.load_id = lr.load_id
             begin_load(driver, lr, params)
             idx = open_index()
-            state = PassState(idx.dir)
+            state = PassState(idx.dir, keys=[k for t in todo for k in t.keys])
             writer = visual_write.Writer(driver, idx, rep.load_id, get_settings())
             n = max(1, workers or os.cpu_count() or 1)
             keys = sum(len(t.keys) for t in todo if t.kind != "huge")

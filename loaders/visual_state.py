@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from media.visual.language import detect_language
 PASS_VERSION = 1
 VERSION = vf.FORMAT_VERSION * 100 + PASS_VERSION
 STATE_FILE = "pass-state.jsonl"
+#: Up to this many keys, a pass's state finds their lines instead of parsing every line.
+FEW_KEYS = 64
 LOCK_FILE = ".lock"
 #: Index keys of saved object clues start with this (never a media key).
 CLUE_PREFIX = "clue:"
@@ -33,17 +36,46 @@ def media_key(key: str) -> tuple[str, int | None]:
     return sha, (int(ms) if ms else None)
 
 
+def _last_line_of(data: bytes, key: str) -> dict[str, Any] | None:
+    """The record of the last whole line of ``data`` written for ``key``, or None."""
+    needle = b'{"key": ' + json.dumps(key, ensure_ascii=False).encode() + b","
+    at = len(data)
+    while (at := data.rfind(needle, 0, at)) >= 0:
+        if at > 0 and data[at - 1 : at] != b"\n":
+            continue  # inside another line (its text): not a record of this key
+        end = data.find(b"\n", at)
+        try:
+            rec = json.loads(data[at : end if end >= 0 else len(data)])
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue  # a line cut by a kill: the one before it stands
+        if isinstance(rec, dict) and rec.get("key") == key:
+            return rec
+    return None
+
+
 class PassState:
     """``key -> record`` of what the pass found for each analysed key (JSON lines, 0600).
 
     A record is ``{"key", "v", "status": "ok"|"note", "note", "reads"}``;
     the last line of a key wins. Lines are appended and fsynced after each chunk.
+
+    ``keys``: the only keys this pass will look at. When they are few (a one-picture load
+    into a unit whose state holds 100k pictures), their last lines are found in the file's
+    bytes (``{"key": <key as JSON>,`` begins each line this class writes) and only those
+    are parsed: parsing every line took 0.7-2 s at 100k for one or two records.
     """
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, keys: Collection[str] | None = None):
         self.path = directory / STATE_FILE
         self.records: dict[str, dict[str, Any]] = {}
         lines = 0
+        if keys is not None and len(keys) <= FEW_KEYS and self.path.exists():
+            data = self.path.read_bytes()
+            for key in keys:
+                rec = _last_line_of(data, key)
+                if rec is not None:
+                    self.records[key] = rec
+            return
         if self.path.exists():
             with open(self.path, encoding="utf-8") as fh:
                 for line in fh:

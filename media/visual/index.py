@@ -47,7 +47,7 @@ import os
 import re
 import secrets
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import repeat
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -98,15 +98,19 @@ def _shard_of(key: str) -> int:
     return hashlib.blake2b(key.encode(), digest_size=1).digest()[0] % N_SHARDS
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes | Sequence[Any]) -> None:
+    """Write ``data`` (one buffer, or several written one after the other without joining
+    them) to ``path`` through a temporary file of mode 0600, synced, then renamed over it:
+    a reader sees the old file or the new one, never half of it."""
+    parts = [data] if isinstance(data, bytes) else list(data)
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.fchmod(fd, 0o600)
-        view = memoryview(data)
-        while view:
-            n = os.write(fd, view)
-            view = view[n:]
+        for part in parts:
+            view = memoryview(part).cast("B")
+            while view:
+                view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -279,20 +283,8 @@ def _write_part(path: Path, keys: list[str], inv: sp.csr_matrix, idf: np.ndarray
     ]
     if idf is not None:
         arrays.append(idf.astype("<f4", copy=False))
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        parts = [memoryview(head), memoryview(blob), memoryview(pad)]
-        parts += [memoryview(cast(Any, np.ascontiguousarray(a))) for a in arrays]
-        for part in parts:
-            view = part.cast("B")
-            while view:
-                view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    arrays = [np.ascontiguousarray(a) for a in arrays]
+    _write_atomic(path, [head, blob, pad, *(cast(Any, a) for a in arrays)])
 
 
 def _read_part(path: Path) -> tuple[list[str], sp.csr_matrix, np.ndarray | None]:
@@ -548,7 +540,7 @@ class VisualIndex:
         parts += [w.astype("<u2").tobytes() for w in words]
         off = sum(len(x) for x in parts)
         parts += feats
-        _write_atomic(self.dir / _shard_file(s, t), b"".join(parts))
+        _write_atomic(self.dir / _shard_file(s, t), parts)
         for k, f in zip(keys, feats, strict=True):
             self._where[k] = (s, t, off, len(f))
             self._pending.pop(k, None)

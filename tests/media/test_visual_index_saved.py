@@ -14,24 +14,17 @@ import logging
 import stat
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
 from media.visual import index as index_mod
 from media.visual.features import SceneFeatures, extract
 from media.visual.index import VisualIndex
+from tests.media.drawing import rectangles
 
 
 def _texture(seed: int, w: int = 480, h: int = 360) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    img = np.full((h, w, 3), 200, np.uint8)
-    for i in range(200):
-        c = tuple(int(x) for x in rng.integers(0, 255, 3))
-        p0 = tuple(int(x) for x in rng.integers(0, w, 2))
-        p1 = tuple(int(x) for x in rng.integers(0, w, 2))
-        cv2.rectangle(img, p0, p1, c, -1 if i % 2 else 3)
-    return img
+    return rectangles(seed, w, h, 200)
 
 
 @pytest.fixture()

@@ -15,17 +15,11 @@ from PIL import Image
 from media.visual.features import SceneFeatures, VisualError, extract, extract_file
 from media.visual.index import VisualIndex
 from media.visual.match import compare, find_scenes, search_object
+from tests.media.drawing import rectangles
 
 
 def _texture(seed: int, w: int = 1200, h: int = 900) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    img = np.full((h, w, 3), 200, np.uint8)
-    for i in range(300):
-        c = tuple(int(x) for x in rng.integers(0, 255, 3))
-        p0 = tuple(int(x) for x in rng.integers(0, w, 2))
-        p1 = tuple(int(x) for x in rng.integers(0, w, 2))
-        cv2.rectangle(img, p0, p1, c, -1 if i % 2 else 3)
-    return img
+    return rectangles(seed, w, h, 300)
 
 
 def _save(tmp: Path, name: str, img: np.ndarray, quality: int = 85) -> Path:

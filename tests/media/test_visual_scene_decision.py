@@ -9,21 +9,14 @@ import numpy as np
 
 from media.visual import match
 from media.visual.features import extract
+from tests.media.drawing import rectangles
 
 #: the rule under test: context beyond chance, colour cast removed (not yet the default)
 CHANCE = match.Params(context_chance=True)
 
 
 def _texture(seed: int, w: int, h: int, base: tuple[int, int, int] = (200, 200, 200)) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    img = np.empty((h, w, 3), np.uint8)
-    img[:] = base
-    for i in range(160):
-        c = tuple(int(x) for x in rng.integers(0, 255, 3))
-        p0 = tuple(int(x) for x in rng.integers(0, max(w, h), 2))
-        p1 = tuple(int(x) for x in rng.integers(0, max(w, h), 2))
-        cv2.rectangle(img, p0, p1, c, -1 if i % 2 else 3)
-    return img
+    return rectangles(seed, w, h, 160, base, reach=max(w, h))
 
 
 def _room(seed: int, wall: tuple[int, int, int], poster: np.ndarray | None = None) -> np.ndarray:

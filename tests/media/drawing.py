@@ -1,0 +1,29 @@
+"""Generated test pictures shared by the visual tests: random rectangles, filled and
+outlined in turn, on a plain background (texture that local features find)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def rectangles(
+    seed: int,
+    w: int,
+    h: int,
+    count: int,
+    base: tuple[int, int, int] = (200, 200, 200),
+    reach: int | None = None,
+) -> np.ndarray:
+    """An ``h`` x ``w`` RGB picture of ``count`` rectangles of random colours whose corners
+    are drawn in ``[0, reach)`` (``w`` by default), the same picture for the same arguments."""
+    rng = np.random.default_rng(seed)
+    img = np.empty((h, w, 3), np.uint8)
+    img[:] = base
+    top = w if reach is None else reach
+    for i in range(count):
+        c = tuple(int(x) for x in rng.integers(0, 255, 3))
+        p0 = tuple(int(x) for x in rng.integers(0, top, 2))
+        p1 = tuple(int(x) for x in rng.integers(0, top, 2))
+        cv2.rectangle(img, p0, p1, c, -1 if i % 2 else 3)
+    return img

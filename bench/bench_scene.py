@@ -10,7 +10,9 @@ Thresholds were tuned on rooms 500+, the bench uses rooms 0+ (not seen while tun
 
 Rows "+ surfaces" use the surface channel (``media/visual/surfaces.py``,
 ``Params(surfaces=True)``, the default): what the colour, pattern and arrangement of
-large surfaces add; the other rows are without it.
+large surfaces add; the other rows are without it. Those rows decide each pair from one
+side (the first key's); the rows "both ways" decide it as ``match.compare`` does, from
+both sides (``match.both_ways``), next to the rule it replaced.
 
 Figures: same-room recall (pairs linked ``same_scene``), false links between different
 rooms split into generic pairs and pairs sharing a product, ``shared_object`` suggestions
@@ -253,6 +255,31 @@ def main() -> None:
         for (a, b), ev in zip(pairs, evs, strict=True):
             m = match.decide(ev, feats[a], feats[b], a, b, p)
             kinds.append(m.kind if m else None)
+        results[name] = _summary(labels, kinds)
+        kinds_by[name] = kinds
+        print(name, results[name], flush=True)
+    # What the product decides: compare() asks both ways (match.both_ways), against the
+    # rule before 2026-12-07 (a same scene from both sides, else the weaker answer), on the
+    # same evidence; b's side is measured only for pairs a's side found something in.
+    weaker, either = [], []
+    for (a, b), ev in zip(pairs, ev_noguide, strict=True):
+        m = match.decide(ev, feats[a], feats[b], a, b)
+        back = None
+        if m is not None:
+            back = match.decide(match.evidence(feats[b], feats[a]), feats[b], feats[a], b, a)
+        if m is None or m.kind != "same_scene":
+            weaker.append(m.kind if m else None)
+        else:
+            weaker.append(None if back is None else back.kind)
+        got = match.both_ways(m, lambda back=back: back)
+        either.append(got.kind if got else None)
+    for name, kinds in (
+        ("default, both ways: the weaker answer (compare() before 2026-12-07)", weaker),
+        (
+            "default, both ways: a room from one side that stands alone, confirmed (compare())",
+            either,
+        ),
+    ):
         results[name] = _summary(labels, kinds)
         kinds_by[name] = kinds
         print(name, results[name], flush=True)

@@ -1,10 +1,23 @@
 // Distinct Media nodes with the same MD5 or SHA-1 (the same file known by another hash), starting from the files of the given series; non-pertinent files left out.
 // $seriesIds: list of strings, or null for every series
 // Returns: sha256A, fileNameA, seriesA, sha256B, fileNameB, seriesB, matchedOn
-MATCH (s0:Series)-[:CONTAINS]->(m1:Media)
-WHERE ($seriesIds IS NULL OR s0.id IN $seriesIds) AND NOT coalesce(m1.nonPertinent, false)
-  AND (m1.md5 IS NOT NULL OR m1.sha1 IS NOT NULL)
-WITH DISTINCT m1
+CALL () {
+  // the given series found by their key; every series only when none is given. One
+  // query for both, but "WHERE $seriesIds IS NULL OR s0.id IN $seriesIds" cannot use the
+  // key's index: it read every Series to answer for a few.
+  UNWIND coalesce($seriesIds, []) AS sid
+  MATCH (:Series {id: sid})-[:CONTAINS]->(m1:Media)
+  WHERE NOT coalesce(m1.nonPertinent, false)
+    AND (m1.md5 IS NOT NULL OR m1.sha1 IS NOT NULL)
+  RETURN m1
+  UNION
+  WITH $seriesIds AS given
+  WHERE given IS NULL
+  MATCH (:Series)-[:CONTAINS]->(m1:Media)
+  WHERE NOT coalesce(m1.nonPertinent, false)
+    AND (m1.md5 IS NOT NULL OR m1.sha1 IS NOT NULL)
+  RETURN m1
+}
 CALL (m1) {
   MATCH (m2:Media) WHERE m1.md5 IS NOT NULL AND m2.md5 = m1.md5 AND m2 <> m1
   RETURN m2, 'md5' AS matchedOn

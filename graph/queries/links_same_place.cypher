@@ -1,8 +1,19 @@
 // Gazetteer places reached by the given series (a clue pointing to the place, or a geotag resolved to it), with every series reaching them.
 // $seriesIds: list of strings, or null for every series
 // Returns: locationId, name, countryCode, members (list of {series, via ('clue' or 'geotag'), what (clue label or file name)})
-MATCH (s0:Series)
-WHERE $seriesIds IS NULL OR s0.id IN $seriesIds
+CALL () {
+  // the given series found by their key; every series only when none is given. One
+  // query for both, but "WHERE $seriesIds IS NULL OR s0.id IN $seriesIds" cannot use the
+  // key's index: it read every Series to answer for a few.
+  UNWIND coalesce($seriesIds, []) AS sid
+  MATCH (s0:Series {id: sid})
+  RETURN s0
+  UNION
+  WITH $seriesIds AS given
+  WHERE given IS NULL
+  MATCH (s0:Series)
+  RETURN s0
+}
 CALL (s0) {
   MATCH (s0)-[:SHOWS]->(:Clue)-[:POINTS_TO]->(l:Location) RETURN l
   UNION

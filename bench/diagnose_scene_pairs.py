@@ -10,7 +10,9 @@ of ``media.visual.match``: verified points, coverage, regions, planes, context.
 With ``--rooms FIRST:COUNT`` it diagnoses the bench's generated rooms instead (tune on 500+,
 never on the bench's rooms 0+): per same-room pair, why it is missed, with the surface
 channel's evidence (each of its tests and its value, ``fails=`` naming those that fail), and
-every pair of different rooms that is linked (a false link) with the same evidence.
+every pair of different rooms that is linked (a false link) with the same evidence. Whether
+a pair is linked is decided both ways, as ``match.compare`` does; the evidence shown is the
+first picture's side.
 
     .venv/bin/python bench/diagnose_scene_pairs.py --rooms 500:8
 """
@@ -86,12 +88,15 @@ def rooms(spec: str) -> None:
         im, w, h = open_image(io.BytesIO(data))
         feats[key], truth[key] = extract(im, original_size=(w, h)), t
     why: dict[str, int] = {}
-    off = match.Params(surfaces=False)
     for ka, kb in combinations(sorted(feats), 2):
         a, b = feats[ka], feats[kb]
         same = truth[ka]["room"] == truth[kb]["room"]
         ev = match.evidence(a, b)
-        m = match.decide(ev, a, b, ka, kb)
+        # the outcome as the product decides it (both ways); the detail below is a's side
+        m = match.both_ways(
+            match.decide(ev, a, b, ka, kb),
+            lambda a=a, b=b, ka=ka, kb=kb: match.decide(match.evidence(b, a), b, a, kb, ka),
+        )
         linked = m is not None and m.kind == "same_scene"
         if not same:
             # a false link: what made the keypoints or the surfaces agree
@@ -103,11 +108,9 @@ def rooms(spec: str) -> None:
                 )
             continue
         put = len(match.putative(a, b))
-        kp = match.decide(ev, a, b, ka, kb, off)
         if linked:
-            reason = (
-                "linked" if kp is not None and kp.kind == "same_scene" else "linked by surfaces"
-            )
+            assert m is not None
+            reason = "linked by surfaces" if m.method.endswith("+surfaces") else "linked"
         elif put < match.MIN_PUTATIVE:
             reason = "too few putative matches"
         elif ev is None:

@@ -5,11 +5,10 @@ one a scan."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from graph import db, queries
+from tests.graph.profiling import profiled
 
 #: the evidence queries that take ``$seriesIds`` (a list, or null for every series)
 SCOPED = [
@@ -26,10 +25,6 @@ SCOPED = [
     "links_shared_object",
 ]
 SERIES = 1500
-
-
-def _db_hits(plan: dict) -> int:
-    return int(plan.get("dbHits", 0)) + sum(_db_hits(c) for c in plan.get("children", []))
 
 
 @pytest.fixture(scope="module")
@@ -68,21 +63,13 @@ def store(neo4j_server):
 
 @pytest.mark.parametrize("query", SCOPED)
 def test_evidence_of_a_few_series_finds_them_by_key(store, query):
-    # planned for this store once its statistics describe it (see test_touched.py)
-    deadline = time.monotonic() + 30
-    while True:
-        with store.session(database=db.database()) as ses:
-            ses.run("CALL db.resampleOutdatedIndexes()").consume()
-            res = ses.run(
-                "CYPHER replan=force PROFILE " + getattr(queries, query)(),
-                seriesIds=["S-10", "S-11"],
-                methods=["vpdq"],
-            )
-            rows = list(res)
-            hits = _db_hits(res.consume().profile)
-        if hits < SERIES or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+    rows, hits = profiled(
+        store,
+        getattr(queries, query)(),
+        SERIES,
+        seriesIds=["S-10", "S-11"],
+        methods=["vpdq"],
+    )
     # a scan of every Series costs at least one hit per series; two series by key and
     # what hangs off them, a few hundred
     assert hits < SERIES, hits

@@ -5,20 +5,32 @@ CG     := $(VENV)/bin/cluegraph
 PYTHON ?= python3
 PACKAGES := app cli graph loaders media service
 
-.PHONY: install system-deps demo test test-fast bench lint format db-start db-stop clean
+.PHONY: install system-deps test-deps demo test test-fast bench lint format db-start db-stop clean
 
 install: $(VENV)/.installed
+
+# the Debian packages of $(1) that are not installed yet, installed (as root, or with sudo)
+define apt_missing
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
 
 ## make system-deps: the Debian packages the Python code needs (root; .ci/run does the same).
 ## Tesseract + script models read text in pictures (media/visual/text.py); DejaVu draws signs.
 DEBIAN_TEXT := tesseract-ocr tesseract-ocr-osd tesseract-ocr-script-latn tesseract-ocr-script-cyrl \
 	tesseract-ocr-script-grek tesseract-ocr-ara tesseract-ocr-script-hebr fonts-dejavu-core
 system-deps:
-	@missing=$$(for p in $(DEBIAN_TEXT); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call apt_missing,$(DEBIAN_TEXT))
+
+## make test-deps: Debian packages only the tests need. opencv-doc ships OpenCV's sample
+## photographs (public benign pictures): the visual tests run on real photographs too
+## (tests/media/photos.py).
+DEBIAN_TEST := opencv-doc
+test-deps:
+	$(call apt_missing,$(DEBIAN_TEST))
 
 $(VENV)/.installed: pyproject.toml
 	@command -v exiftool >/dev/null || { echo "installing exiftool (camera serials)"; \
@@ -40,10 +52,10 @@ demo: install system-deps
 	$(CG) serve --open
 
 ## make test: the whole suite against a real Neo4j the tests start themselves.
-test: install system-deps
+test: install system-deps test-deps
 	$(PY) -m pytest
 
-test-fast: install
+test-fast: install test-deps
 	$(PY) -m pytest -m "not slow and not browser"
 
 bench: install

@@ -42,7 +42,7 @@ import numpy as np
 
 from media import blas
 
-from . import objects, surfaces
+from . import geometry, objects, surfaces
 from .features import SceneFeatures
 from .index import VisualIndex
 from .objects import ObjectHit
@@ -273,12 +273,10 @@ def _planes(pa: np.ndarray, pb: np.ndarray, thr: float) -> list[np.ndarray]:
     left = np.arange(len(pa))
     out: list[np.ndarray] = []
     while len(left) >= MIN_PLANE and len(out) < MAX_PLANES:
-        H, mask = cv2.findHomography(
-            pa[left], pb[left], cv2.USAC_MAGSAC, thr, maxIters=2000, confidence=0.995
-        )
-        if H is None or mask is None:
+        H, mask = geometry.homography(pa[left], pb[left], thr)
+        if H is None:
             break
-        inl = left[mask.ravel().astype(bool)]
+        inl = left[mask]
         if len(inl) < MIN_PLANE:
             break
         out.append(inl)
@@ -326,7 +324,7 @@ def context_agreement(
     """
     if len(pa) < 4:
         return 0.0, 0
-    H, _ = cv2.findHomography(pa, pb, cv2.USAC_MAGSAC, H_THRESH * max(b.width, b.height))
+    H, _ = geometry.homography(pa, pb, H_THRESH * max(b.width, b.height))
     if H is None:
         return 0.0, 0
     gw, gh = a.layout.shape[1], a.layout.shape[0]
@@ -396,7 +394,7 @@ def context_test(
     """
     if len(pa) < 4:
         return 0, 0, 0.0
-    H, _ = cv2.findHomography(pa, pb, cv2.USAC_MAGSAC, H_THRESH * max(b.width, b.height))
+    H, _ = geometry.homography(pa, pb, H_THRESH * max(b.width, b.height))
     if H is None:
         return 0, 0, 0.0
     gh, gw = a.layout.shape[:2]
@@ -478,24 +476,19 @@ def _guided_planes(
     while len(left) >= MIN_SEED and len(grown) < MAX_PLANES:
         pa = a.xy[left[:, 0]].astype(np.float32)
         pb = b.xy[left[:, 1]].astype(np.float32)
-        H, mask = cv2.findHomography(pa, pb, cv2.USAC_MAGSAC, thr, maxIters=2000, confidence=0.995)
-        if H is None or mask is None or int(mask.sum()) < MIN_SEED:
+        H, mask = geometry.homography(pa, pb, thr)
+        if H is None or int(mask.sum()) < MIN_SEED:
             break
-        seed = left[mask.ravel().astype(bool)]
+        seed = left[mask]
         g = _grow(a, b, dist, H, GUIDED_RADIUS * side, p.colour)
         g = g[~taken_a[g[:, 0]] & ~taken_b[g[:, 1]]] if len(g) else g
         if len(g) >= MIN_PLANE:
             # refit on the grown set and keep what the plane still explains
-            H2, m2 = cv2.findHomography(
-                a.xy[g[:, 0]].astype(np.float32),
-                b.xy[g[:, 1]].astype(np.float32),
-                cv2.USAC_MAGSAC,
-                thr,
-                maxIters=1000,
-                confidence=0.995,
+            H2, m2 = geometry.homography(
+                a.xy[g[:, 0]].astype(np.float32), b.xy[g[:, 1]].astype(np.float32), thr, iters=1000
             )
-            if H2 is not None and m2 is not None:
-                g = g[m2.ravel().astype(bool)]
+            if H2 is not None:
+                g = g[m2]
         plane = g if len(g) >= len(seed) else seed
         plane = plane[~taken_a[plane[:, 0]] & ~taken_b[plane[:, 1]]]
         if len(plane) < MIN_PLANE:
@@ -512,9 +505,10 @@ def _guided_planes(
     pb = b.xy[allp[:, 1]].astype(np.float32)
     owner = np.concatenate([np.full(len(g), i) for i, g in enumerate(grown)])
     if len(grown) > 1 and len(allp) >= 8:
-        Fm, mask = cv2.findFundamentalMat(pa, pb, cv2.USAC_MAGSAC, F_THRESH * side, 0.999, 2000)
-        if Fm is not None and mask is not None:
-            keep = mask.ravel().astype(bool)
+        keep = geometry.fundamental(
+            pa, pb, F_THRESH * side, iters=2000, fallback_thr=H_THRESH * side
+        )
+        if keep is not None:
             pa, pb, owner, allp = pa[keep], pb[keep], owner[keep], allp[keep]
     found = [(np.flatnonzero(owner == i), seeds[i]) for i in range(len(grown))]
     found = [(pl, n) for pl, n in found if len(pl) >= MIN_PLANE]
@@ -541,11 +535,10 @@ def evidence(a: SceneFeatures, b: SceneFeatures, params: Params = DEFAULT) -> di
     else:
         pa = a.xy[pairs[:, 0]].astype(np.float32)
         pb = b.xy[pairs[:, 1]].astype(np.float32)
-        Fm, mask = cv2.findFundamentalMat(pa, pb, cv2.USAC_MAGSAC, F_THRESH * side, 0.999, 5000)
-        if Fm is None or mask is None:
-            return None
-        inl = mask.ravel().astype(bool)
-        if int(inl.sum()) < MIN_PLANE:
+        inl = geometry.fundamental(
+            pa, pb, F_THRESH * side, iters=5000, fallback_thr=H_THRESH * side
+        )
+        if inl is None or int(inl.sum()) < MIN_PLANE:
             return None
         pa, pb, idx = pa[inl], pb[inl], pairs[inl]
         planes = _planes(pa, pb, H_THRESH * side) if params.planes else [np.arange(len(pa))]
@@ -765,11 +758,20 @@ def decide(
         main = ev["planes"][0]
         ca = ev["object_cover"]
         score = min(0.5, 0.2 + 0.3 * min(1.0, ev["main"] / 80))
-        why = "its surroundings differ" if not context_ok else "nothing around it agrees"
-        expl = (
-            f"one flat object agrees ({ca * 100:.0f} % of the frame, {ev['main']} verified "
-            f"points) but {why}: a shared product, not evidence of the same room"
+        head = (
+            f"one flat object agrees ({ca * 100:.0f} % of the frame, {ev['main']} verified points)"
         )
+        if params.context and ev["context_cells"] < MIN_CONTEXT_CELLS and not ev.get("guided"):
+            # nothing was compared: saying the surroundings disagree would be untrue (a grey
+            # picture has no colour cells; an object filling the frame has no ring)
+            expl = (
+                f"{head}; its surroundings could not be compared (no coloured cells around "
+                "it: a grey picture, or the object fills the frame): an object match, the "
+                "same room is not confirmed"
+            )
+        else:
+            why = "its surroundings differ" if not context_ok else "nothing around it agrees"
+            expl = f"{head} but {why}: a shared product, not evidence of the same room"
         return SceneMatch(
             key_a,
             key_b,
@@ -894,10 +896,9 @@ def f_inliers(
     side = float(max(a.width, a.height, b.width, b.height))
     pa = a.xy[pairs[:, 0]].astype(np.float32)
     pb = b.xy[pairs[:, 1]].astype(np.float32)
-    Fm, mask = cv2.findFundamentalMat(pa, pb, cv2.USAC_MAGSAC, F_THRESH * side, 0.999, 5000)
-    if Fm is None or mask is None:
+    keep = geometry.fundamental(pa, pb, F_THRESH * side, iters=5000, fallback_thr=H_THRESH * side)
+    if keep is None:
         return none, none
-    keep = mask.ravel().astype(bool)
     return pa[keep], pb[keep]
 
 

@@ -42,6 +42,7 @@ import faiss
 import numpy as np
 from PIL import Image
 
+from . import geometry
 from .features import MIN_KEYPOINTS, SceneFeatures, VisualError, open_image, prepare
 from .index import VisualIndex
 
@@ -243,10 +244,9 @@ def _verify(query: ObjectQuery, target: Target) -> tuple[int, tuple[int, int, in
         return none
     pa, pb = query.xy[qi], target.xy[ti].astype(np.float32)
     side = float(max(target.width, target.height))
-    H, mask = cv2.findHomography(pa, pb, cv2.USAC_MAGSAC, H_THRESH * side, maxIters=3000)
-    if H is None or mask is None:
+    H, inl = geometry.homography(pa, pb, H_THRESH * side, iters=3000)
+    if H is None:
         return none
-    inl = mask.ravel().astype(bool)
     n = int(inl.sum())
     if n < MIN_PUTATIVE:
         return none

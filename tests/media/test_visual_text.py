@@ -13,8 +13,10 @@ from babel.core import get_global
 from PIL import Image
 
 from loaders.demo.signs import PHRASES, negative_picture, sign_picture
+from media.visual.features import open_image
 from media.visual.language import countries_for, detect_language, language_name
 from media.visual.text import TextRead, read_text, word_script
+from tests.media.photos import photo
 
 
 def _norm(w: str) -> str:
@@ -94,6 +96,30 @@ def test_language_needs_enough_text():
     g = detect_language(["Proszę zamykać drzwi", "Zakaz palenia"])
     assert g is not None and g.code == "pl" and 0.3 <= g.confidence <= 1.0
     assert detect_language("CI CI CI GI CI") is None  # a motif read as letters
+
+
+@pytest.mark.parametrize("brand", ["Samsung", "Huawei", "Motorola", "OpenCV", "Haribo", "Diesel"])
+def test_one_brand_name_gets_no_language(brand):
+    # brand names and logos belong to no language; lingua names one at 0.48-0.68
+    assert detect_language(brand) is None
+    assert detect_language([brand, "5"]) is None  # a lone number is no second word
+
+
+@pytest.mark.parametrize(
+    "word,code", [("Wyjście", "pl"), ("Entrée", "fr"), ("Zahnarzt", "de"), ("Φαρμακείο", "el")]
+)
+def test_one_clear_word_keeps_its_language(word, code):
+    g = detect_language(word)
+    assert g is not None and g.code == code
+
+
+def test_the_opencv_logo_is_read_as_text_without_a_language():
+    # a real picture (OpenCV's sample logo, tests/media/photos.py): the word is a text
+    # suggestion, not a language one
+    im, _, _ = open_image(photo("opencv-logo-white.png"))
+    reads = read_text(im)
+    assert [r.text for r in reads] == ["OpenCV"]
+    assert detect_language([r.text for r in reads]) is None
 
 
 def test_language_candidates_are_the_languages_of_the_texts_script():

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import code_version, describe, describe_code, machine
-from loaders.demo.signs import PHRASES, SignTruth, bench_set
+from loaders.demo.signs import PHRASES, SignTruth, bench_set, paragraph_picture
 from media.visual.language import detect_language
 from media.visual.text import read_text, tessdata_dir, text_line_count
 
@@ -181,6 +181,7 @@ def run(n_signs: int, n_neg: int, n_base: int, seed: int) -> dict:
     ours["cpu_s_find_only_mean"] = round(statistics.mean(r["find_cpu_s"] for r in per), 4)
     ours["negatives_without_candidate_lines"] = sum(1 for r in negs if r["candidate_lines"] == 0)
     ours_same = summary([per[i] for i in base_idx])
+    paragraphs = paragraph_sweep(read_b)
     out = {
         "machine": m,
         "code": code_version(),
@@ -202,8 +203,46 @@ def run(n_signs: int, n_neg: int, n_base: int, seed: int) -> dict:
             if r["found"] < r["words"] or r["detected"] != r["lang"]
         ],
         "false_text": [{k: r[k] for k in ("kind", "texts")} for r in negs if r["texts"]],
+        "paragraphs": paragraphs,
     }
     return out
+
+
+#: dense paragraphs: (font px, row spacing px) x blank paper below (px) x angles (degrees)
+PARAGRAPH_FONTS = ((20, 26), (20, 34), (16, 20), (14, 18), (24, 30))
+PARAGRAPH_MARGINS = (0, 80)
+PARAGRAPH_ANGLES = (0, 5, 9, 12, 15, 18, -9, -15)
+
+
+def paragraph_sweep(read_b) -> dict:  # type: ignore[no-untyped-def]
+    """Word recall on a printed page turned 0-18 degrees (loaders/demo/signs.py
+    ``paragraph_picture``), by angle; the baseline on the 20/26 px pages."""
+    ours: dict[int, list[float]] = {}
+    base: dict[int, list[float]] = {}
+    cpu: list[float] = []
+    for size, spacing in PARAGRAPH_FONTS:
+        for margin in PARAGRAPH_MARGINS:
+            for angle in PARAGRAPH_ANGLES:
+                img, truth = paragraph_picture(angle, size, spacing, margin)
+                want = [norm_word(w) for w in truth.words if norm_word(w)]
+                c0 = time.process_time()
+                got = words_of([r.text for r in read_text(img)])
+                cpu.append(time.process_time() - c0)
+                ours.setdefault(abs(angle), []).append(sum(w in got for w in want) / len(want))
+                if (size, spacing) == PARAGRAPH_FONTS[0]:
+                    got_b = words_of(read_b(img))
+                    base.setdefault(abs(angle), []).append(
+                        sum(w in got_b for w in want) / len(want)
+                    )
+    mean = lambda v: round(float(np.mean(v)), 3)  # noqa: E731
+    return {
+        "pages": sum(len(v) for v in ours.values()),
+        "by_angle": {a: mean(v) for a, v in sorted(ours.items())},
+        "all": mean([x for v in ours.values() for x in v]),
+        "baseline_by_angle": {a: mean(v) for a, v in sorted(base.items())},
+        "baseline_all": mean([x for v in base.values() for x in v]),
+        "cpu_s_per_page": mean(cpu),
+    }
 
 
 def markdown(r: dict) -> str:
@@ -252,6 +291,26 @@ def markdown(r: dict) -> str:
         "",
         "Word recall by language: "
         + ", ".join(f"{k} {v}" for k, v in o["recall_by_language"].items()),
+        "",
+    ]
+    pg = r["paragraphs"]
+    lines += [
+        f"## A printed page turned (dense paragraphs, {pg['pages']} pages)",
+        "",
+        "loaders/demo/signs.py `paragraph_picture`: eight English lines, fonts "
+        + ", ".join(f"{f}/{sp}" for f, sp in PARAGRAPH_FONTS)
+        + " px (size/row spacing), with and without blank paper below, turned by each angle "
+        f"(both ways for 9 and 15). CPU per page {pg['cpu_s_per_page']} s. Baseline on the "
+        "20/26 px pages.",
+        "",
+        "| angle (degrees) | " + " | ".join(str(a) for a in pg["by_angle"]) + " | all |",
+        "|---|" + "---|" * (len(pg["by_angle"]) + 1),
+        "| word recall | "
+        + " | ".join(str(v) for v in pg["by_angle"].values())
+        + f" | {pg['all']} |",
+        "| baseline | "
+        + " | ".join(str(pg["baseline_by_angle"].get(a, "")) for a in pg["by_angle"])
+        + f" | {pg['baseline_all']} |",
         "",
     ]
     if r["false_text"]:

@@ -91,7 +91,7 @@ def profile(paths: list[Path], chunk: int) -> dict:
         steps["features"].append(cpu() - c)
         c = cpu()
         rgb = vt._as_rgb(im)
-        vt._find(rgb)
+        vt._find(rgb)  # lines, scale, searched turned
         steps["find_lines"].append(cpu() - c)
         c = cpu()
         reads = vt.read_text(rgb)  # finds again: subtract the finding step

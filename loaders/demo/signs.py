@@ -486,6 +486,36 @@ def negative_picture(seed: int, kind: str | None = None) -> tuple[Image.Image, S
     return _light_and_jpeg(rng, a), SignTruth(kind=kind)
 
 
+#: an English note of eight lines: a dense paragraph (a letter, a page, a notice) for the
+#: reader's tilted-text measurements (bench/bench_ocr.py, tests/media/test_visual_text.py)
+PARAGRAPH = (
+    "The keys are under the blue flower pot by the door",
+    "Please feed the cat twice a day and water the garden",
+    "The bakery on the corner opens at seven every morning",
+    "Call the landlord if the heating stops working again",
+    "Bus number twelve stops in front of the old library",
+    "Remember to lock the back gate before you go to bed",
+    "The market is closed on Sundays and public holidays",
+    "Leave the parcel with the neighbours at number nine",
+)
+
+
+def paragraph_picture(
+    angle: float, size: int = 20, spacing: int = 26, margin: int = 0
+) -> tuple[Image.Image, SignTruth]:
+    """:data:`PARAGRAPH` printed dark on paper (DejaVu Serif, ``size`` px, rows ``spacing``
+    px apart), the page turned by ``angle`` degrees (counter-clockwise), ``margin`` px of
+    blank paper below the text."""
+    paper = (246, 244, 238)
+    font = _font("DejaVuSerif.ttf", size)
+    img = Image.new("RGB", (size * 38, 40 + 8 * spacing + margin), paper)
+    d = ImageDraw.Draw(img)
+    for i, line in enumerate(PARAGRAPH):
+        d.text((20, 20 + i * spacing), line, fill=(20, 20, 20), font=font)
+    turned = img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=paper)
+    return turned, SignTruth(kind="paragraph", lang="en", script="Latin", lines=list(PARAGRAPH))
+
+
 def bench_set(n_signs: int, n_negatives: int, seed: int = 0) -> list[tuple[Image.Image, SignTruth]]:
     """Signs spread evenly over every language, then negatives spread over every kind."""
     langs = sorted(PHRASES)

@@ -28,6 +28,7 @@ import argparse
 import io
 import itertools
 import os
+import shlex
 import sys
 import tempfile
 import time
@@ -53,6 +54,15 @@ def _label(ta: dict, tb: dict) -> str:
     if ta["room"] == tb["room"]:
         return "same"
     return "shared" if set(ta["products"]) & set(tb["products"]) else "generic"
+
+
+def _grey(data: bytes) -> bytes:
+    """The picture turned grey (JPEG 90), as a night camera or a grey video gives it."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(data)).convert("L").save(buf, format="JPEG", quality=90)
+    return buf.getvalue()
 
 
 def _baseline_features(data: bytes):
@@ -182,13 +192,19 @@ def main() -> None:
         action="store_true",
         help="only the default decision's rows (no guided evidence): a third of the time",
     )
+    ap.add_argument(
+        "--grey",
+        action="store_true",
+        help="every picture turned grey first (a night camera, a grey video); results in "
+        "scene_grey.md",
+    )
     args = ap.parse_args()
     cv2.setNumThreads(1)
     mach = common.machine()
     print("load average at start:", mach["load_average_at_start"], flush=True)
     data = dataset(args.rooms, args.views, args.first)
     truth = {k: t for k, _, t in data}
-    raw = {k: b for k, b, _ in data}
+    raw = {k: _grey(b) if args.grey else b for k, b, _ in data}
     keys = sorted(truth)
     print(f"{len(keys)} pictures of {args.rooms} rooms", flush=True)
 
@@ -233,6 +249,10 @@ def main() -> None:
             replace(match.Params(), context_chance=True)
         ),
     }
+    if args.grey:
+        variants["default without the brightness rule for grey pictures (Params(grey=False))"] = (
+            match.Params(grey=False)
+        )
     if args.quick:
         variants = {n: p for n, p in variants.items() if not p.guided}
     results: dict = {}
@@ -360,7 +380,10 @@ def main() -> None:
         common.describe(mach) + f"; load at end {data_out['load_average_at_end']}",
         common.describe_code(data_out["code"]),
         "",
-        f"{len(keys)} pictures, {args.rooms} rooms (first {args.first}) x {args.views} views; "
+        "Command: `python bench/bench_scene.py " + shlex.join(sys.argv[1:]) + "`.",
+        "",
+        f"{len(keys)} pictures{' turned grey' if args.grey else ''}, {args.rooms} rooms "
+        f"(first {args.first}) x {args.views} views; "
         f"{results[next(iter(results))]['same_room_pairs']} same-room pairs.",
         "",
         "| method | same-room recall | false links generic | false links shared product "
@@ -418,7 +441,7 @@ def main() -> None:
     )
     text = "\n".join(md)
     print(text)
-    common.save("scene", data_out, text)
+    common.save("scene_grey" if args.grey else "scene", data_out, text)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,10 @@ Steps (see docs/visual.md for the reasons of each threshold):
    any colours, hide part of a room in one view). Several separate regions are not
    enough on their own: identical mass-market things (the same logo, socket, poster,
    window) can sit in different rooms, and each is still an object, not a room.
-   Otherwise one verified plane with ``MIN_OBJECT`` points is a ``shared_object``;
-   otherwise no match.
+   Two grey pictures (no coloured context cell in either, :func:`is_grey`) are compared
+   in brightness instead, beyond chance with a higher bar (:func:`grey_context_test`,
+   ``GREY_*``). Otherwise one verified plane with ``MIN_OBJECT`` points is a
+   ``shared_object``; otherwise no match.
 """
 
 from __future__ import annotations
@@ -64,6 +66,12 @@ MIN_CONTEXT_ONE = 12  # context cells a single-plane match must be checked on (g
 #: MIN_CONTEXT_AGREE colour cells, CONTEXT_Z standard deviations above chance
 CONTEXT_Z = 5.0
 MIN_CONTEXT_AGREE = 8
+#: two grey pictures (no coloured context cell in either, :func:`is_grey`): the surroundings
+#: of the best plane agree in brightness (log, exposure removed, within GREY_TOL) on at least
+#: GREY_MIN_AGREE cells, GREY_Z standard deviations above chance (:func:`grey_context_test`)
+GREY_TOL = 0.06
+GREY_Z = 8.0
+GREY_MIN_AGREE = 8
 MIN_PUTATIVE = 10
 MIN_PLANE = 8  # points for a plane to count
 MIN_OBJECT = 10  # verified points of one plane for a shared_object
@@ -123,6 +131,8 @@ class Params:
     # link there) but linked 5 pairs of different series of the demo world
     # (tests/loaders/test_demo_world.py, 2026-12-06): off until that is understood
     context_chance: bool = False
+    # two grey pictures: their surroundings compared in brightness (grey_context_test)
+    grey: bool = True
 
 
 DEFAULT = Params()
@@ -392,6 +402,68 @@ def context_test(
     position of ``b``, which gives the chance that it agrees anywhere (two rooms in similar
     colours agree by chance more). :func:`context_z` turns that into a binomial z-score.
     """
+    ca_all, col_a = _layout_chroma(a)
+    cb = _chroma(b.layout) - shift[None, None, :]
+    col_b = np.abs(cb).max(axis=2) > COLOURED
+    # a cell is tested when it is coloured on either side: grey-world makes the wall that
+    # fills a picture neutral, and a neutral wall facing a coloured one (the cast removed)
+    # is a difference, not a cell to skip; neutral on both sides says nothing
+    return _ring_test(a, b, pa, pb, ca_all, cb, col_a, col_b, CONTEXT_TOL)
+
+
+def is_grey(f: SceneFeatures) -> bool:
+    """No cell of the picture's context is coloured (a grey picture, a night camera)."""
+    return not bool(_layout_chroma(f)[1].any())
+
+
+def _log_lum(f: SceneFeatures) -> np.ndarray:
+    """Log brightness of the context cells, (rows, cols, 1)."""
+    return np.log(f.layout.astype(np.float32).mean(axis=2, keepdims=True) + 4.0)
+
+
+def grey_context_test(
+    a: SceneFeatures, b: SceneFeatures, pa: np.ndarray, pb: np.ndarray
+) -> tuple[int, int, float]:
+    """:func:`context_test` on brightness, for two grey pictures (no colour to compare).
+
+    The exposure difference between the pictures is measured on the cells under the
+    plane's own points (the median log-brightness difference) and removed; a ring cell
+    agrees when a cell of ``b`` near where it lands is as bright within ``GREY_TOL``. Every
+    cell is tested (brightness is never "neutral"); chance is measured the same way.
+    """
+    la, lb = _log_lum(a), _log_lum(b)
+    gh, gw = a.layout.shape[:2]
+    bh, bw = b.layout.shape[:2]
+    ia = _cells(pa, a.width, a.height, gw, gh)
+    ib = _cells(pb, b.width, b.height, bw, bh)
+    gain = float(np.median(lb[ib[:, 1], ib[:, 0], 0] - la[ia[:, 1], ia[:, 0], 0]))
+    every_a = np.ones((gh, gw), bool)
+    every_b = np.ones((bh, bw), bool)
+    return _ring_test(a, b, pa, pb, la, lb - gain, every_a, every_b, GREY_TOL)
+
+
+def _cells(p: np.ndarray, w: int, h: int, gw: int, gh: int) -> np.ndarray:
+    """Grid cells (col, row) of points ``p`` in a ``w`` x ``h`` picture."""
+    g = np.floor(p / np.array([w, h], np.float32) * np.array([gw, gh], np.float32)).astype(int)
+    return np.clip(g, 0, [gw - 1, gh - 1])
+
+
+def _ring_test(
+    a: SceneFeatures,
+    b: SceneFeatures,
+    pa: np.ndarray,
+    pb: np.ndarray,
+    va: np.ndarray,
+    vb: np.ndarray,
+    use_a: np.ndarray,
+    use_b: np.ndarray,
+    tol: float,
+) -> tuple[int, int, float]:
+    """The ring of context cells of ``a`` around the plane of ``pa`` mapped into ``b`` by
+    its homography: (cells agreeing, cells tested, chance of a cell agreeing). ``va``,
+    ``vb``: per-cell values (rows, cols, channels); a cell is tested when ``use_a`` holds
+    where it is or ``use_b`` where it lands; it agrees when a cell of ``b`` within one cell
+    of its landing point is within ``tol`` on every channel."""
     if len(pa) < 4:
         return 0, 0, 0.0
     H, _ = geometry.homography(pa, pb, H_THRESH * max(b.width, b.height))
@@ -410,23 +482,18 @@ def context_test(
     bx = np.floor(q[:, 0] / b.width * bw).astype(int)
     by = np.floor(q[:, 1] / b.height * bh).astype(int)
     ok = (bx >= 0) & (bx < bw) & (by >= 0) & (by < bh)
-    ca_all, col_a = _layout_chroma(a)
-    cb = _chroma(b.layout) - shift[None, None, :]
-    col_b = np.abs(cb).max(axis=2) > COLOURED
-    # a cell is tested when it is coloured on either side: grey-world makes the wall that
-    # fills a picture neutral, and a neutral wall facing a coloured one (the cast removed)
-    # is a difference, not a cell to skip; neutral on both sides says nothing
-    ok &= col_a[ys, xs] | col_b[np.clip(by, 0, bh - 1), np.clip(bx, 0, bw - 1)]
+    ok &= use_a[ys, xs] | use_b[np.clip(by, 0, bh - 1), np.clip(bx, 0, bw - 1)]
     if not ok.any():
         return 0, 0, 0.0
+    ca_all, cb = va, vb
     # one test per cell of ``b`` landed on: a homography that squeezes the ring into a
     # few cells of ``b`` (a degenerate plane) must not count one cell's colour many times
     by, bx = by[ok], bx[ok]
     _, first = np.unique(by * bw + bx, return_index=True)
-    ca = ca_all[ys[ok][first], xs[ok][first]]  # (n, 2)
+    ca = ca_all[ys[ok][first], xs[ok][first]]  # (n, channels)
     by, bx = by[first], bx[first]
     # a cell of b "near" its landing point: the 3x3 neighbourhood
-    agree_map = np.abs(ca[:, None, None, :] - cb[None]).max(axis=3) < CONTEXT_TOL  # (n, bh, bw)
+    agree_map = np.abs(ca[:, None, None, :] - cb[None]).max(axis=3) < tol  # (n, bh, bw)
     pad = np.pad(agree_map, ((0, 0), (1, 1), (1, 1)))
     near = np.zeros_like(agree_map)
     for dy in (0, 1, 2):
@@ -563,6 +630,10 @@ def evidence(a: SceneFeatures, b: SceneFeatures, params: Params = DEFAULT) -> di
     tests = [context_test(a, b, pa[pl], pb[pl], shift) for pl in planes]
     zs = [context_z(*t) if t[1] >= MIN_CONTEXT_CELLS else 0.0 for t in tests]
     best = int(np.argmax(zs))
+    grey = params.grey and params.context and is_grey(a) and is_grey(b)
+    g_tests = [grey_context_test(a, b, pa[pl], pb[pl]) for pl in planes] if grey else []
+    g_zs = [context_z(*t) if t[1] >= MIN_CONTEXT_CELLS else 0.0 for t in g_tests]
+    g_best = int(np.argmax(g_zs)) if g_zs else 0
     main_hull = _hull_mask(ps[main], ws, hs, grow=0.1)
     other_planes = 0
     for pl in planes[1:]:
@@ -594,6 +665,11 @@ def evidence(a: SceneFeatures, b: SceneFeatures, params: Params = DEFAULT) -> di
         "context_chance": tests[best][2],
         "context_plane": best,
         "context_zs": zs,
+        "grey": grey,
+        "grey_z": g_zs[g_best] if grey else 0.0,
+        "grey_agree": g_tests[g_best][0] if grey else 0,
+        "grey_tested": g_tests[g_best][1] if grey else 0,
+        "grey_chance": g_tests[g_best][2] if grey else 0.0,
     }
 
 
@@ -668,6 +744,7 @@ def decide(
         return _surfaces_only(a, b, key_a, key_b, params) if params.surfaces else None
     pa, pb, regions = ev["pa"], ev["pb"], ev["regions"]
     n_in, coverage = ev["inliers"], ev["coverage"]
+    grey = params.grey and bool(ev.get("grey"))
     ra = [_box(pa[r], a.width, a.height) for r in regions]
     rb = [_box(pb[r], b.width, b.height) for r in regions]
     method = (
@@ -686,6 +763,8 @@ def decide(
             strong = ev["context_cells"] >= MIN_CONTEXT_ONE and ev["context"] >= MIN_CONTEXT
         # ... or at least do not contradict (only words the explanation of an object)
         context_ok = ev["context_cells"] < MIN_CONTEXT_CELLS or ev["context"] >= MIN_CONTEXT
+        if grey:  # no colour in either picture: their brightness, beyond chance
+            strong = ev["grey_z"] >= GREY_Z and ev["grey_agree"] >= GREY_MIN_AGREE
     else:
         strong, context_ok = False, True
     # Separate regions alone do not make a room: the same logo here and the same socket
@@ -734,13 +813,16 @@ def decide(
                 f"; the surroundings agree too ({ev['context_agree']} of {ev['context_tested']}"
                 f" colour cells around it, {ev['context_chance'] * 100:.0f} % expected by chance)"
             )
+        elif grey:
+            expl += (
+                f"; the surroundings agree in brightness too (grey pictures: {ev['grey_agree']}"
+                f" of {ev['grey_tested']} cells around it, {ev['grey_chance'] * 100:.0f} % "
+                "expected by chance)"
+            )
         elif params.context:
             expl += f"; the surroundings agree too ({ev['context'] * 100:.0f} % of colour cells)"
-        alone = (
-            params.context
-            and not ev.get("guided")
-            and ev["context_cells"] >= ONE_SIDE_CONTEXT_CELLS
-        )
+        tested = ev["grey_tested"] if grey else ev["context_cells"]
+        alone = params.context and not ev.get("guided") and tested >= ONE_SIDE_CONTEXT_CELLS
         return SceneMatch(
             key_a,
             key_b,
@@ -761,7 +843,13 @@ def decide(
         head = (
             f"one flat object agrees ({ca * 100:.0f} % of the frame, {ev['main']} verified points)"
         )
-        if params.context and ev["context_cells"] < MIN_CONTEXT_CELLS and not ev.get("guided"):
+        if grey and ev["grey_tested"] >= MIN_CONTEXT_CELLS:
+            expl = (
+                f"{head}; in these grey pictures its surroundings agree in brightness on only "
+                f"{ev['grey_agree']} of {ev['grey_tested']} cells ({ev['grey_chance'] * 100:.0f}"
+                " % expected by chance): an object match, the same room is not confirmed"
+            )
+        elif params.context and ev["context_cells"] < MIN_CONTEXT_CELLS and not ev.get("guided"):
             # nothing was compared: saying the surroundings disagree would be untrue (a grey
             # picture has no colour cells; an object filling the frame has no ring)
             expl = (

@@ -88,13 +88,12 @@ def test_photographs_of_different_places_are_never_linked():
     assert linked == []
 
 
-def test_a_grey_scene_without_colour_context_says_the_room_is_not_confirmed():
-    # two frames of one grey scene (basketball1/2): the colour surroundings cannot be
-    # compared, and the explanation must say so, not that they disagree
+def test_two_frames_of_one_grey_scene_are_the_same_scene_by_brightness():
+    # two frames of one grey video (basketball1/2): no colour to compare around the
+    # agreeing points, so their brightness is (match.grey_context_test)
     m = match.compare(feats("basketball1.png"), feats("basketball2.png"))
-    assert m is not None and m.kind == "shared_object"
-    assert "could not be compared" in m.explanation
-    assert "not evidence" not in m.explanation
+    assert m is not None and m.kind == "same_scene", m
+    assert "agree in brightness" in m.explanation
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from graph import auth, db
-from loaders.visual import remove_index, visual_dir
+from loaders.visual import visual_dir
 from tests.loaders import visual_world as vw
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
@@ -34,10 +34,7 @@ def cli(env, *args: str) -> subprocess.CompletedProcess:
 def loaded(neo4j_server, tmp_path_factory):
     """Two rooms with the same poster and a sign, loaded with `load media` (pass included)."""
     drv = db.get_driver()
-    db.reset(drv, keep_audit=False)
-    db.apply_schema(drv)
-    remove_index()
-    vw.world(drv)
+    vw.fresh_world(drv)
     root = tmp_path_factory.mktemp("cli")
     vw.write(root / "fr", "poster_a.jpg", vw.poster_room(2))
     vw.write(root / "fr", "sign.jpg", vw.sign(3, "pl"))

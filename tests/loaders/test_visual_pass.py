@@ -24,11 +24,8 @@ pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def analysed(neo4j_server, tmp_path_factory):
     drv = db.get_driver()
-    db.reset(drv, keep_audit=False)
-    db.apply_schema(drv)
-    remove_index()
+    vw.fresh_world(drv)
     root = tmp_path_factory.mktemp("visual")
-    vw.world(drv)
     a, b = vw.SAME_ROOM
     files = {
         "room_fr": vw.write(root / "fr", "IMG_0012.jpg", vw.room_view(1, a)),
@@ -52,18 +49,10 @@ def analysed(neo4j_server, tmp_path_factory):
     return drv, rep, shas
 
 
-def pairs(drv, rel: str) -> set[tuple[str, str]]:
-    q = {
-        "SAME_SCENE": "MATCH (a:Media)-[:SAME_SCENE]->(b:Media) ",
-        "SHARES_OBJECT": "MATCH (a:Media)-[:SHARES_OBJECT]->(b:Media) ",
-    }[rel] + "RETURN a.sha256 AS a, b.sha256 AS b"
-    return {(r["a"], r["b"]) for r in db.records(drv, q, name="test.pairs")}
-
-
 def test_two_views_of_one_room_are_the_same_scene(analysed):
     drv, _, shas = analysed
     x, y = sorted((shas["room_fr"], shas["room_pl"]))
-    assert pairs(drv, "SAME_SCENE") == {(x, y)}
+    assert vw.pairs(drv, "SAME_SCENE") == {(x, y)}
 
 
 def test_same_scene_is_a_cross_country_lead_at_the_default_min_score(analysed):
@@ -89,8 +78,8 @@ def test_same_scene_evidence_names_both_files_and_the_agreement(analysed):
 def test_rooms_sharing_a_poster_are_a_shared_object_not_the_same_scene(analysed):
     drv, _, shas = analysed
     x, y = sorted((shas["poster_fr"], shas["poster_pl"]))
-    assert (x, y) in pairs(drv, "SHARES_OBJECT")
-    assert (x, y) not in pairs(drv, "SAME_SCENE")
+    assert (x, y) in vw.pairs(drv, "SHARES_OBJECT")
+    assert (x, y) not in vw.pairs(drv, "SAME_SCENE")
 
 
 def test_relationships_carry_numbers_not_descriptors(analysed):

@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from graph import db
-from loaders.visual import open_index, remove_index, run_pass
+from loaders.visual import open_index, run_pass
 from media.visual import objects
 from tests.loaders import visual_world as vw
 from tests.media.photos import photo
@@ -29,10 +29,7 @@ SAME = [
 @pytest.fixture(scope="module")
 def analysed(neo4j_server, tmp_path_factory):
     drv = db.get_driver()
-    db.reset(drv, keep_audit=False)
-    db.apply_schema(drv)
-    remove_index()
-    vw.world(drv)
+    vw.fresh_world(drv)
     root = tmp_path_factory.mktemp("photos")
     sha = {}
     for folder, names in (("fr", FR), ("pl", PL)):
@@ -49,16 +46,8 @@ def analysed(neo4j_server, tmp_path_factory):
 def test_real_photographs_of_one_place_in_two_countries_are_the_same_scene(analysed):
     drv, rep, sha = analysed
     assert rep.notes == [], rep.notes
-    got = {
-        (r["a"], r["b"])
-        for r in db.records(
-            drv,
-            "MATCH (a:Media)-[:SAME_SCENE]->(b:Media) RETURN a.sha256 AS a, b.sha256 AS b",
-            name="test.pairs",
-        )
-    }
     want = {tuple(sorted((sha[x], sha[y]))) for x, y in SAME}
-    assert got == want
+    assert vw.pairs(drv, "SAME_SCENE") == want
 
 
 def test_the_same_scene_links_the_two_series(analysed):

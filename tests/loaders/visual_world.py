@@ -17,6 +17,7 @@ from PIL import Image
 from graph import db, links
 from loaders.demo import scene3d, signs
 from loaders.media import MediaLoadOptions, load_media
+from loaders.visual import remove_index
 
 #: Two views of room 1 that show the same room from other places (no occluders, so that
 #: the test depends on the room, not on the luck of where the grey blobs fall).
@@ -101,6 +102,14 @@ def write(folder: Path, name: str, data: bytes) -> Path:
     return p
 
 
+def fresh_world(driver) -> None:
+    """An empty store with the schema, no visual index, and the two-country :func:`world`."""
+    db.reset(driver, keep_audit=False)
+    db.apply_schema(driver)
+    remove_index()
+    world(driver)
+
+
 def world(driver) -> None:
     """Case C-FR (agency in France) investigates S-FR, case C-PL (Poland) S-PL."""
     db.write(
@@ -124,6 +133,15 @@ def load(driver, folder: Path, case: str, series: str):
     assert not rep.errors, rep.error_lines()
     links.after_load(driver, rep)
     return rep
+
+
+def pairs(driver, rel: str) -> set[tuple[str, str]]:
+    """(sha256, sha256) of the media pairs joined by ``rel`` (SAME_SCENE or SHARES_OBJECT)."""
+    q = {
+        "SAME_SCENE": "MATCH (a:Media)-[:SAME_SCENE]->(b:Media) ",
+        "SHARES_OBJECT": "MATCH (a:Media)-[:SHARES_OBJECT]->(b:Media) ",
+    }[rel] + "RETURN a.sha256 AS a, b.sha256 AS b"
+    return {(r["a"], r["b"]) for r in db.records(driver, q, name="test.pairs")}
 
 
 def count(driver, query: str, **params) -> int:

@@ -1,10 +1,13 @@
 """Generated test pictures shared by the visual tests: random rectangles, filled and
-outlined in turn, on a plain background (texture that local features find)."""
+outlined in turn, on a plain background (texture that local features find), and views of
+the demo generator's rooms as the benches' tuning set draws them."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
+
+from loaders.demo import scene3d
 
 
 def rectangles(
@@ -27,3 +30,14 @@ def rectangles(
         p1 = tuple(int(x) for x in rng.integers(0, top, 2))
         cv2.rectangle(img, p0, p1, c, -1 if i % 2 else 3)
     return img
+
+
+def tuning_room_view(room: int, view: int) -> bytes:
+    """A JPEG of ``view`` of ``room`` drawn as ``bench/scene_data.py`` draws it: rooms 2j and
+    2j+1 share one product (poster, bed cover, wallpaper roll in turn), every third room is
+    plain. Tests use the tuning rooms (500+), never the bench's own rooms."""
+    kinds = ("poster", "cover", "wallpaper")
+    j = room // 2
+    made = scene3d.make_room(room, room % 3 == 2, {kinds[j % 3]: 1000 + j})
+    data, _ = scene3d.view_jpeg(made, view)
+    return data

@@ -10,24 +10,15 @@ from functools import cache
 
 import pytest
 
-from loaders.demo import scene3d
 from media.visual import match
 from media.visual.features import SceneFeatures, extract_bytes
 from media.visual.match import SceneMatch
-
-KINDS = ("poster", "cover", "wallpaper")
-
-
-def _spec(i: int) -> tuple[bool, dict[str, int]]:
-    # as bench/scene_data.py: rooms 2j and 2j+1 share one product, every third is plain
-    j = i // 2
-    return i % 3 == 2, {KINDS[j % 3]: 1000 + j}
+from tests.media.drawing import tuning_room_view
 
 
 @cache
 def _view(room: int, view: int) -> SceneFeatures:
-    data, _ = scene3d.view_jpeg(scene3d.make_room(room, *_spec(room)), view)
-    return extract_bytes(data)
+    return extract_bytes(tuning_room_view(room, view))
 
 
 def _one_side(a: SceneFeatures, b: SceneFeatures) -> str | None:

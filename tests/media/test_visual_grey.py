@@ -11,31 +11,23 @@ from functools import cache
 
 from PIL import Image
 
-from loaders.demo import scene3d
 from media.visual import match
 from media.visual.features import SceneFeatures, extract_bytes
-
-KINDS = ("poster", "cover", "wallpaper")
-
-
-def _spec(i: int) -> tuple[bool, dict[str, int]]:
-    # as bench/scene_data.py: rooms 2j and 2j+1 share one product, every third is plain
-    j = i // 2
-    return i % 3 == 2, {KINDS[j % 3]: 1000 + j}
+from tests.media.drawing import tuning_room_view
 
 
 @cache
 def _grey(room: int, view: int) -> SceneFeatures:
-    data, _ = scene3d.view_jpeg(scene3d.make_room(room, *_spec(room)), view)
     buf = io.BytesIO()
-    Image.open(io.BytesIO(data)).convert("L").save(buf, format="JPEG", quality=90)
+    Image.open(io.BytesIO(tuning_room_view(room, view))).convert("L").save(
+        buf, format="JPEG", quality=90
+    )
     return extract_bytes(buf.getvalue())
 
 
 @cache
 def _colour(room: int, view: int) -> SceneFeatures:
-    data, _ = scene3d.view_jpeg(scene3d.make_room(room, *_spec(room)), view)
-    return extract_bytes(data)
+    return extract_bytes(tuning_room_view(room, view))
 
 
 def test_two_grey_views_of_one_room_are_the_same_scene():

@@ -495,15 +495,14 @@ def _ring_test(
     ok &= use_a[ys, xs] | use_b[np.clip(by, 0, bh - 1), np.clip(bx, 0, bw - 1)]
     if not ok.any():
         return 0, 0, 0.0
-    ca_all, cb = va, vb
     # one test per cell of ``b`` landed on: a homography that squeezes the ring into a
     # few cells of ``b`` (a degenerate plane) must not count one cell's colour many times
     by, bx = by[ok], bx[ok]
     _, first = np.unique(by * bw + bx, return_index=True)
-    ca = ca_all[ys[ok][first], xs[ok][first]]  # (n, channels)
+    ca = va[ys[ok][first], xs[ok][first]]  # (n, channels)
     by, bx = by[first], bx[first]
     # a cell of b "near" its landing point: the 3x3 neighbourhood
-    agree_map = np.abs(ca[:, None, None, :] - cb[None]).max(axis=3) < tol  # (n, bh, bw)
+    agree_map = np.abs(ca[:, None, None, :] - vb[None]).max(axis=3) < tol  # (n, bh, bw)
     pad = np.pad(agree_map, ((0, 0), (1, 1), (1, 1)))
     near = np.zeros_like(agree_map)
     for dy in (0, 1, 2):

@@ -46,6 +46,8 @@ from media.visual.features import extract, open_image  # noqa: E402
 from media.visual.index import VisualIndex  # noqa: E402
 
 MIN_VISIBLE = 0.004
+#: bins of the product's visible share of the frame, for the found-by-size table
+VISIBLE_BINS = ((0.004, 0.01), (0.01, 0.03), (0.03, 1.01))
 
 
 def _crop_query(kind: str, pid: int) -> bytes:
@@ -126,6 +128,7 @@ def main() -> None:
     cpu: dict[str, list] = {m: [] for m in methods}  # CPU seconds: the load inflates wall time
     worst: dict[str, int] = dict.fromkeys(methods, 0)  # most points of a non-relevant hit
     retrieval: dict[str, list] = {"votes": [], "cosine": []}
+    asked: list[str] = []  # the product of each query, in the order of every method's rows
     reread_ms: list[float] = []
     reread_cpu_ms: list[float] = []
 
@@ -163,6 +166,7 @@ def main() -> None:
             if not rel:
                 continue
             kind, pid = p.split(":")
+            asked.append(p)
             data = _crop_query(kind, int(pid)) if form == "crop" else raw[src]
             qbox = None if form == "crop" else box
             t, c = time.perf_counter(), time.process_time()
@@ -203,6 +207,19 @@ def main() -> None:
         first = [bool(h) and h[0] in rel for h, rel in rs]
         return round(float(np.mean(rec)), 3), round(float(np.mean(first)), 3)
 
+    def by_visible(rs):
+        """Of the relevant pictures whose view of the product falls in each bin of
+        VISIBLE_BINS, the share found among the first 10 answers (and how many)."""
+        out = []
+        for lo, hi in VISIBLE_BINS:
+            n = found = 0
+            for (h, rel), p in zip(rs, asked, strict=True):
+                inbin = {k for k in rel if lo <= truth[k]["visible"].get(p, 0) < hi}
+                n += len(inbin)
+                found += len(inbin & set(h))
+            out.append({"from": lo, "to": hi, "relevant": n, "found": found})
+        return out
+
     res = {}
     for name in rows:
         r10, f1 = figures(rows[name])
@@ -213,6 +230,7 @@ def main() -> None:
             "query_ms": round(float(np.mean(times[name])) * 1000, 1),
             "query_cpu_ms": round(float(np.mean(cpu[name])) * 1000, 1),
             "most_points_of_a_wrong_picture": worst[name],
+            "found_by_visible_share": by_visible(rows[name]),
         }
         print(name, res[name], flush=True)
     out = {
@@ -260,6 +278,23 @@ def main() -> None:
             f"| {name} | {r['queries']} | {r['recall_at_10']} | {r['first_right']} | "
             f"{r['query_ms']} | {r['query_cpu_ms']} | {r['most_points_of_a_wrong_picture']} |"
         )
+    md += [
+        "",
+        "Found among the first 10 answers, by how much of the frame the product covers in "
+        "the relevant picture (after occluders; found / relevant pictures, all queries):",
+        "",
+        "| method | "
+        + " | ".join(f"{lo * 100:g}-{min(hi, 1) * 100:g} %" for lo, hi in VISIBLE_BINS)
+        + " |",
+        "|---|" + "---|" * len(VISIBLE_BINS),
+    ]
+    for name, r in res.items():
+        cells = [
+            f"{b['found']}/{b['relevant']}"
+            + (f" ({b['found'] / b['relevant']:.2f})" if b["relevant"] else "")
+            for b in r["found_by_visible_share"]
+        ]
+        md.append(f"| {name} | " + " | ".join(cells) + " |")
     text = "\n".join(md)
     print(text)
     common.save(args.out, out, text)

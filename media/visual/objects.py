@@ -21,6 +21,8 @@ Steps (the reasons and measurements are in docs/visual.md, "Object search"):
    pictures (stored verified points, then putative matches, then votes) are verified again
    on every keypoint of their file (:func:`dense_view`), when the caller can still read it:
    the stored features keep <= 1024 keypoints of an 800 px copy, a small object a handful.
+   The files are read and described ``REREAD_THREADS`` at a time (decoding, hashing and
+   SIFT release the GIL), so the analyst waits for about half of it on two cores.
 5. **Ranking** by verified points; a ranked hit needs ``MIN_INLIERS`` (8) and is confident
    (score 0.5 or more) from ``CONFIDENT`` (19) points. Below that the list still shows the
    best weak hits, ranked, with their low score: on small, foreshortened objects the true
@@ -33,7 +35,10 @@ are derived from pixels like every feature here: they live in memory for the sea
 from __future__ import annotations
 
 import io
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +66,7 @@ SHORTLIST = 100  # pictures verified after retrieval
 #: keypoints: the most promising ones by stored verification, then by votes
 REREAD = 6
 REREAD_SIDE = 1600  # longest side a re-read picture is analysed at (JPEG draft decode)
+REREAD_THREADS = max(1, min(REREAD, os.cpu_count() or 1))  # re-reads made at once
 
 
 @dataclass
@@ -111,15 +117,18 @@ def _rootsift(d: np.ndarray) -> np.ndarray:
     return (d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-6)).astype(np.float32)
 
 
-_detectors: dict[tuple[int, float], cv2.Feature2D] = {}
+#: one set of detectors per thread (the re-reads run in threads; OpenCV does not promise
+#: that one detector object may be used by two threads at once)
+_local = threading.local()
 
 
 def _detector(max_tilt: int, contrast: float) -> cv2.Feature2D:
-    d = _detectors.get((max_tilt, contrast))
+    made: dict[tuple[int, float], cv2.Feature2D] = _local.__dict__.setdefault("detectors", {})
+    d = made.get((max_tilt, contrast))
     if d is None:
         sift = cv2.SIFT_create(contrastThreshold=contrast)  # type: ignore[attr-defined]
         d = cv2.AffineFeature.create(sift, maxTilt=max_tilt, minTilt=0) if max_tilt else sift
-        _detectors[(max_tilt, contrast)] = d
+        made[(max_tilt, contrast)] = d
     return d
 
 
@@ -322,8 +331,10 @@ def search(
     if reread is not None and reread_top > 0:
         rank = {key: i for i, key in enumerate(short)}
         promise = sorted(short, key=lambda x: (-checked[x][0], -checked[x][2], rank[x]))
-        for key in promise[:reread_top]:
-            view = reread(key)
+        todo = promise[:reread_top]
+        with ThreadPoolExecutor(max(1, min(REREAD_THREADS, len(todo)))) as pool:
+            views = list(pool.map(reread, todo))
+        for key, view in zip(todo, views, strict=True):
             if view is None:
                 continue
             n, bx = locate(query, view)

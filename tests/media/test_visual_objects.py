@@ -237,3 +237,34 @@ def test_rereading_the_file_finds_a_small_object_the_stored_features_miss(
     gone = objects.search(idx, q, limit=3, reread=lambda key: None)
     plain = objects.search(idx, q, limit=3)
     assert [(h.key, h.inliers) for h in gone] == [(h.key, h.inliers) for h in plain]
+
+
+def test_the_most_promising_files_are_reread_at_the_same_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two re-reads must be under way together: each waits for the other at a barrier,
+    which breaks (and fails the search) when they are made one after the other."""
+    import threading
+
+    monkeypatch.setattr(objects, "REREAD_THREADS", 2)
+    obj = _poster(21)
+    files = {}
+    idx = VisualIndex.open(tmp_path / "vis")
+    for i in range(3):
+        img = _small_object_scene(600 + i, obj if i == 1 else None)
+        buf = io.BytesIO()
+        Image.fromarray(img).save(buf, format="JPEG", quality=90)
+        files[f"pic{i}"] = buf.getvalue()
+        im, w, h = objects.open_region(files[f"pic{i}"])
+        idx.add(f"pic{i}", extract(im, original_size=(w, h)))
+    both = threading.Barrier(2, timeout=20)
+    threads: set[str] = set()
+
+    def reread(key: str) -> objects.DenseView | None:
+        threads.add(threading.current_thread().name)
+        both.wait()
+        return objects.dense_view(files[key])
+
+    hits = objects.search(idx, objects.query_from_image(obj), limit=3, reread=reread, reread_top=2)
+    assert len(threads) == 2
+    assert hits and hits[0].key == "pic1" and hits[0].inliers >= objects.CONFIDENT

@@ -205,19 +205,28 @@ def _small_object_scene(seed: int, obj: np.ndarray | None) -> np.ndarray:
     return img
 
 
-def test_rereading_the_file_finds_a_small_object_the_stored_features_miss(
-    tmp_path: Path,
-) -> None:
-    obj = _poster(21)
+def _small_object_index(
+    tmp: Path, obj: np.ndarray, first_seed: int, pictures: int, holder: int
+) -> tuple[VisualIndex, dict[str, bytes]]:
+    """An index of ``pictures`` JPEGs ``pic0``, ``pic1``, ... of :func:`_small_object_scene`
+    (seeds from ``first_seed``), ``obj`` small in ``pic{holder}`` only; and their bytes."""
     files = {}
-    idx = VisualIndex.open(tmp_path / "vis")
-    for i in range(4):
-        img = _small_object_scene(500 + i, obj if i == 2 else None)
+    idx = VisualIndex.open(tmp / "vis")
+    for i in range(pictures):
+        img = _small_object_scene(first_seed + i, obj if i == holder else None)
         buf = io.BytesIO()
         Image.fromarray(img).save(buf, format="JPEG", quality=90)
         files[f"pic{i}"] = buf.getvalue()
         im, w, h = objects.open_region(files[f"pic{i}"])
         idx.add(f"pic{i}", extract(im, original_size=(w, h)))
+    return idx, files
+
+
+def test_rereading_the_file_finds_a_small_object_the_stored_features_miss(
+    tmp_path: Path,
+) -> None:
+    obj = _poster(21)
+    idx, files = _small_object_index(tmp_path, obj, first_seed=500, pictures=4, holder=2)
     q = objects.query_from_image(obj)
     stored, _ = objects.locate(q, idx.get("pic2"))
     reads: list[str] = []
@@ -248,15 +257,7 @@ def test_the_most_promising_files_are_reread_at_the_same_time(
 
     monkeypatch.setattr(objects, "REREAD_THREADS", 2)
     obj = _poster(21)
-    files = {}
-    idx = VisualIndex.open(tmp_path / "vis")
-    for i in range(3):
-        img = _small_object_scene(600 + i, obj if i == 1 else None)
-        buf = io.BytesIO()
-        Image.fromarray(img).save(buf, format="JPEG", quality=90)
-        files[f"pic{i}"] = buf.getvalue()
-        im, w, h = objects.open_region(files[f"pic{i}"])
-        idx.add(f"pic{i}", extract(im, original_size=(w, h)))
+    idx, files = _small_object_index(tmp_path, obj, first_seed=600, pictures=3, holder=1)
     both = threading.Barrier(2, timeout=20)
     threads: set[str] = set()
 

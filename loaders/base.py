@@ -161,6 +161,14 @@ def make_load_id(kind: str, sha256: str, **options: Any) -> str:
 # ------------------------------------------------------------------ Load node
 MAX_STORED_ERRORS = 1000
 
+#: Load kinds that cannot change what the media indexes hold (the near-duplicate and
+#: video frame indexes, graph/indexversion.py): their ``Load`` nodes do not bump the
+#: version. The visual pass writes scene and object pairs and proposed clues, never a
+#: Media's hashes; were it to bump, the next load or triage after it would take the
+#: saved near-duplicate index for stale and rebuild it (issue 13: a one-picture load
+#: rebuilt every near-duplicate pair, links and clusters after each visual pass).
+UNVERSIONED_KINDS = frozenset({"visual"})
+
 
 def begin_load(driver: neo4j.Driver, report: LoadReport, options: Mapping[str, Any]) -> str:
     """Record the start of a load; return its ``loadedAt`` (first time this input loaded)."""
@@ -180,6 +188,7 @@ def begin_load(driver: neo4j.Driver, report: LoadReport, options: Mapping[str, A
             "sha256": report.sha256,
             "startedAt": report.started_at,
             "options": json.dumps(dict(options), sort_keys=True, default=str),
+            "bump": report.kind not in UNVERSIONED_KINDS,
         },
         name="load.begin",
     )
@@ -204,6 +213,7 @@ def finish_load(driver: neo4j.Driver, report: LoadReport) -> None:
             "warningCount": len(report.warnings),
             "ignored": report.ignored,
             "ignoredCount": report.counters.get("ignored_files", 0),
+            "bump": report.kind not in UNVERSIONED_KINDS,
         },
         name="load.finish",
     )

@@ -12,9 +12,10 @@ import stat
 
 import pytest
 
-from graph import bundle, db, leads
+from graph import bundle, db, leads, links
 from graph.config import get_settings
 from loaders import visual
+from loaders.media import MediaLoadOptions, load_media
 from loaders.visual import VERSION, open_index, remove_index, run_pass
 from tests.loaders import visual_world as vw
 
@@ -284,3 +285,32 @@ def test_a_pass_over_a_few_files_starts_no_process_pool(driver, tmp_path, monkey
     monkeypatch.setattr(visual, "ProcessPoolExecutor", lambda *a, **k: started.append(a))
     rep = run_pass(driver, workers=2)
     assert (rep.analysed, started) == (1, [])
+
+
+def test_a_visual_pass_leaves_the_near_duplicate_index_fresh(driver, tmp_path, monkeypatch):
+    """The pass writes scene pairs and proposed clues, never a Media's hashes: it does not
+    move the media indexes' version, so the next load updates the near-duplicates of its
+    own media instead of rebuilding every pair (and the links and clusters after them)."""
+    from graph import indexversion, neardup
+
+    remove_index()
+    vw.world(driver)
+    vw.write(tmp_path / "a", "one.jpg", vw.room_view(7, 0))
+    vw.load(driver, tmp_path / "a", "C-FR", "S-FR")
+    before = indexversion.current(driver)
+    rep = run_pass(driver, workers=1)
+    assert rep.analysed == 1
+    assert indexversion.current(driver) == before
+    assert indexversion.of_load(driver, rep.load_id) == frozenset()
+    rebuilt: list[int] = []
+    real = neardup.rebuild
+    monkeypatch.setattr(neardup, "rebuild", lambda *a, **k: rebuilt.append(1) or real(*a, **k))
+    vw.write(tmp_path / "b", "two.jpg", vw.room_view(8, 0))
+    loaded = load_media(
+        driver, tmp_path / "b", MediaLoadOptions(case_id="C-FR", series_id="S-FR", workers=1)
+    )
+    update = links.after_load(driver, loaded)
+    assert update is not None and not update.full
+    assert update.neardup is not None and not update.neardup.full
+    assert update.neardup.media_indexed == 1
+    assert rebuilt == []

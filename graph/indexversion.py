@@ -8,7 +8,8 @@ created, so after ``db reset`` a version number never means the same graph twice
 own transaction*:
 
 - every load, in its ``Load`` node's begin and finish statements (``loaders/base.py``),
-  which also record the versions they produced (``indexVersionBegin``/``Finish``);
+  which also record the versions they produced (``indexVersionBegin``/``Finish``), except
+  the visual pass's (``UNVERSIONED_KINDS``: it never changes a Media's hashes);
 - a hash set's thresholds or non-pertinence (``hashsets_set``, ``hashsets_flag_media``);
 - a bundle import, before and after its writes (:func:`bump`);
 - ``db reset`` deletes the node: the next bump creates it with a new epoch.
@@ -84,7 +85,8 @@ def bump(driver: neo4j.Driver) -> int:
 
 def of_load(driver: neo4j.Driver, load_id: str | None) -> frozenset[int]:
     """The versions produced while a load ran: from its begin to its finish (or only its
-    begin while it runs); none for a load that did not bump (the demo world's mark).
+    begin while it runs); none for a load that did not bump (the demo world's mark, a
+    visual pass).
 
     A writer running at the same time has its versions counted here too: its own update
     re-applies what it wrote (a load's, a hash set edit's). A bundle import at the same

@@ -89,13 +89,64 @@ def run_visual(
         err_console.print(f"... and {len(rep.notes) - MAX_NOTES_SHOWN} more notes")
 
 
+def run_rebuild(*, workers: int | None = None, user: str | None = None) -> None:
+    """Decide every scene and object pair again from the stored features, with a progress
+    bar, and print what changed (``analyse visual --rebuild``)."""
+    from loaders.visual_rebuild import rebuild_pairs
+    from service import connect
+
+    drv = connect.driver()
+    with Progress(
+        TextColumn("[bold]pairs"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("pictures and frames"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as prog:
+        task = prog.add_task("rebuild", total=None)
+        rep = rebuild_pairs(
+            drv,
+            workers=workers,
+            user=user or getpass.getuser(),
+            progress=lambda done, total: prog.update(task, completed=done, total=total),
+        )
+    s = rep.summary()
+    t = Table(title="visual pairs rebuilt")
+    cols = {
+        "keys": "pictures and frames",
+        "pairs_verified": "pairs verified",
+        "same_scene_pairs": "same scene",
+        "shared_object_pairs": "shared object",
+        "pairs_removed": "removed",
+        "pairs_kept_outside_the_index": "kept (file not indexed)",
+        "seconds": "seconds",
+    }
+    for label in cols.values():
+        t.add_column(label, justify="right")
+    t.add_row(*(f"{s[k]:,}" if isinstance(s[k], int) else str(s[k]) for k in cols))
+    console.print(t)
+
+
 @app.command("visual")
 def visual(
     case: str = typer.Option(None, "--case", help="Only files held by this case."),
     series: str = typer.Option(None, "--series", help="Only files of this series."),
     workers: int = typer.Option(None, "--workers", help="Analysis processes (default: CPUs)."),
+    rebuild: bool = typer.Option(
+        False,
+        "--rebuild",
+        help="Decide every same-scene and shared-object pair again from the stored "
+        "features (after the rules changed); no picture is read again.",
+    ),
 ) -> None:
     """Scene features and text of every loaded picture (resumable; a second run does nothing)."""
     if workers is not None and workers < 1:
         raise typer.BadParameter("--workers must be at least 1")
+    if rebuild:
+        if case or series:
+            raise typer.BadParameter("--rebuild decides every pair: not with --case or --series")
+        run_rebuild(workers=workers)
+        return
     run_visual(case=case, series=series, workers=workers)

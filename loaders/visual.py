@@ -520,21 +520,34 @@ def _verify_chunk(
     """The chunk's verified scene matches (in the pool: a few tasks in flight, memory
     bounded), and the next chunk's analysis, submitted once the last verification is."""
     tasks = _verify_tasks(part, idx, state, get_settings().visual_scene_candidates)
+    return verify_all(tasks, pool, workers, submit_next)
+
+
+def verify_all(
+    tasks: Iterator[_VerifyTask],
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+    when_submitted: Callable[[], Any] = lambda: None,
+) -> tuple[list[SceneMatch], Any]:
+    """Every task's verified matches (in ``pool`` when there is one: at most
+    ``2 * workers + 2`` tasks in flight, so memory stays bounded) and what
+    ``when_submitted`` returned, called once the last task is submitted (the pass queues
+    its next chunk's analysis there, behind this chunk's verification)."""
     out: list[SceneMatch] = []
     if pool is None:
         for task in tasks:
             out.extend(_verify(task))
-        return out, submit_next()
+        return out, when_submitted()
     window = 2 * workers + 2
     running: set[Future[list[SceneMatch]]] = set()
-    pending_next = None
+    after = None
     exhausted = False
     while True:
         while not exhausted and len(running) < window:
             nxt = next(tasks, None)
             if nxt is None:
                 exhausted = True
-                pending_next = submit_next()
+                after = when_submitted()
             else:
                 running.add(pool.submit(_verify, nxt))
         if not running:
@@ -542,4 +555,4 @@ def _verify_chunk(
         finished, running = wait(running, return_when=FIRST_COMPLETED)
         for f in finished:
             out.extend(f.result())
-    return out, pending_next
+    return out, after

@@ -74,6 +74,45 @@ def write_count(driver: neo4j.Driver, query: str, params: dict[str, Any], name: 
         raise db.translate(e, params) from e
 
 
+PairRows = dict[tuple[str, str], dict[str, Any]]
+
+
+def pair_rows(
+    matches: list[SceneMatch], into: tuple[PairRows, PairRows] | None = None
+) -> tuple[PairRows, PairRows]:
+    """Verified matches as relationship rows by pair of files, same scenes and shared
+    objects (``into``: rows to add to). A row goes from the smaller sha256 to the larger;
+    the best match of two files (a clip's best frame) wins; a pair that is the same scene
+    is not also a shared object."""
+    scenes, objects = into if into is not None else ({}, {})
+    for m in matches:
+        sa, ma = media_key(m.key_a)
+        sb, mb = media_key(m.key_b)
+        if sa == sb:
+            continue  # two frames of one clip
+        if sb < sa:
+            sa, sb, ma, mb = sb, sa, mb, ma
+        row = {
+            "a": sa,
+            "b": sb,
+            "inliers": int(m.inliers),
+            "coverage": round(float(m.coverage), 4),
+            "score": round(float(m.score), 4),
+            "regions": len(m.regions_a),
+            "method": m.method,
+            "explanation": m.explanation,
+            "frameMsA": ma,
+            "frameMsB": mb,
+        }
+        target = scenes if m.kind == "same_scene" else objects
+        cur = target.get((sa, sb))
+        if cur is None or row["score"] > cur["score"]:
+            target[(sa, sb)] = row
+    for p in scenes:
+        objects.pop(p, None)
+    return scenes, objects
+
+
 class Writer:
     """Writes the results of a chunk; holds the saved object clues for the whole pass."""
 
@@ -104,8 +143,6 @@ class Writer:
         touched: set[str] = set(again)
         if again:
             db.write(self.driver, queries.visual_clear_media(), sha256s=again, name="visual.clear")
-        scenes: dict[tuple[str, str], dict[str, Any]] = {}
-        objects: dict[tuple[str, str], dict[str, Any]] = {}
         sugg: dict[tuple[str, str], dict[str, Any]] = {}
         langs: list[dict[str, Any]] = []
         done: list[dict[str, Any]] = []
@@ -126,24 +163,9 @@ class Writer:
                 self._text(t.sha256, rec, sugg, langs)
             if ok or not all(n.startswith("gone") for n in notes):
                 done.append({"sha256": t.sha256, "note": "; ".join(sorted(set(notes))) or None})
-        for m in matches:
-            self._pair(m, scenes, objects)
-        for p in scenes:
-            objects.pop(p, None)
-        rep.scene_pairs += self._w(
-            queries.visual_write_scenes(),
-            list(scenes.values()),
-            "visual.scenes",
-            version=VERSION,
-            **common,
-        )
-        rep.object_pairs += self._w(
-            queries.visual_write_objects(),
-            list(objects.values()),
-            "visual.objects",
-            version=VERSION,
-            **common,
-        )
+        scenes, objects = pair_rows(matches)
+        rep.scene_pairs += self.write_scenes(list(scenes.values()), at)
+        rep.object_pairs += self.write_objects(list(objects.values()), at)
         rep.suggestions += self._w(
             queries.visual_write_suggestions(), list(sugg.values()), "visual.suggestions", **common
         )
@@ -153,33 +175,29 @@ class Writer:
             touched |= {a, b}
         return touched
 
+    def write_scenes(self, rows: list[dict[str, Any]], at: str) -> int:
+        """Same-scene pairs (:func:`pair_rows`); a shared object of the same files goes."""
+        return self._w(
+            queries.visual_write_scenes(),
+            rows,
+            "visual.scenes",
+            version=VERSION,
+            loadId=self.load_id,
+            at=at,
+        )
+
+    def write_objects(self, rows: list[dict[str, Any]], at: str) -> int:
+        """Shared-object pairs (:func:`pair_rows`), unless the files are the same scene."""
+        return self._w(
+            queries.visual_write_objects(),
+            rows,
+            "visual.objects",
+            version=VERSION,
+            loadId=self.load_id,
+            at=at,
+        )
+
     # ------------------------------------------------------------------ pieces
-    @staticmethod
-    def _pair(m: SceneMatch, scenes: dict, objects: dict) -> None:
-        """One verified match as a relationship row, from the smaller sha256 to the larger;
-        the best match of two files (a clip's best frame) wins."""
-        sa, ma = media_key(m.key_a)
-        sb, mb = media_key(m.key_b)
-        if sa == sb:
-            return  # two frames of one clip
-        if sb < sa:
-            sa, sb, ma, mb = sb, sa, mb, ma
-        row = {
-            "a": sa,
-            "b": sb,
-            "inliers": int(m.inliers),
-            "coverage": round(float(m.coverage), 4),
-            "score": round(float(m.score), 4),
-            "regions": len(m.regions_a),
-            "method": m.method,
-            "explanation": m.explanation,
-            "frameMsA": ma,
-            "frameMsB": mb,
-        }
-        target = scenes if m.kind == "same_scene" else objects
-        cur = target.get((sa, sb))
-        if cur is None or row["score"] > cur["score"]:
-            target[(sa, sb)] = row
 
     def _objects(self, sha: str, feats: Any, sugg: dict) -> None:
         for cid, q in self.standing:

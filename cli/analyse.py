@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import typer
 from rich.markup import escape
@@ -14,6 +16,23 @@ from cli.common import console, err_console
 app = typer.Typer(no_args_is_help=True)
 
 MAX_NOTES_SHOWN = 30
+
+
+@contextmanager
+def _bar(label: str, unit: str) -> Iterator[Callable[[int, int], None]]:
+    """A transient progress bar on stderr; yields the ``progress(done, total)`` callback
+    the visual pass and the rebuild take."""
+    with Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(unit),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as prog:
+        task = prog.add_task(label, total=None)
+        yield lambda done, total: prog.update(task, completed=done, total=total)
 
 
 def run_visual(
@@ -28,23 +47,14 @@ def run_visual(
     from service import connect
 
     drv = connect.driver()
-    with Progress(
-        TextColumn("[bold]visual"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("files"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as prog:
-        task = prog.add_task("analyse", total=None)
+    with _bar("visual", "files") as progress:
         rep = run_pass(
             drv,
             case_id=case,
             series_id=series,
             workers=workers,
             user=user or getpass.getuser(),
-            progress=lambda done, total: prog.update(task, completed=done, total=total),
+            progress=progress,
         )
     s = rep.summary()
     t = Table(title="visual pass")
@@ -96,22 +106,8 @@ def run_rebuild(*, workers: int | None = None, user: str | None = None) -> None:
     from service import connect
 
     drv = connect.driver()
-    with Progress(
-        TextColumn("[bold]pairs"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("pictures and frames"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as prog:
-        task = prog.add_task("rebuild", total=None)
-        rep = rebuild_pairs(
-            drv,
-            workers=workers,
-            user=user or getpass.getuser(),
-            progress=lambda done, total: prog.update(task, completed=done, total=total),
-        )
+    with _bar("pairs", "pictures and frames") as progress:
+        rep = rebuild_pairs(drv, workers=workers, user=user or getpass.getuser(), progress=progress)
     s = rep.summary()
     t = Table(title="visual pairs rebuilt")
     cols = {

@@ -303,6 +303,17 @@ def _verify(task: _VerifyTask) -> list[SceneMatch]:
 POOL_MIN_KEYS = 16
 
 
+def worker_pool(workers: int, keys: int) -> ProcessPoolExecutor | None:
+    """The process pool for ``keys`` keys on ``workers`` processes (OpenCV and BLAS
+    single-threaded in each, :func:`_worker_init`); None with one worker or fewer than
+    :data:`POOL_MIN_KEYS` keys (the caller then works in its own process)."""
+    if workers > 1 and keys >= POOL_MIN_KEYS:
+        return ProcessPoolExecutor(
+            workers, mp_context=get_context("forkserver"), initializer=_worker_init
+        )
+    return None
+
+
 def _plan(
     driver: neo4j.Driver,
     case_id: str | None,
@@ -400,14 +411,7 @@ def run_pass(
             state = PassState(idx.dir, keys=[k for t in todo for k in t.keys])
             writer = visual_write.Writer(driver, idx, rep.load_id, get_settings())
             n = max(1, workers or os.cpu_count() or 1)
-            keys = sum(len(t.keys) for t in todo if t.kind != "huge")
-            pool = (
-                ProcessPoolExecutor(
-                    n, mp_context=get_context("forkserver"), initializer=_worker_init
-                )
-                if n > 1 and keys >= POOL_MIN_KEYS
-                else None
-            )
+            pool = worker_pool(n, sum(len(t.keys) for t in todo if t.kind != "huge"))
             touched: set[str] = set()
             chunks = [todo[i : i + chunk] for i in range(0, total, chunk)]
             try:

@@ -33,9 +33,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from typing import Any
 
 import neo4j
@@ -44,14 +42,7 @@ from graph import audit, db, links, queries
 from graph.config import get_settings
 from loaders import visual_write
 from loaders.base import LoadReport, begin_load, finish_load, make_load_id, now_iso
-from loaders.visual import (
-    POOL_MIN_KEYS,
-    _VerifyTask,
-    _worker_init,
-    index_lock,
-    open_index,
-    verify_all,
-)
+from loaders.visual import _VerifyTask, index_lock, open_index, verify_all, worker_pool
 from loaders.visual_state import CLUE_PREFIX, media_key
 from media import blas
 from media.visual.index import VisualIndex
@@ -164,11 +155,7 @@ def rebuild_pairs(
         seen: set[int] = set()
         rows: tuple[visual_write.PairRows, visual_write.PairRows] = ({}, {})
         n = max(1, workers or os.cpu_count() or 1)
-        pool = (
-            ProcessPoolExecutor(n, mp_context=get_context("forkserver"), initializer=_worker_init)
-            if n > 1 and len(keys) >= POOL_MIN_KEYS
-            else None
-        )
+        pool = worker_pool(n, len(keys))
         try:
             for i in range(0, len(keys), chunk):
                 part = keys[i : i + chunk]

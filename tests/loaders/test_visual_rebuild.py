@@ -106,7 +106,6 @@ def test_a_rebuild_replaces_what_older_rules_decided(passed, monkeypatch):
 def test_the_rebuild_verifies_in_the_pool_like_in_one_process(passed, monkeypatch):
     drv, _, truth = passed
     monkeypatch.setattr(visual, "POOL_MIN_KEYS", 1)
-    monkeypatch.setattr(visual_rebuild, "POOL_MIN_KEYS", 1)
     rep = rebuild_pairs(drv, workers=2, chunk=2)
     assert (vw.pairs(drv, "SAME_SCENE"), vw.pairs(drv, "SHARES_OBJECT")) == truth
     assert rep.removed == 0

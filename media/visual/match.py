@@ -45,7 +45,7 @@ import numpy as np
 from media import blas
 
 from . import geometry, objects, surfaces
-from .features import SceneFeatures
+from .features import Q_LEVELS, SceneFeatures
 from .index import VisualIndex
 from .objects import ObjectHit
 
@@ -85,6 +85,16 @@ GREY_MIN_AGREE = 8
 MIN_PUTATIVE = 10
 MIN_PLANE = 8  # points for a plane to count
 MIN_OBJECT = 10  # verified points of one plane for a shared_object
+#: distinct appearances among those points for a shared_object: one window frame, door or
+#: tile grid repeats one corner; a product shows many motifs (docs/visual.md, "Shared
+#: objects: distinct appearances"); two descriptors closer than APPEARANCE_DIST (squared
+#: RootSIFT distance) are one appearance
+MIN_OBJECT_APPEARANCES = 7
+APPEARANCE_DIST = 0.35
+#: ... and separate places: points closer than OBJECT_PLACE (fraction of the longest side)
+#: are one place (one corner found at several scales, the letters of one word)
+MIN_OBJECT_PLACES = 5
+OBJECT_PLACE = 0.01
 MIN_REGIONS = 2  # independent regions for a same_scene when the context is not checked
 GUIDED_MIN_REGIONS = 1  # regions for a same_scene on guided evidence (coverage decides)
 MIN_SCENE_INLIERS = 10
@@ -164,6 +174,12 @@ class SceneMatch:
     #: only an object (:func:`both_ways`): its surroundings checked on at least
     #: ``ONE_SIDE_CONTEXT_CELLS`` cells, or the surfaces (compared both ways) agree
     stands_alone: bool = False
+    #: for a shared_object, how many distinct appearances its points show
+    #: (:func:`appearances`) and in how many separate places (:func:`places`);
+    #: :func:`compare` keeps the object only from ``MIN_OBJECT_APPEARANCES`` and
+    #: ``MIN_OBJECT_PLACES``
+    appearances: int = 0
+    places: int = 0
 
 
 # ----------------------------------------------------------------------------- matching
@@ -652,6 +668,7 @@ def evidence(a: SceneFeatures, b: SceneFeatures, params: Params = DEFAULT) -> di
     return {
         "pa": pa,
         "pb": pb,
+        "ia": idx[:, 0],  # a's keypoint of each verified point
         "planes": planes,
         "regions": regions,
         "inliers": int(len(verified)),
@@ -700,10 +717,64 @@ def compare(
     if key_b < key_a:
         m = compare(b, a, key_b, key_a, params)
         return None if m is None else _turned(m)
-    return both_ways(
+    m = both_ways(
         decide(evidence(a, b, params), a, b, key_a, key_b, params),
         lambda: decide(evidence(b, a, params), b, a, key_b, key_a, params),
     )
+    return distinct_object(m)
+
+
+def distinct_object(m: SceneMatch | None) -> SceneMatch | None:
+    """``m`` unless it is a shared object whose points show fewer than
+    ``MIN_OBJECT_APPEARANCES`` distinct appearances.
+
+    Applied to the answer of :func:`both_ways`, not inside :func:`decide`, so that an object
+    dropped here never changes a same-scene decision (``both_ways`` reads "an object from
+    the other side" as weaker support than "nothing")."""
+    if (
+        m is not None
+        and m.kind == "shared_object"
+        and (m.appearances < MIN_OBJECT_APPEARANCES or m.places < MIN_OBJECT_PLACES)
+    ):
+        return None
+    return m
+
+
+def _groups(near: np.ndarray) -> int:
+    """Connected groups of a symmetric boolean "near" matrix (its diagonal set)."""
+    n = len(near)
+    label = np.arange(n)
+    while True:  # each item takes the smallest label among its near ones, until stable
+        new = np.where(near, label[None, :], n).min(axis=1)
+        if np.array_equal(new, label):
+            return int(len(np.unique(label)))
+        label = new
+
+
+def places(xy: np.ndarray, side: float) -> int:
+    """Separate places among points: groups linked by distances under ``OBJECT_PLACE`` of
+    ``side``."""
+    if len(xy) < 2:
+        return len(xy)
+    d = np.linalg.norm(xy[:, None, :] - xy[None, :, :], axis=2)
+    return _groups(d < OBJECT_PLACE * side)
+
+
+def appearances(desc: np.ndarray) -> int:
+    """Distinct appearances among quantised RootSIFT codes (``SceneFeatures.desc`` rows):
+    groups of descriptors linked by squared distances under ``APPEARANCE_DIST``.
+
+    The corners of one window frame, of a door panel or a tile grid are one appearance seen
+    many times, and any window or door of the same design verifies as one plane; a product
+    (a print, a poster, a bed cover) shows many different motifs. On the tuning rooms
+    500-579 of ``bench/scene_data.py``, the shared objects between different rooms that
+    share nothing showed a median of 4 appearances, those on a shared product 8.5."""
+    n = len(desc)
+    if n < 2:
+        return n
+    d = Q_LEVELS[desc]
+    d = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-6)
+    return _groups(np.clip(2.0 - 2.0 * (d @ d.T), 0.0, None) < APPEARANCE_DIST)
 
 
 def both_ways(m: SceneMatch | None, back: Callable[[], SceneMatch | None]) -> SceneMatch | None:
@@ -858,8 +929,11 @@ def decide(
         main = ev["planes"][0]
         ca = ev["object_cover"]
         score = min(0.5, 0.2 + 0.3 * min(1.0, ev["main"] / 80))
+        kinds = appearances(a.desc[ev["ia"][main]])
+        where = places(pa[main], float(max(a.width, a.height)))
         head = (
-            f"one flat object agrees ({ca * 100:.0f} % of the frame, {ev['main']} verified points)"
+            f"one flat object agrees ({ca * 100:.0f} % of the frame, {ev['main']} verified "
+            f"points, {kinds} distinct motifs in {where} places)"
         )
         if grey and ev["grey_tested"] >= MIN_CONTEXT_CELLS:
             expl = (
@@ -889,6 +963,8 @@ def decide(
             [_box(pa[main], a.width, a.height)],
             [_box(pb[main], b.width, b.height)],
             expl,
+            appearances=kinds,
+            places=where,
         )
     return None
 

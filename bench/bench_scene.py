@@ -306,7 +306,7 @@ def main() -> None:
             either,
         ),
         (
-            "default, both ways, objects with 7+ distinct appearances (compare())",
+            "default, both ways, objects with 7+ distinct motifs in 5+ places (compare())",
             distinct,
         ),
     ):

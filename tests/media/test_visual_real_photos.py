@@ -108,6 +108,15 @@ def index(tmp_path_factory) -> VisualIndex:
     return VisualIndex.open(root)
 
 
+def test_a_real_product_photographed_alone_and_in_a_scene_is_a_shared_object():
+    # a printed box is a product: many motifs in many places, far over the floors that
+    # keep one window or door design from being taken for a shared product
+    m = match.compare(feats("box.png"), feats("box_in_scene.png"), "box", "scene")
+    assert m is not None and m.kind == "shared_object", m
+    assert m.appearances >= 3 * match.MIN_OBJECT_APPEARANCES
+    assert m.places >= 3 * match.MIN_OBJECT_PLACES
+
+
 def test_object_search_finds_the_box_in_the_scene_first(index):
     im, w, h = objects.open_region(photo("box.png").read_bytes())
     q = objects.query_from_image(im, original_size=(w, h))

@@ -87,8 +87,8 @@ MIN_PLANE = 8  # points for a plane to count
 MIN_OBJECT = 10  # verified points of one plane for a shared_object
 #: distinct appearances among those points for a shared_object: one window frame, door or
 #: tile grid repeats one corner; a product shows many motifs (docs/visual.md, "Shared
-#: objects: distinct appearances"); two descriptors closer than APPEARANCE_DIST (squared
-#: RootSIFT distance) are one appearance
+#: objects: distinct motifs in separate places"); two descriptors closer than
+#: APPEARANCE_DIST (squared RootSIFT distance) are one appearance
 MIN_OBJECT_APPEARANCES = 7
 APPEARANCE_DIST = 0.35
 #: ... and separate places: points closer than OBJECT_PLACE (fraction of the longest side)
@@ -726,7 +726,8 @@ def compare(
 
 def distinct_object(m: SceneMatch | None) -> SceneMatch | None:
     """``m`` unless it is a shared object whose points show fewer than
-    ``MIN_OBJECT_APPEARANCES`` distinct appearances.
+    ``MIN_OBJECT_APPEARANCES`` distinct appearances or lie in fewer than
+    ``MIN_OBJECT_PLACES`` separate places.
 
     Applied to the answer of :func:`both_ways`, not inside :func:`decide`, so that an object
     dropped here never changes a same-scene decision (``both_ways`` reads "an object from

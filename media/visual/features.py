@@ -48,6 +48,15 @@ GRID = (8, 8)  # spread quota grid (columns, rows)
 #: (about the quartiles of the components' distribution; a third of them are 0)
 Q_EDGES = np.array([0.03, 0.09, 0.17], np.float32)
 Q_LEVELS = np.array([0.0, 0.058, 0.125, 0.23], np.float32)
+
+
+def decode(codes: np.ndarray) -> np.ndarray:
+    """Quantised RootSIFT codes (``SceneFeatures.desc`` rows) as float32 descriptors of unit
+    L2 norm."""
+    d = Q_LEVELS[codes]
+    return d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-6)
+
+
 #: 2: 512 keypoints at 4 bits; 3 (reverted): 800 at 2 bits; 4: MAX_KEYPOINTS at 2 bits, or
 #: 512 at 4 bits with the surface descriptor (two branches of one day); 5: both
 FORMAT_VERSION = 5
@@ -86,9 +95,7 @@ class SceneFeatures:
 
     def descriptors(self) -> np.ndarray:
         """Decoded RootSIFT descriptors, float32, unit L2 norm."""
-        d = Q_LEVELS[self.desc]
-        n = np.linalg.norm(d, axis=1, keepdims=True)
-        return d / np.maximum(n, 1e-6)
+        return decode(self.desc)
 
     def subset(self, mask: np.ndarray) -> SceneFeatures:
         """The keypoints selected by a boolean mask (same picture size)."""

@@ -45,7 +45,7 @@ import numpy as np
 from media import blas
 
 from . import geometry, objects, surfaces
-from .features import Q_LEVELS, SceneFeatures
+from .features import SceneFeatures, decode
 from .index import VisualIndex
 from .objects import ObjectHit
 
@@ -771,8 +771,7 @@ def appearances(desc: np.ndarray) -> int:
     n = len(desc)
     if n < 2:
         return n
-    d = Q_LEVELS[desc]
-    d = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-6)
+    d = decode(desc)
     return _groups(np.clip(2.0 - 2.0 * (d @ d.T), 0.0, None) < APPEARANCE_DIST)
 
 

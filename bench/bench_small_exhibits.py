@@ -48,11 +48,14 @@ def cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
+def run(cmd: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall seconds and CPU seconds of the command and the children it waited for (its
-    analysis workers; not the Neo4j server): CPU is the figure a shared machine spares."""
+    analysis workers; not the Neo4j server): CPU is the figure a shared machine spares.
+    A command run by the warm helper spends its CPU there: its CPU here is the caller's."""
     c, t = cpu(), time.perf_counter()
-    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    p = subprocess.run(
+        cmd, cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
     s = time.perf_counter() - t
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr[-2000:]}")
@@ -105,6 +108,49 @@ def write_records(path: Path, n: int, n_cases: int) -> None:
             )
 
 
+WARM_VARIANTS = (
+    ("no-visual, without the helper", False, ["--no-visual"]),
+    ("no-visual, with the helper", True, ["--no-visual"]),
+    ("with the visual pass, without the helper", False, []),
+    ("with the visual pass, with the helper", True, []),
+)
+
+
+def time_warm(base: Path, n: int, n_cases: int) -> dict[str, list[tuple[float, float]]]:
+    """``n`` one-picture folders per variant of :data:`WARM_VARIANTS`, interleaved, with the
+    warm helper of the configured home started first (and stopped after)."""
+    from cli import warm
+    from graph.config import get_settings
+
+    home = get_settings().home
+    if not warm.start(home):
+        sys.exit(f"the warm helper did not start (see {warm.run_dir(home)}/cli.log)")
+    out: dict[str, list[tuple[float, float]]] = {name: [] for name, _w, _a in WARM_VARIANTS}
+    try:
+        ds = folders(base / "warm", n * len(WARM_VARIANTS), 400)
+        for i in range(n):
+            for j, (name, on, extra) in enumerate(WARM_VARIANTS):
+                k = i * len(WARM_VARIANTS) + j
+                case = f"BENCH-C{k % n_cases}"
+                cmd = [sys.executable, "-m", "cli", "load", "media", str(ds[k]), "--case", case]
+                out[name].append(run([*cmd, *extra], env={"CLUEGRAPH_WARM": "1" if on else "0"}))
+    finally:
+        warm.stop(home)
+    return out
+
+
+def warm_lines(runs: dict[str, list[tuple[float, float]]]) -> list[str]:
+    lines = []
+    for name, rs in runs.items():
+        wall = [w for w, _c in rs]
+        lines.append(
+            f"| one-picture `load media DIR --case C`, {name} ({len(rs)} folders, interleaved): "
+            f"median wall (min-max) | {statistics.median(wall):.2f} s "
+            f"({min(wall):.2f}-{max(wall):.2f}) |"
+        )
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--folders", type=int, default=6)
@@ -133,6 +179,14 @@ def main() -> None:
         "with `load media-records`, untimed): a unit's store rather than an empty one.",
     )
     ap.add_argument(
+        "--warm",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N folders each way with the warm helper and without it (interleaved), with "
+        "and without the visual pass.",
+    )
+    ap.add_argument(
         "--base",
         type=Path,
         help="A clean export of an older commit (git archive): its one-folder commands run "
@@ -146,6 +200,7 @@ def main() -> None:
         stamp = args.base / "EXPORTED_FROM"
         origin = stamp.read_text().strip() if stamp.exists() else "commit not recorded"
     py = sys.executable
+    os.environ["CLUEGRAPH_WARM"] = "0"  # the figures without the helper (--warm: with it)
     # both trees compiled as `make install` leaves them (what an environment setting
     # PYTHONDONTWRITEBYTECODE would otherwise compile again in every command)
     for tree in [ROOT, *([args.base] if args.base else [])]:
@@ -219,6 +274,7 @@ def main() -> None:
                 res["visual_index_fill_s"] = time.perf_counter() - t
             for i, d in enumerate(folders(base / "visual", VISUAL_FOLDERS, 200)):
                 visual_runs.append(run(visual_cmd(i, d)))
+        warm_runs = time_warm(base, args.warm, n_cases) if args.warm else {}
     wipe()
     if args.visual_index:  # gigabytes of synthetic features: not left behind
         from loaders import visual
@@ -240,6 +296,7 @@ def main() -> None:
             "visual_index": args.visual_index,
             "with_visual_wall_cpu_s": visual_runs,
             "base_with_visual_wall_cpu_s": base_visual_runs,
+            "warm_wall_cpu_s": warm_runs,
             "load_average": os.getloadavg(),
         }
     )
@@ -298,6 +355,7 @@ def main() -> None:
                     if runs
                 ]
             ),
+            *warm_lines(warm_runs),
             f"| load average after the single runs / at the end | "
             f"{la_single[0]:.1f} / {res['load_average'][0]:.1f} |",
         ]

@@ -39,6 +39,24 @@ def start() -> None:
         f"[green]ready[/] Neo4j {st.version} {st.edition or ''} at [bold]{st.uri}[/] "
         f"(user neo4j, password in {get_settings().home / 'neo4j-password'})"
     )
+    _start_helper()
+
+
+def _start_helper() -> None:
+    from cli import warm
+
+    if not warm.enabled():
+        return
+    if warm.start(get_settings().home):
+        console.print(
+            "[green]ready[/] warm helper: short commands start in a fraction of a second "
+            "(CLUEGRAPH_WARM=0 runs them without it)"
+        )
+    else:
+        console.print(
+            f"[yellow]the warm helper did not start[/] (see {warm.run_dir(get_settings().home)}"
+            "/cli.log); commands run without it"
+        )
 
 
 @app.command()
@@ -47,7 +65,31 @@ def stop() -> None:
     if get_settings().remote:
         fail("NEO4J_URI is set: ClueGraph does not manage that server")
     connect.close()
+    _stop_helper()
     LocalServer().stop(echo=console.print)
+
+
+def _stop_helper() -> None:
+    from cli import warm
+
+    if warm.stop(get_settings().home):
+        console.print("warm helper stopped")
+
+
+@app.command()
+def warm(
+    stop_it: bool = typer.Option(False, "--stop", help="Stop the helper instead."),
+) -> None:
+    """Start the warm helper for short commands (``db start`` starts it with the local
+    server; this starts it for a remote one). ``--stop`` stops it."""
+    if stop_it:
+        _stop_helper()
+        return
+    from cli import warm as helper
+
+    if not helper.enabled():
+        fail("CLUEGRAPH_WARM turns the helper off")
+    _start_helper()
 
 
 @app.command()

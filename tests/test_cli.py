@@ -114,10 +114,15 @@ def test_db_start_status_stop_on_a_fresh_home(tmp_path, neo4j_server):
     status = run(["db", "status"], env)
     pw = tmp_path / "home" / "neo4j-password"
     pid = int((tmp_path / "home" / "neo4j" / "run" / "neo4j.pid").read_text())
+    # the warm helper (cli/warm.py) starts with the server and stops with it
+    assert "warm helper" in started.stdout
+    helper = int((tmp_path / "home" / "run" / "cli.pid").read_text())
+    assert server_alive(helper)
     stopped = run(["db", "stop"], env)
     assert "Neo4j 5." in status.stdout and "nodes" in status.stdout
     assert oct(pw.stat().st_mode & 0o777) == "0o600"
     assert stopped.returncode == 0 and not server_alive(pid)
+    assert "warm helper stopped" in stopped.stdout and not server_alive(helper)
 
 
 def test_db_status_when_stopped_says_so(tmp_path):

@@ -1,5 +1,5 @@
 """Every command the CLI names by module path exists: the root group and ``load`` import
-their modules lazily (``cli/__init__.py`` GROUPS/COMMANDS, ``cli/load.py`` CSV_LOADERS),
+their modules lazily (``cli/root.py`` GROUPS/COMMANDS, ``cli/load.py`` CSV_LOADERS),
 so a renamed module or class must fail here, not the first time a user runs it."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 import typer
 
-import cli
 from cli import load as load_cli
+from cli import root as cli
 from loaders.base import CsvLoader
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -12,6 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cli.common import console, err_console
+
+if TYPE_CHECKING:
+    from loaders.visual import Prefetch
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -41,8 +45,10 @@ def run_visual(
     series: str | None = None,
     workers: int | None = None,
     user: str | None = None,
+    prefetch: Prefetch | None = None,
 ) -> None:
-    """Run the visual pass with a progress bar and print its report (also for ``load media``)."""
+    """Run the visual pass with a progress bar and print its report (also for ``load media``,
+    which hands it the pictures it analysed during the load: ``prefetch``)."""
     from loaders.visual import run_pass
     from service import connect
 
@@ -55,6 +61,7 @@ def run_visual(
             workers=workers,
             user=user or getpass.getuser(),
             progress=progress,
+            prefetch=prefetch,
         )
     s = rep.summary()
     t = Table(title="visual pass")

@@ -75,9 +75,15 @@ def register(app: typer.Typer) -> None:
         # A folder of a few files is analysed in this process; otherwise the analysis
         # workers start first (their module needs the standard library alone), so that
         # their imports overlap the driver's and the loader's below.
-        from loaders.media_pool import analysis_for
+        from loaders.media_pool import INLINE_MAX_FILES, InlineAnalysis, analysis_for
 
         pool = analysis_for([folder], workers, timeout=timeout)
+        prefetch = None
+        if isinstance(pool, InlineAnalysis) and not (no_visual or dry_run):
+            # a few files: their visual analysis runs on the other core during the load
+            from loaders.visual import Prefetch
+
+            prefetch = Prefetch.of_folder(folder, INLINE_MAX_FILES)
         try:
             report = _load_folder(pool, folder, case, series, strict, dry_run, batch)
         finally:
@@ -88,7 +94,7 @@ def register(app: typer.Typer) -> None:
         if not (no_visual or dry_run or report.refused):
             from cli.analyse import run_visual
 
-            run_visual(case=case, workers=workers)
+            run_visual(case=case, workers=workers, prefetch=prefetch)
         exit_for(report)
 
 

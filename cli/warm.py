@@ -191,7 +191,8 @@ def _wait(sock: socket.socket, pid: int) -> int:
             pass
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
-        signal.signal(sig, pass_on)
+        if signal.getsignal(sig) != signal.SIG_IGN:  # ignored here (nohup, a background
+            signal.signal(sig, pass_on)  # job's Ctrl-C): ignored for the command too
     try:
         return int(_recv(sock)["exit"])
     except (OSError, ConnectionError, ValueError, KeyError):

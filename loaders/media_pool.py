@@ -157,23 +157,32 @@ def _worker_main(
 
 # Worker processes run this module and stop here, before the imports below (the driver,
 # the loader contract): a worker needs only loaders.mediafile, and starts faster without.
-def count_files(root: str | os.PathLike[str], limit: int) -> int:
-    """Regular files below ``root`` (links not followed), counting stops at ``limit``: how
-    many workers a folder can keep busy, known before the walk of the load."""
-    n = 0
+def regular_files(root: str | os.PathLike[str]) -> Iterator[os.DirEntry[str]]:
+    """The regular files below ``root`` a load reads (links not followed, ``media.csv``
+    left out, unreadable folders skipped), in no particular order, streamed."""
     stack = [os.fspath(root)]
-    while stack and n < limit:
+    while stack:
         try:
             with os.scandir(stack.pop()) as it:
                 for e in it:
                     if e.is_dir(follow_symlinks=False):
                         stack.append(e.path)
                     elif e.is_file(follow_symlinks=False) and e.name != "media.csv":
-                        n += 1
-                        if n >= limit:
-                            break
+                        yield e
         except OSError:
             continue
+
+
+def count_files(root: str | os.PathLike[str], limit: int) -> int:
+    """Regular files below ``root`` (links not followed), counting stops at ``limit``: how
+    many workers a folder can keep busy, known before the walk of the load."""
+    if limit <= 0:
+        return 0
+    n = 0
+    for _ in regular_files(root):
+        n += 1
+        if n >= limit:
+            break
     return n
 
 

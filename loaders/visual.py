@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import logging
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -48,6 +50,7 @@ from graph import audit, db, links, queries
 from graph.config import get_settings
 from loaders import visual_write
 from loaders.base import LoadReport, begin_load, finish_load, make_load_id, now_iso
+from loaders.media_pool import regular_files
 from loaders.visual_state import (  # noqa: F401  (the pass's public names)
     CLUE_PREFIX,
     LOCK_FILE,
@@ -281,6 +284,73 @@ def _work(task: tuple[str, str, str, list[int]]) -> list[dict[str, Any]]:
             signal.alarm(0)
 
 
+class Prefetch:
+    """The analysis of a few picture files (:func:`analyse_picture`) in a thread, started
+    while their load runs, for the visual pass that follows it (``run_pass(prefetch=)``).
+
+    A one-picture ``load media`` spends about 0.6 s hashing, writing and updating links,
+    much of it waiting on Neo4j, and then 0.25 s in the pass extracting the picture's
+    features and reading its text; OpenCV and Tesseract (a subprocess) leave the GIL
+    while they work, so the second core does that during the load. Only for a folder the
+    load analyses in its own process (a few files: ``loaders.media_pool.INLINE_MAX_FILES``);
+    files over ``visual_max_bytes`` are left to the pass (it notes them ``huge``).
+
+    The pass takes a result by the file's path (as the pass itself reads a Media's file
+    by path) when the file's size and modification time are those seen before it was
+    read; otherwise, or for a file the thread did not reach, it analyses the file itself.
+    """
+
+    def __init__(self, paths: list[str]) -> None:
+        self._paths = [os.path.realpath(p) for p in paths]
+        self._done: dict[str, tuple[tuple[int, int], list[dict[str, Any]]]] = {}
+        self._thread = threading.Thread(target=self._run, name="cluegraph-visual-prefetch")
+        self._thread.daemon = True
+        self._thread.start()
+
+    @classmethod
+    def of_folder(cls, root: str | os.PathLike[str], limit: int) -> Prefetch | None:
+        """A prefetch of the regular files below ``root`` (links not followed), or None
+        when there are more than ``limit`` (the pass's own workers do those)."""
+        cap = get_settings().visual_max_bytes
+        paths: list[str] = []
+        for n, e in enumerate(regular_files(root)):
+            if n >= limit:
+                return None
+            try:
+                if e.stat(follow_symlinks=False).st_size <= cap:
+                    paths.append(e.path)
+            except OSError:
+                continue
+        return cls(paths) if paths else None
+
+    def _run(self) -> None:
+        for p in self._paths:
+            try:
+                st = os.stat(p)
+                recs = analyse_picture("", p)
+            except Exception:  # noqa: BLE001 - the pass analyses this file itself
+                continue
+            self._done[p] = ((st.st_size, st.st_mtime_ns), recs)
+
+    def take(self, sha: str, path: str) -> list[dict[str, Any]] | None:
+        """The records of ``path`` under key ``sha``, or None (the pass analyses it)."""
+        self._thread.join()
+        got = self._done.pop(os.path.realpath(path), None)
+        if got is None:
+            return None
+        stamp, recs = got
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if (st.st_size, st.st_mtime_ns) != stamp:
+            return None
+        return [{**r, "key": sha} for r in recs]
+
+    def wait(self) -> None:
+        self._thread.join()
+
+
 _VerifyTask = tuple[str, vf.SceneFeatures, list[tuple[str, vf.SceneFeatures]]]
 
 
@@ -372,10 +442,12 @@ def run_pass(
     chunk: int = 64,
     user: Any = None,
     progress: Callable[[int, int], None] | None = None,
+    prefetch: Prefetch | None = None,
 ) -> PassReport:
     """Analyse what is not analysed yet and write what it suggests (see the module doc).
 
     ``workers``: analysis processes (default: CPUs; 1 analyses in this process).
+    ``prefetch``: pictures already analysed while their load ran (:class:`Prefetch`).
     ``progress(done, total)`` is called after each chunk of files. Audited as
     ``analyse.visual``.
     """
@@ -416,13 +488,15 @@ def run_pass(
             chunks = [todo[i : i + chunk] for i in range(0, total, chunk)]
             try:
                 done = 0
-                pending = _submit_analysis(chunks[0], idx, state, pool, rep)
+                pending = _submit_analysis(chunks[0], idx, state, pool, rep, prefetch)
                 for ci, part in enumerate(chunks):
                     _collect_analysis(pending, idx, state, rep)
                     nxt = chunks[ci + 1] if ci + 1 < len(chunks) else None
 
                     def submit_next(nxt: list[_Todo] | None = nxt) -> Any:
-                        return _submit_analysis(nxt, idx, state, pool, rep) if nxt else None
+                        return (
+                            _submit_analysis(nxt, idx, state, pool, rep, prefetch) if nxt else None
+                        )
 
                     # the next chunk's analysis is queued behind this chunk's verification,
                     # so that the workers keep busy while this process writes the graph
@@ -458,9 +532,12 @@ def _submit_analysis(
     state: PassState,
     pool: ProcessPoolExecutor | None,
     rep: PassReport,
+    prefetch: Prefetch | None = None,
 ) -> Any:
-    """Start extracting what the chunk lacks (in the pool; lazily without one)."""
+    """Start extracting what the chunk lacks (in the pool; lazily without one); a picture
+    the prefetch already analysed is taken from it."""
     tasks = []
+    ready: list[list[dict[str, Any]]] = []
     for t in part:
         need = [
             k
@@ -475,9 +552,16 @@ def _submit_analysis(
         rep.resumed += len(t.keys) - len(need)
         if not need:
             continue
+        if prefetch is not None and t.kind == "image":
+            got = prefetch.take(t.sha256, t.path)
+            if got is not None:
+                ready.append(got)
+                continue
         times = [media_key(k)[1] or 0 for k in need] if t.kind == "video" else []
         tasks.append((t.sha256, t.path, t.kind, times))
-    return [pool.submit(_work, x) for x in tasks] if pool is not None else map(_work, tasks)
+    if pool is not None:
+        return [*ready, *(pool.submit(_work, x) for x in tasks)]
+    return itertools.chain(ready, map(_work, tasks))
 
 
 def _collect_analysis(pending: Any, idx: VisualIndex, state: PassState, rep: PassReport) -> None:

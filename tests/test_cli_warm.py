@@ -110,6 +110,10 @@ def test_an_error_gives_the_same_status_and_message_with_and_without_the_helper(
     assert warm_p.stdout == cold_p.stdout
 
 
+def _ctrl_c_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _until(p: subprocess.Popen, text: bytes, limit: float = 120) -> bytes:
     """What ``p`` wrote on stdout until ``text`` (a prompt without a newline)."""
     seen = b""
@@ -137,6 +141,9 @@ def test_the_callers_stdin_and_ctrl_c_reach_the_command_as_without_the_helper(he
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            # as from a terminal, even when this run inherited Ctrl-C ignored (a background
+            # job): Python then leaves SIGINT ignored, with or without the helper
+            preexec_fn=_ctrl_c_default,
         )
         _until(p, b"reload the demo?")
         if answer is None:
@@ -175,6 +182,25 @@ def _ask(home: Path, **overrides: object) -> dict:
         finally:
             os.close(devnull)
         return warm._recv(s)
+
+
+def test_a_caller_that_ignores_ctrl_c_leaves_it_ignored_for_its_command(helper):
+    """``nohup`` or a background job: Ctrl-C does not reach the command, as without the
+    helper (the caller passes on only the signals it does not ignore)."""
+    p = subprocess.Popen(
+        [*CLI, "demo", "reset"],
+        env=_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    _until(p, b"reload the demo?")
+    p.send_signal(signal.SIGINT)
+    time.sleep(1.5)
+    assert p.poll() is None  # still at its prompt
+    out, err = p.communicate(b"n\n", timeout=30)
+    assert p.returncode != 0 and b"Traceback" not in err
 
 
 def test_the_helper_refuses_another_checkout_or_environment(helper):

@@ -392,13 +392,15 @@ def _plan(
     rep: PassReport,
 ) -> list[_Todo]:
     s = get_settings()
+    # from the case's (or series') own media, not a read of every media of the store
+    if case_id is not None:
+        query = queries.visual_media_todo_case()
+    elif series_id is not None:
+        query = queries.visual_media_todo_series()
+    else:
+        query = queries.visual_media_todo()
     rows = db.records(
-        driver,
-        queries.visual_media_todo(),
-        name="visual.todo",
-        caseId=case_id,
-        seriesId=series_id,
-        sha256s=sha256s,
+        driver, query, name="visual.todo", caseId=case_id, seriesId=series_id, sha256s=sha256s
     )
     todo: list[_Todo] = []
     for r in rows:

@@ -94,8 +94,6 @@ def file_reader(driver: neo4j.Driver) -> Callable[[str], objects.DenseView | Non
         rows = db.records(
             driver,
             queries.visual_media_todo(),
-            caseId=None,
-            seriesId=None,
             sha256s=[sha],
             name="visual.reread_path",
         )

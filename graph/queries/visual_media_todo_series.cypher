@@ -1,0 +1,8 @@
+// Pictures and videos of one series the visual pass may analyse (optionally only the given files), read from the series' own media.
+// $seriesId: string   $sha256s: list of strings, or null for every file
+// Returns: sha256, kind, path, fileName, bytes, durationSeconds, visualVersion (null when never analysed)
+MATCH (:Series {id: $seriesId})-[:CONTAINS]->(m:Media)
+WHERE m.kind IN ['image', 'video'] AND ($sha256s IS NULL OR m.sha256 IN $sha256s)
+RETURN m.sha256 AS sha256, m.kind AS kind, m.path AS path, m.fileName AS fileName,
+       m.bytes AS bytes, m.durationSeconds AS durationSeconds, m.visualVersion AS visualVersion
+ORDER BY sha256

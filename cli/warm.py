@@ -70,6 +70,7 @@ PROTOCOL = 1
 ROOT = str(Path(__file__).resolve().parent.parent)
 #: The project's packages: their sources make the fingerprint, the helper imports them.
 PACKAGES = ("app", "cli", "graph", "loaders", "media", "service")
+#: Longest path a Unix socket address takes (108 bytes on Linux, with its terminating 0).
 MAX_SOCKET_PATH = 107
 OFF = frozenset({"0", "off", "no", "false"})
 #: The server's module, run with ``python -m`` (a process of its own, not an import here).

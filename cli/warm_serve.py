@@ -66,7 +66,6 @@ PRELOAD = (
     "media.visual.text",
     "media.visual.language",
 )
-#: Longest path a Unix socket address takes (108 bytes on Linux, with its terminating 0).
 
 
 def fingerprint() -> str:
@@ -104,7 +103,7 @@ def preload() -> list[str]:
     for name in PRELOAD:
         try:
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - an optional module: the command imports it
+        except Exception:  # noqa: BLE001 - logged; a command importing it fails loudly there
             missing.append(name)
     return missing
 
@@ -304,9 +303,9 @@ def _command(req: dict[str, Any], fds: list[int]) -> None:
         import signal
 
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        from graph import config
+        from graph.config import reset_settings
 
-        config.get_settings.cache_clear()  # made by nobody before the fork; never reused
+        reset_settings()  # made by nobody before the fork; never reused
         from cli import root
 
         root.main(prog_name=req.get("prog") or "cluegraph")  # leaves through cli.root.leave

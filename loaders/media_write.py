@@ -8,9 +8,10 @@ entries known only by MD5/SHA-1 take the file's SHA-256, copies keep the smalles
 
 :class:`MediaWriter` is the consumer of the load's producer/consumer pipeline: the
 analysis hands it one row at a time through a bounded queue (memory stays bounded), and
-it writes whatever has gathered while its previous write ran, up to ``batch_size`` rows:
-writes overlap the analysis and their batches grow with the backlog. Places are resolved
-there too (the gazetteer is built on the first row with GPS).
+it writes whatever has gathered while its previous write ran, up to ``batch_size`` rows,
+after waiting up to :data:`LINGER_S` from a batch's first row for more: writes overlap
+the analysis and their batches grow with the backlog. Places are resolved there too (the
+gazetteer is built on the first row with GPS).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from typing import Any
 
 import neo4j
@@ -211,13 +213,17 @@ def write_media_bulk(
 
 _END = object()
 
+#: How long the writer waits, from a batch's first row, for more rows before it writes.
+LINGER_S = 0.5
+
 
 class MediaWriter(threading.Thread):
     """The consumer of the media load: rows in through a bounded queue, batched writes.
 
     :meth:`put` hands over one row (it blocks while ``max_queued`` rows wait: memory stays
     bounded and the analysis slows to the speed of the writes); the thread takes every
-    row waiting, up to ``batch_size``, resolves their places and writes them with
+    row waiting or arriving within ``linger`` seconds of the batch's first, up to
+    ``batch_size``, resolves their places and writes them with
     :func:`write_media_bulk`. An error stops the writes and is raised again in the caller
     by the next :meth:`put` or by :meth:`finish`.
     """
@@ -230,10 +236,12 @@ class MediaWriter(threading.Thread):
         *,
         batch_size: int,
         max_queued: int | None = None,
+        linger: float = LINGER_S,
     ) -> None:
         super().__init__(name="cluegraph-media-writer", daemon=True)
         self.driver, self.params, self.report = driver, params, report
         self.batch_size = max(1, batch_size)
+        self.linger = max(0.0, linger)
         self.q: queue.Queue = queue.Queue(maxsize=max_queued or 4 * self.batch_size)
         self.error: BaseException | None = None
         self.places = PlaceResolver()
@@ -245,9 +253,11 @@ class MediaWriter(threading.Thread):
             if row is _END:
                 return
             rows, end = [row], False
+            deadline = time.monotonic() + self.linger
             while len(rows) < self.batch_size:
+                wait = deadline - time.monotonic()
                 try:
-                    row = self.q.get_nowait()
+                    row = self.q.get(timeout=wait) if wait > 0 else self.q.get_nowait()
                 except queue.Empty:
                     break
                 if row is _END:

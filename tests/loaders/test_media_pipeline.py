@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,29 @@ def test_the_writer_writes_rows_handed_one_by_one_in_batches(driver):
         driver, "MATCH (:Case {id: 'C1'})-[:HOLDS]->(m:Media) RETURN count(m) AS n", name="t"
     )[0]["n"]
     assert n == 7
+
+
+@pytest.mark.neo4j
+@pytest.mark.timeout(120)  # a wait the end marker did not end would last an hour
+def test_the_writer_gathers_rows_that_trickle_in_into_one_transaction(driver):
+    # The analysis hands rows over one at a time, a few milliseconds apart: without the
+    # wait the writer made a transaction of each (240 for 300 pictures), and their Neo4j
+    # work took the cores from the analysis. The end of the load ends the wait at once.
+    db.write(driver, "MERGE (:Case {id: 'C2'})", name="test.case")
+    report = LoadReport(kind="media", source="t")
+    params = {"loadId": "media-test-2", "source": "t", "loadedAt": "2026-01-01T00:00:00Z"}
+    w = MediaWriter(driver, params, report, batch_size=100, linger=3600.0)
+    w.start()
+    for i in range(5):
+        time.sleep(0.02)
+        sha, md5 = f"{i + 100:064x}", f"{i + 100:032x}"
+        w.put(media_row(sha, {"md5": md5}, case_id="C2", series_id=None))
+    w.finish()
+    assert (report.written, w.batches) == (5, 1)
+    n = db.records(
+        driver, "MATCH (:Case {id: 'C2'})-[:HOLDS]->(m:Media) RETURN count(m) AS n", name="t"
+    )[0]["n"]
+    assert n == 5
 
 
 @pytest.mark.neo4j

@@ -14,7 +14,6 @@ Python (no model per row) and places are cached per point.
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -34,11 +33,10 @@ from loaders.media_rows import media_row, temporal
 from loaders.media_write import write_media_bulk
 
 #: Write transactions in flight at once, and the fewest rows in one (see docs/scaling.md
-#: "Bulk loads": measured at 100k and 1M records by bench/bench_records.py). One writer on
-#: two cores or fewer: the server shares them with this process, and a second transaction
-#: in flight cost it 15-25 % more CPU for a slower load (measured 2026-12-07, quiet
-#: machine); two where the server has cores to spare (not measured here).
-WRITERS = 1 if (os.cpu_count() or 1) <= 2 else 2
+#: "Bulk loads": measured at 100k and 1M records by bench/bench_records.py). Two also on
+#: two cores: on a freshly started server one was faster, on a warm one (the usual case)
+#: two were (measured 2026-12-07, quiet machine, docs/scaling.md).
+WRITERS = 2
 MIN_BATCH = 10_000
 
 _HEX = re.compile(r"^[0-9a-f]+$")

@@ -214,6 +214,9 @@ def write_media_bulk(
 _END = object()
 
 #: How long the writer waits, from a batch's first row, for more rows before it writes.
+#: Without it the writer kept up with a fast analysis one or two rows at a time (about 250
+#: transactions for 300 pictures), and their Neo4j work took the cores from the analysis
+#: workers (docs/ingestion.md, "Session 17"). The end-of-load marker ends the wait at once.
 LINGER_S = 0.5
 
 

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import common  # noqa: E402
-from bench.scene_data import dataset, pair_geometry, view_geometry  # noqa: E402
+from bench.scene_data import dataset, pair_geometry, shared_views, view_geometry  # noqa: E402
 from media.visual import match  # noqa: E402
 from media.visual.features import extract, open_image  # noqa: E402
 from media.visual.index import VisualIndex  # noqa: E402
@@ -130,6 +130,37 @@ def _by_angle(pairs, labels, truth, kinds_by, views) -> list[dict]:
             {"method": name} | {b: f"{np.mean(v):.2f} ({len(v)})" for b, v in sorted(got.items())}
         )
     return rows
+
+
+SHARED_BINS = (0, 10, 20, 30, 101)  # percent of the frame both views show of the room
+
+
+def _by_shared(pairs, labels, truth, kinds_by, views) -> tuple[list[dict], list[float]]:
+    """Same-room recall per bin of how much of the room the two views have in common (the
+    generator's truth, ``scene3d.shared_view``: share of the smaller frame showing the same
+    unhidden surfaces, shared products left out), per decision variant; and the shares of
+    all same-room pairs (for their distribution)."""
+    shares = {r: shared_views(r, views) for r in sorted({t["room"] for t in truth.values()})}
+    bins = list(zip(SHARED_BINS[:-1], SHARED_BINS[1:], strict=True))
+    rows: list[dict] = []
+    every: list[float] = []
+    for n, (name, kinds) in enumerate(kinds_by.items()):
+        got: dict[str, list[bool]] = {}
+        for (a, b), lab, k in zip(pairs, labels, kinds, strict=True):
+            if lab != "same":
+                continue
+            ta, tb = truth[a], truth[b]
+            va, vb = sorted((ta["view"], tb["view"]))
+            s = shares[ta["room"]][(va, vb)] * 100
+            if n == 0:
+                every.append(s)
+            lo, hi = next(x for x in bins if x[0] <= s < x[1])
+            col = f"{lo}-{hi} %" if hi <= 100 else f"{lo} %+"
+            got.setdefault(col, []).append(k == "same_scene")
+        rows.append(
+            {"method": name} | {b: f"{np.mean(v):.2f} ({len(v)})" for b, v in sorted(got.items())}
+        )
+    return rows, every
 
 
 def _scale(idx: VisualIndex, feats: dict, sizes: list[int], k: int) -> list[dict]:
@@ -316,6 +347,9 @@ def main() -> None:
     by_angle = _by_angle(pairs, labels, truth, kinds_by, args.views)
     for row in by_angle:
         print("by angle:", row, flush=True)
+    by_shared, shares = _by_shared(pairs, labels, truth, kinds_by, args.views)
+    for row in by_shared:
+        print("by shared view:", row, flush=True)
     t = time.perf_counter()
     b_inl = [_baseline_inliers(base[a], base[b]) for a, b in pairs]
     base_compare_s = (time.perf_counter() - t) / len(pairs)
@@ -367,6 +401,12 @@ def main() -> None:
         "results": results,
         "hard_rooms_recall": hard_recall,
         "recall_by_angle": by_angle,
+        "recall_by_shared_view": by_shared,
+        "shared_view_of_same_room_pairs_percent": {
+            "median": round(float(np.median(shares)), 1) if shares else None,
+            "min": round(min(shares), 1) if shares else None,
+            "max": round(max(shares), 1) if shares else None,
+        },
         "speed": {
             "full_decode_ms": round(full_decode * 1000, 1),
             "draft_decode_ms (ceiling)": round(draft_decode * 1000, 1),
@@ -416,6 +456,24 @@ def main() -> None:
         "|---|" + "---|" * len(cols),
     ]
     for r in by_angle:
+        md.append(f"| {r['method']} | " + " | ".join(r.get(c, "-") for c in cols) + " |")
+    cols = sorted(
+        {c for r in by_shared for c in r if c != "method"},
+        key=lambda c: int(c.split()[0].split("-")[0]),
+    )
+    sv = data_out["shared_view_of_same_room_pairs_percent"]
+    md += [
+        "",
+        "Same-room recall by how much of the room the two views have in common: the share of "
+        "the frame (the smaller of the two) showing the same surfaces, unhidden in both, "
+        "shared products left out (generator's truth, `scene3d.shared_view`; pairs in "
+        f"brackets; median over the same-room pairs {sv['median']} %, "
+        f"{sv['min']}-{sv['max']} %):",
+        "",
+        "| method | " + " | ".join(cols) + " |",
+        "|---|" + "---|" * len(cols),
+    ]
+    for r in by_shared:
         md.append(f"| {r['method']} | " + " | ".join(r.get(c, "-") for c in cols) + " |")
     sp = data_out["speed"]
     md += [

@@ -78,3 +78,11 @@ def pair_geometry(ga: tuple, gb: tuple) -> tuple[float, float]:
     c = float(np.clip((np.trace(ra.T @ rb) - 1) / 2, -1, 1))
     ta, tb = math.tan(math.radians(fa) / 2), math.tan(math.radians(fb) / 2)
     return math.degrees(math.acos(c)), max(ta, tb) / min(ta, tb)
+
+
+def shared_views(room_id: int, views: int) -> dict[tuple[int, int], float]:
+    """Per pair of views of a room, the share of the frame (the smaller of the two) that
+    shows the same surfaces of the room, unhidden in both, shared products left out
+    (``scene3d.shared_view``): how much of the room a pair has in common to be matched on."""
+    hard, prods = room_spec(room_id)
+    return scene3d.shared_view(scene3d.make_room(room_id, hard, prods), list(range(views)))

@@ -21,6 +21,7 @@ walls and plain furniture. No people are drawn, only grey occluder shapes.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import random
 from dataclasses import dataclass, field
@@ -578,26 +579,13 @@ def view_jpeg(
     occlusion: tuple[float, float] = (0.15, 0.40),
     quality: tuple[int, int] = (30, 95),
 ) -> tuple[bytes, dict]:
-    rng = random.Random(f"view:{room.id}:{i}")
-    K, R, pos = _camera(room, rng, size)
-    img, owners = _render(room, K, R, pos, size)
-    # light and white balance
-    gain = rng.uniform(0.65, 1.3)
-    wb = np.array([rng.uniform(0.85, 1.15), 1.0, rng.uniform(0.85, 1.15)], np.float32)
-    gamma = rng.uniform(0.85, 1.15)
-    f = (img.astype(np.float32) / 255) ** gamma * gain * wb
-    img = np.clip(f * 255, 0, 255).astype(np.uint8)
-    occ_target = rng.uniform(*occlusion) if occlusion[1] > 0 else 0.0
-    before = img.copy()
-    img = _occlude(img, rng, occ_target) if occ_target > 0 else img
-    hidden = (img != before).any(axis=2)
-    q = rng.randint(*quality)
+    shot = _shoot(room, i, size, occlusion, quality)
     buf = io.BytesIO()
-    Image.fromarray(img).save(buf, format="JPEG", quality=q)
+    Image.fromarray(shot.image).save(buf, format="JPEG", quality=shot.quality)
     visible, boxes = {}, {}
     for pl in room.planes:
         if pl.product:
-            m = owners[pl.name] & ~hidden
+            m = shot.owners[pl.name] & ~shot.hidden
             visible[pl.product] = round(float(m.mean()), 4)
             if m.any():
                 ys, xs = np.nonzero(m)
@@ -614,7 +602,95 @@ def view_jpeg(
         "products": sorted(f"{k}:{v}" for k, v in room.products.items()),
         "visible": visible,
         "boxes": boxes,
-        "occluded": round(float(hidden.mean()), 3),
-        "quality": q,
+        "occluded": round(float(shot.hidden.mean()), 3),
+        "quality": shot.quality,
     }
     return buf.getvalue(), truth
+
+
+@dataclass
+class _Shot:
+    image: np.ndarray  # the photo before JPEG (light, white balance, occluders applied)
+    owners: dict[str, np.ndarray]  # plane name -> pixels it covers (before occluders)
+    hidden: np.ndarray  # pixels hidden by people in front
+    quality: int  # JPEG quality drawn for it
+    K: np.ndarray
+    R: np.ndarray
+    pos: np.ndarray
+
+
+def _shoot(
+    room: Room,
+    i: int,
+    size: tuple[int, int],
+    occlusion: tuple[float, float],
+    quality: tuple[int, int],
+) -> _Shot:
+    """The i-th photo of a room before JPEG, with what the renderer knows about it (the
+    random draws, in order, make the photo: camera, light, occluders, JPEG quality)."""
+    rng = random.Random(f"view:{room.id}:{i}")
+    K, R, pos = _camera(room, rng, size)
+    img, owners = _render(room, K, R, pos, size)
+    # light and white balance
+    gain = rng.uniform(0.65, 1.3)
+    wb = np.array([rng.uniform(0.85, 1.15), 1.0, rng.uniform(0.85, 1.15)], np.float32)
+    gamma = rng.uniform(0.85, 1.15)
+    f = (img.astype(np.float32) / 255) ** gamma * gain * wb
+    img = np.clip(f * 255, 0, 255).astype(np.uint8)
+    occ_target = rng.uniform(*occlusion) if occlusion[1] > 0 else 0.0
+    before = img.copy()
+    img = _occlude(img, rng, occ_target) if occ_target > 0 else img
+    hidden = (img != before).any(axis=2)
+    q = rng.randint(*quality)
+    return _Shot(img, owners, hidden, q, K, R, pos)
+
+
+def shared_view(
+    room: Room,
+    views: list[int],
+    size: tuple[int, int] = (1280, 960),
+    occlusion: tuple[float, float] = (0.15, 0.40),
+    step: int = 8,
+) -> dict[tuple[int, int], float]:
+    """How much of the room two photos of it both show, per pair of the given views: of
+    the smaller of the two, the share of the pixels (sampled every ``step``) that show a
+    surface of the room, not hidden by a person in front, whose point is also seen, not
+    hidden, in the other photo. Shared products (poster, bed cover, wallpaper roll) are
+    left out: two photos that share only the product cannot tell the room from another
+    room with the same product, whatever the matcher. The generator's truth, for the bench
+    (recall by how much of the room a pair has in common)."""
+    shots = {v: _shoot(room, v, size, occlusion, (30, 95)) for v in views}
+    w, h = size
+    ys, xs = np.mgrid[step // 2 : h : step, step // 2 : w : step]
+    grid = np.stack([xs.ravel(), ys.ravel(), np.ones(xs.size)]).astype(np.float64)
+    gx, gy = xs.ravel(), ys.ravel()
+    out: dict[tuple[int, int], float] = {}
+    for a, b in itertools.combinations(views, 2):
+        shares = []
+        for s, t in ((shots[a], shots[b]), (shots[b], shots[a])):
+            seen = ~s.hidden[gy, gx]
+            both = np.zeros(gx.size, bool)
+            room_px = np.zeros(gx.size, bool)
+            for pl in room.planes:
+                if pl.product:
+                    continue
+                on = s.owners[pl.name][gy, gx] & seen
+                if not on.any():
+                    continue
+                room_px |= on
+                th, tw = pl.tex.shape[:2]
+                Ms = _plane_homography(pl.corners, s.R, s.pos, s.K, tw, th)
+                Mt = _plane_homography(pl.corners, t.R, t.pos, t.K, tw, th)
+                q = Mt @ np.linalg.solve(Ms, grid[:, on])
+                ok = q[2] > 1e-9
+                u = np.where(ok, q[0] / np.where(ok, q[2], 1), -1)
+                v = np.where(ok, q[1] / np.where(ok, q[2], 1), -1)
+                ok &= (u >= 0) & (u < w) & (v >= 0) & (v < h)
+                ui, vi = u[ok].astype(int), v[ok].astype(int)
+                hit = np.zeros(ok.size, bool)
+                hit[ok] = t.owners[pl.name][vi, ui] & ~t.hidden[vi, ui]
+                idx = np.flatnonzero(on)
+                both[idx[hit]] = True
+            shares.append(float(both.sum()) / gx.size)
+        out[(a, b)] = round(min(shares), 4)
+    return out

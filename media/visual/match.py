@@ -63,6 +63,14 @@ H_THRESH = 0.006  # homography inlier distance, fraction of the longest side
 F_ITERS = 5000
 F_QUICK_ITERS = 1000
 F_QUICK_MIN = 12
+#: Before any fit, the putative matches must hold F_QUICK_MIN whose keypoints turned by about
+#: the same angle (within ORIENT_TOL degrees of the most common turn, 10-degree bins): two
+#: views of one place turn every corner of it alike (the camera's roll, bent a little by
+#: perspective), chance matches turn any way. Most candidate pairs are unrelated, and this
+#: count costs microseconds where the quick fit costs 1-2 ms (docs/visual.md, "Orientation
+#: gate": same decisions on every pair of the bench and tuning rooms, the demo world and
+#: OpenCV's sample photographs)
+ORIENT_TOL = 30.0
 CLUSTER_LINK = 0.06  # agreeing points closer than this (fraction of side) form one region
 MIN_REGION = 4  # points for a region to count
 CONTEXT_TOL = 0.12  # log-chroma difference for two context cells to agree
@@ -625,6 +633,8 @@ def evidence(a: SceneFeatures, b: SceneFeatures, params: Params = DEFAULT) -> di
             return None
         pa, pb, idx, planes, main_seed = got
     else:
+        if turned_alike(a, b, pairs) < F_QUICK_MIN:
+            return None
         pa = a.xy[pairs[:, 0]].astype(np.float32)
         pb = b.xy[pairs[:, 1]].astype(np.float32)
         inl = _f_mask(pa, pb, side)
@@ -1071,7 +1081,7 @@ def f_inliers(
     when :func:`evidence` found nothing."""
     none = np.zeros((0, 2), np.float32)
     pairs = putative(a, b, params)
-    if len(pairs) < 8:
+    if len(pairs) < 8 or turned_alike(a, b, pairs) < F_QUICK_MIN:
         return none, none
     side = float(max(a.width, a.height, b.width, b.height))
     pa = a.xy[pairs[:, 0]].astype(np.float32)
@@ -1080,6 +1090,19 @@ def f_inliers(
     if keep is None:
         return none, none
     return pa[keep], pb[keep]
+
+
+def turned_alike(a: SceneFeatures, b: SceneFeatures, pairs: np.ndarray) -> int:
+    """How many of the matched keypoint pairs turned by about the same angle from ``a`` to
+    ``b``: within ``ORIENT_TOL`` degrees of the most common turn (10-degree bins, each
+    counted with its two neighbours, circular)."""
+    if len(pairs) == 0:
+        return 0
+    turn = (b.angle[pairs[:, 1]] - a.angle[pairs[:, 0]]) % 360.0
+    hist = np.bincount((turn // 10).astype(np.int64) % 36, minlength=36)
+    peak = (int(np.argmax(hist + np.roll(hist, 1) + np.roll(hist, -1))) + 0.5) * 10.0
+    off = np.abs((turn - peak + 180.0) % 360.0 - 180.0)
+    return int((off <= ORIENT_TOL).sum())
 
 
 def _f_mask(pa: np.ndarray, pb: np.ndarray, side: float) -> np.ndarray | None:

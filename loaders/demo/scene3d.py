@@ -670,14 +670,12 @@ def shared_view(
         for s, t in ((shots[a], shots[b]), (shots[b], shots[a])):
             seen = ~s.hidden[gy, gx]
             both = np.zeros(gx.size, bool)
-            room_px = np.zeros(gx.size, bool)
             for pl in room.planes:
                 if pl.product:
                     continue
                 on = s.owners[pl.name][gy, gx] & seen
                 if not on.any():
                     continue
-                room_px |= on
                 th, tw = pl.tex.shape[:2]
                 Ms = _plane_homography(pl.corners, s.R, s.pos, s.K, tw, th)
                 Mt = _plane_homography(pl.corners, t.R, t.pos, t.K, tw, th)

@@ -68,8 +68,8 @@ F_QUICK_MIN = 12
 #: views of one place turn every corner of it alike (the camera's roll, bent a little by
 #: perspective), chance matches turn any way. Most candidate pairs are unrelated, and this
 #: count costs microseconds where the quick fit costs 1-2 ms (docs/visual.md, "Orientation
-#: gate": same decisions on every pair of the bench and tuning rooms, the demo world and
-#: OpenCV's sample photographs)
+#: gate": same decisions on every pair of the bench and tuning rooms and of OpenCV's sample
+#: photographs; the demo world's tests pass unchanged)
 ORIENT_TOL = 30.0
 CLUSTER_LINK = 0.06  # agreeing points closer than this (fraction of side) form one region
 MIN_REGION = 4  # points for a region to count

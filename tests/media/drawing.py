@@ -4,10 +4,13 @@ the demo generator's rooms as the benches' tuning set draws them."""
 
 from __future__ import annotations
 
+from functools import cache
+
 import cv2
 import numpy as np
 
 from loaders.demo import scene3d
+from media.visual.features import SceneFeatures, extract_bytes
 
 
 def rectangles(
@@ -41,3 +44,9 @@ def tuning_room_view(room: int, view: int) -> bytes:
     made = scene3d.make_room(room, room % 3 == 2, {kinds[j % 3]: 1000 + j})
     data, _ = scene3d.view_jpeg(made, view)
     return data
+
+
+@cache
+def tuning_room_features(room: int, view: int) -> SceneFeatures:
+    """The scene features of :func:`tuning_room_view` (extracted once per test run)."""
+    return extract_bytes(tuning_room_view(room, view))

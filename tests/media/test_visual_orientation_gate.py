@@ -7,39 +7,19 @@ Tuning rooms of ``bench/scene_data.py`` drawn in the test (never the bench's own
 from __future__ import annotations
 
 import io
-from functools import cache
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from media.visual import geometry, match
-from media.visual.features import SceneFeatures, extract, extract_bytes
-from tests.media.drawing import tuning_room_view
-
-
-@cache
-def _view(room: int, view: int) -> SceneFeatures:
-    return extract_bytes(tuning_room_view(room, view))
-
-
-@pytest.fixture
-def fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The iterations of every fundamental-matrix fit made while the test runs."""
-    made: list[int] = []
-    real = geometry.fundamental
-
-    def counted(*args, iters: int, **kwargs):
-        made.append(iters)
-        return real(*args, iters=iters, **kwargs)
-
-    monkeypatch.setattr(geometry, "fundamental", counted)
-    return made
+from media.visual import match
+from media.visual.features import extract
+from tests.media.drawing import tuning_room_features, tuning_room_view
 
 
 def test_unrelated_rooms_stop_before_any_fit(fits, monkeypatch) -> None:
     # rooms 500 and 504 share nothing, yet hold enough putative matches for a fit
-    a, b = _view(500, 1), _view(504, 2)
+    a, b = tuning_room_features(500, 1), tuning_room_features(504, 2)
     pairs = match.putative(a, b)
     assert len(pairs) >= match.MIN_PUTATIVE
     assert match.turned_alike(a, b, pairs) < match.F_QUICK_MIN
@@ -55,7 +35,7 @@ def test_unrelated_rooms_stop_before_any_fit(fits, monkeypatch) -> None:
 def test_a_turned_camera_passes_the_gate_and_is_decided_as_without_it(
     turn: int, monkeypatch
 ) -> None:
-    a = _view(502, 2)
+    a = tuning_room_features(502, 2)
     photo = Image.open(io.BytesIO(tuning_room_view(502, 3))).convert("RGB")
     b = extract(photo.rotate(turn, expand=True))
     pairs = match.putative(a, b)
@@ -71,7 +51,7 @@ def test_a_turned_camera_passes_the_gate_and_is_decided_as_without_it(
 
 
 def test_the_turn_is_counted_around_its_most_common_value() -> None:
-    a, b = _view(502, 2), _view(502, 3)
+    a, b = tuning_room_features(502, 2), tuning_room_features(502, 3)
     pairs = np.stack([np.arange(40), np.arange(40)], axis=1)
     a = a.subset(np.arange(len(a)) < 40)
     b = b.subset(np.arange(len(b)) < 40)

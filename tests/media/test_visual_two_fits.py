@@ -6,41 +6,23 @@ decided by the full fit exactly as without the quick one. Tuning rooms of
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
-from media.visual import geometry, match
-from media.visual.features import SceneFeatures, extract_bytes
-from tests.media.drawing import tuning_room_view
+from media.visual import match
+from tests.media.drawing import tuning_room_features
 
 
-@cache
-def _view(room: int, view: int) -> SceneFeatures:
-    return extract_bytes(tuning_room_view(room, view))
-
-
-@pytest.fixture
-def fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The iterations of every fundamental-matrix fit made while the test runs (with the
-    orientation gate before the fits open, so that the fits themselves are what is tested:
-    ``test_visual_orientation_gate.py`` tests the gate)."""
+@pytest.fixture(autouse=True)
+def gate_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The orientation gate before the fits open, so that the fits themselves are what is
+    tested (``test_visual_orientation_gate.py`` tests the gate)."""
     monkeypatch.setattr(match, "ORIENT_TOL", 180.0)
-    made: list[int] = []
-    real = geometry.fundamental
-
-    def counted(*args, iters: int, **kwargs):
-        made.append(iters)
-        return real(*args, iters=iters, **kwargs)
-
-    monkeypatch.setattr(geometry, "fundamental", counted)
-    return made
 
 
 def test_unrelated_rooms_stop_at_the_quick_fit(fits, monkeypatch) -> None:
     # rooms 500 and 504 share nothing; their putative matches reach the fundamental matrix,
     # and a full fit would keep 12 or more of them by chance
-    a, b = _view(500, 1), _view(504, 2)
+    a, b = tuning_room_features(500, 1), tuning_room_features(504, 2)
     assert match.compare(a, b) is None
     assert fits and set(fits) == {match.F_QUICK_ITERS}
     # without the quick fit's floor the full fit is made, and decides the same
@@ -51,7 +33,7 @@ def test_unrelated_rooms_stop_at_the_quick_fit(fits, monkeypatch) -> None:
 
 
 def test_views_of_one_room_are_decided_by_the_full_fit(fits, monkeypatch) -> None:
-    a, b = _view(502, 2), _view(502, 3)
+    a, b = tuning_room_features(502, 2), tuning_room_features(502, 3)
     m = match.compare(a, b)
     assert m is not None and m.kind == "same_scene", m
     assert match.F_ITERS in fits and match.F_QUICK_ITERS in fits
